@@ -1,0 +1,99 @@
+//! Sign-up, log-in, log-out, the current user and password changes.
+
+use leptos::prelude::*;
+
+use crate::auth::SessionUser;
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use super::context::{USER_ID_KEY, redirect_plain_form_post, require_user, respond, session, state};
+
+/// Starts a fresh session for `user`, cycling the id so a planted cookie is worthless.
+#[cfg(feature = "ssr")]
+async fn start_session(user: &SessionUser) -> Result<(), AppError> {
+    let session = session().await?;
+    session.cycle_id().await.map_err(AppError::internal)?;
+    session.insert(USER_ID_KEY, user.id).await.map_err(AppError::internal)
+}
+
+#[server(endpoint = "auth/signup")]
+pub async fn signup(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = state()?;
+            let account = crate::auth::NewAccount::new(&email, &password);
+            let user =
+                crate::auth::service::register(&state.db, account, crate::auth::Role::User).await?;
+            start_session(&user).await?;
+            tracing::info!(user_id = user.id, "account created");
+            redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "auth/login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    respond(
+        async {
+            let state = state()?;
+            let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .await
+                .ok()
+                .map(|info| info.0.ip());
+            let user = crate::auth::service::authenticate(
+                &state.db,
+                &state.login_limiter,
+                &email,
+                &password,
+                ip,
+            )
+            .await?;
+            start_session(&user).await?;
+            redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    respond(
+        async {
+            session().await?.flush().await.map_err(AppError::internal)?;
+            redirect_plain_form_post("/login");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The signed-in user, or `None` for a visitor. Never fails for being anonymous.
+#[server(endpoint = "auth/me")]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    respond(super::context::current_user().await)
+}
+
+#[server(endpoint = "account/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    respond(
+        async {
+            let user = require_user().await?;
+            crate::auth::service::change_password(
+                &state()?.db,
+                user.id,
+                &current_password,
+                &new_password,
+            )
+            .await?;
+            tracing::info!(user_id = user.id, "password changed");
+            Ok(())
+        }
+        .await,
+    )
+}

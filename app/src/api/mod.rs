@@ -1,0 +1,70 @@
+//! Server functions, grouped by area. They stay thin: take the state and the user from
+//! context, call the domain code and `db`, and map errors to `AppError` with its status.
+
+pub mod auth;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod context {
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+    use tower_sessions::Session;
+
+    use crate::auth::SessionUser;
+    use crate::db::users;
+    use crate::error::AppError;
+    use crate::state::AppState;
+
+    /// The session key holding the signed-in user's id.
+    pub const USER_ID_KEY: &str = "user_id";
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))
+    }
+
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>().await.map_err(AppError::internal)
+    }
+
+    /// The signed-in user, if any. A session pointing at a deleted user counts as none.
+    pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+        let session = session().await?;
+        let Some(id) = session.get::<i64>(USER_ID_KEY).await.map_err(AppError::internal)? else {
+            return Ok(None);
+        };
+        Ok(users::find_by_id(&state()?.db, id).await?.map(|record| record.user))
+    }
+
+    /// The signed-in user, or `Unauthorized` (401).
+    pub async fn require_user() -> Result<SessionUser, AppError> {
+        current_user().await?.ok_or(AppError::Unauthorized)
+    }
+
+    /// Sets the response status from the error, so API callers see 401, 422, 429 … rather
+    /// than a blanket 500.
+    pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(err) = &result {
+            if let Some(response) = use_context::<ResponseOptions>() {
+                response.set_status(
+                    http::StatusCode::from_u16(err.status())
+                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                );
+                if let AppError::RateLimited { retry_after_secs } = err {
+                    response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+                }
+            }
+        }
+        result
+    }
+
+    /// After a plain HTML form post (no JavaScript), answers with a redirect to `path`.
+    /// Hydrated pages navigate themselves once the call succeeds.
+    pub fn redirect_plain_form_post(path: &str) {
+        let accepts_html = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+            .and_then(|accept| accept.to_str().ok().map(|a| a.contains("text/html")))
+            .unwrap_or(false);
+        if accepts_html {
+            leptos_axum::redirect(path);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Reusable view pieces: navigation, the signed-in gate, form error display.
+
+pub mod auth;
+pub mod errors;
+pub mod format;
+pub mod nav;

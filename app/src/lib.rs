@@ -1,0 +1,81 @@
+//! Junction's application crate: pages, components and server functions, plus the domain
+//! code they share. Built twice: with `ssr` for the server and with `hydrate` for the
+//! browser (wasm). Domain modules are plain Rust and test natively.
+
+pub mod api;
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::auth::Auth;
+use crate::components::nav::TopNav;
+use crate::pages::{
+    dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    settings::SettingsPage, signup::SignupPage,
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(Auth::new());
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/junction.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Junction".to_owned() } else { format!("{title} · Junction") }
+        } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <TopNav />
+            <main id="main" class="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("login") view=LoginPage />
+                    <Route path=path!("signup") view=SignupPage />
+                    <Route path=path!("dashboard") view=DashboardPage />
+                    <Route path=path!("settings") view=SettingsPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Marks the document once the wasm has taken over, so tests and styles can tell.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+    leptos::logging::log!("junction: hydrated");
+}

@@ -1,0 +1,84 @@
+import { expect, test } from '@playwright/test';
+import { LoginPage, PASSWORD, SignupPage, hydrated, signUp, uniqueEmail } from './fixtures';
+
+test('signing up lands on the dashboard', async ({ page }) => {
+  const email = uniqueEmail('signup');
+  const signup = new SignupPage(page);
+  await signup.open();
+  await signup.signUp(email);
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId('dashboard-email')).toHaveText(email);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Settings');
+});
+
+test('signing up with a taken email says so next to the field', async ({ page, browser }) => {
+  const email = await signUp(page);
+  const other = await browser.newPage();
+  const signup = new SignupPage(other);
+  await signup.open();
+  await signup.signUp(email);
+  await expect(other.getByTestId('email-error')).toHaveText('An account with this email already exists.');
+  await expect(other.getByLabel('Email')).toHaveValue(email);
+  await other.close();
+});
+
+test('logging out returns to the login page', async ({ page }) => {
+  await signUp(page);
+  await page.getByTestId('user-menu').click();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Log in');
+  await page.goto('/dashboard');
+  await expect(page).toHaveURL(/\/login\?next=%2Fdashboard$/);
+});
+
+test('a wrong password shows the error and keeps the email typed', async ({ page, browser }) => {
+  const email = await signUp(page);
+  const context = await browser.newContext();
+  const fresh = await context.newPage();
+  const login = new LoginPage(fresh);
+  await login.open();
+  await login.logIn(email, 'not my password');
+  await expect(fresh.getByTestId('form-error')).toHaveText('That email and password do not match an account.');
+  await expect(fresh.getByLabel('Email')).toHaveValue(email);
+  await expect(fresh).toHaveURL(/\/login$/);
+
+  await fresh.getByLabel('Password').fill(PASSWORD);
+  await fresh.getByRole('button', { name: 'Log in' }).click();
+  await expect(fresh).toHaveURL(/\/dashboard$/);
+  await context.close();
+});
+
+test('a page that needs a user sends visitors to log in and back', async ({ page, browser }) => {
+  const email = await signUp(page);
+  const context = await browser.newContext();
+  const fresh = await context.newPage();
+  const login = new LoginPage(fresh);
+  await login.open('/settings');
+  await expect(fresh).toHaveURL(/\/login\?next=%2Fsettings$/);
+  await login.logIn(email, PASSWORD);
+  await expect(fresh).toHaveURL(/\/settings$/);
+  await expect(fresh.getByTestId('settings-email')).toHaveText(email);
+  await context.close();
+});
+
+test('the user menu reacts to clicks and the keyboard once hydrated', async ({ page }) => {
+  await signUp(page);
+  const button = page.getByTestId('user-menu');
+  const panel = page.locator('#user-menu-panel');
+  await expect(button).toHaveAttribute('aria-expanded', 'false');
+  await expect(panel).toBeHidden();
+  await button.click();
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  await expect(panel).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(panel).toBeHidden();
+  await expect(button).toBeFocused();
+});
+
+test('unknown pages show a 404', async ({ page }) => {
+  const response = await page.goto('/definitely/not/here');
+  expect(response?.status()).toBe(404);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+});

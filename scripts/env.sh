@@ -1,0 +1,9 @@
+# Sourced by the other scripts: shared locations and PATH.
+# One cargo target directory outside the clone, so repeated runs (and CI) reuse builds.
+export JUNCTION_CACHE="${JUNCTION_CACHE:-$HOME/.cache/junction}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$JUNCTION_CACHE/target}"
+export JUNCTION_TOOLS="${JUNCTION_TOOLS:-$JUNCTION_CACHE/tools}"
+# cargo-leptos runs whatever wasm-opt it finds first: it must be binaryen 132 from npm.
+export PATH="$JUNCTION_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: Rust unit and integration tests on SQLite, the same database
+# tests on PostgreSQL, then the Playwright tests in Chromium against a real server.
+# Installs what is missing first; safe to run again.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+"$ROOT/scripts/install-tools.sh" --test
+cd "$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+cleanup_steps=()
+cleanup() { for step in "${cleanup_steps[@]}"; do eval "$step" || true; done; }
+trap cleanup EXIT
+
+# PostgreSQL: the machine's own at 127.0.0.1:5432 when it answers, else a throwaway cluster.
+start_postgres() {
+  if [[ -n "${JUNCTION_TEST_DATABASE_URL:-}" ]]; then return; fi
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    export JUNCTION_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:5432/test"
+    return
+  fi
+  say "starting a throwaway PostgreSQL cluster"
+  local bin dir as_pg=()
+  bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  dir="$(mktemp -d)"
+  if [[ $EUID -eq 0 ]]; then
+    chown postgres "$dir"
+    as_pg=(runuser -u postgres --)
+  fi
+  "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+  "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+    -o "-p 55432 -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+  cleanup_steps+=("${as_pg[*]} $bin/pg_ctl -D $dir/data -m fast stop >/dev/null; rm -rf $dir")
+  psql -q -h 127.0.0.1 -p 55432 -U postgres -c 'CREATE DATABASE test'
+  export JUNCTION_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:55432/test"
+}
+
+say "unit tests (app, natively)"
+cargo test -p app --features ssr
+
+say "integration tests on SQLite"
+JUNCTION_TEST_DATABASE_URL= cargo test -p server
+
+start_postgres
+say "integration tests on PostgreSQL (${JUNCTION_TEST_DATABASE_URL})"
+cargo test -p server
+
+say "building the site for the browser tests"
+cargo leptos build
+
+say "browser tests (Playwright, Debian chromium)"
+e2e_dir="$(mktemp -d)"
+cleanup_steps+=("rm -rf $e2e_dir")
+port="${JUNCTION_E2E_PORT:-3100}"
+export JUNCTION_BASE_URL="http://127.0.0.1:$port"
+DATABASE_URL="sqlite://$e2e_dir/e2e.db" JUNCTION_DATA_DIR="$e2e_dir/data" \
+  JUNCTION_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG="${RUST_LOG:-warn}" \
+  "$CARGO_TARGET_DIR/debug/junction" serve >"$e2e_dir/server.log" 2>&1 &
+server_pid=$!
+cleanup_steps=("kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null" "${cleanup_steps[@]}")
+for _ in $(seq 1 100); do
+  curl -fs "$JUNCTION_BASE_URL/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$server_pid" 2>/dev/null; then cat "$e2e_dir/server.log"; exit 1; fi
+  sleep 0.3
+done
+if ! (cd end2end && npx playwright test); then
+  echo "---- server log ----"; tail -n 100 "$e2e_dir/server.log"
+  exit 1
+fi
+say "all tests passed"

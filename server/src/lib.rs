@@ -1,0 +1,190 @@
+//! The Junction server: start-up, the axum router around the Leptos app, and the work of the
+//! command-line subcommands. `main.rs` only parses arguments and calls in here, so the
+//! integration tests drive the very same router in-process.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::auth::LoginLimiter;
+use app::db::sessions::DbSessionStore;
+use app::db::{DatabaseUrl, Db};
+use app::state::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use leptos::config::{Env, LeptosOptions};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// Largest request body accepted anywhere.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+const SESSION_COOKIE: &str = "junction_session";
+
+/// Everything `serve` needs, resolved from flags and environment.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub addr: SocketAddr,
+    pub database_url: DatabaseUrl,
+    pub data_dir: PathBuf,
+    /// Mark the session cookie `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Connects and applies pending migrations.
+pub async fn open_database(url: &DatabaseUrl) -> Result<Db, String> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Leptos settings: those cargo-leptos passes in the environment when it runs the server,
+/// otherwise the defaults of this workspace (site in `target/site`).
+pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
+    let mut options = match leptos::config::get_configuration(None) {
+        Ok(conf) => conf.leptos_options,
+        Err(_) => LeptosOptions::builder()
+            .output_name("junction")
+            .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+            .build(),
+    };
+    if std::env::var_os("LEPTOS_ENV").is_none() {
+        // Started directly rather than by `cargo leptos watch`: no live-reload socket.
+        options.env = Env::PROD;
+    }
+    options.site_addr = addr;
+    options
+}
+
+/// The application state for a database and options; shared by `serve` and the tests.
+pub fn app_state(db: Db, leptos_options: LeptosOptions, data_dir: PathBuf) -> AppState {
+    AppState {
+        leptos_options,
+        db,
+        login_limiter: Arc::new(LoginLimiter::default()),
+        data_dir,
+    }
+}
+
+/// The whole HTTP surface: health check, server functions, pages, static files, sessions.
+pub fn router(state: AppState, secure_cookies: bool) -> Router {
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(14)));
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.db.ping().await {
+        (StatusCode::OK, "ok\n")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+    }
+}
+
+/// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(config: ServeConfig) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        format!("cannot create the data directory {}: {e}", config.data_dir.display())
+    })?;
+    let db = open_database(&config.database_url).await?;
+    let options = leptos_options(config.addr);
+    tracing::info!(
+        database = %config.database_url.redacted(),
+        site_root = %options.site_root,
+        data_dir = %config.data_dir.display(),
+        "starting"
+    );
+    let state = app_state(db.clone(), options, config.data_dir.clone());
+    spawn_housekeeping(state.clone());
+    let app = router(state, config.secure_cookies);
+
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    tracing::info!("listening on http://{}", config.addr);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Drops expired sessions and idle rate-limit buckets every few minutes.
+fn spawn_housekeeping(state: AppState) {
+    use tower_sessions::ExpiredDeletion;
+    tokio::spawn(async move {
+        let store = DbSessionStore::new(state.db.clone());
+        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!("could not delete expired sessions: {e}");
+            }
+            state.login_limiter.prune();
+        }
+    });
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down; finishing requests in flight");
+}
+
+/// `junction admin create`: creates an administrator or promotes an existing account.
+pub async fn create_admin(url: &DatabaseUrl, email: &str, password: &str) -> Result<String, String> {
+    let db = open_database(url).await?;
+    let result = app::auth::service::create_admin(&db, email, password).await;
+    db.close().await;
+    match result {
+        Ok(user) => Ok(format!("administrator {} (id {}) is ready", user.email, user.id)),
+        Err(app::error::AppError::Validation { fields, .. }) => Err(fields
+            .into_iter()
+            .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
+    }
+}

@@ -1,0 +1,151 @@
+//! `junction`: the command line. Parses arguments and environment, then calls `server`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use app::db::{DEFAULT_DATABASE_URL, DatabaseUrl};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "junction", version, about = "Junction: routing forms and an app store.")]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct Common {
+    /// sqlite://FILE, a file path (SQLite), or postgres://USER@HOST/DB [default: sqlite://junction.db]
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Directory for uploaded files and other server-side data.
+    #[arg(long, env = "JUNCTION_DATA_DIR", global = true, default_value = "./data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application.
+    Serve(ServeArgs),
+    /// Manage administrators.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JUNCTION_ADDR", default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Mark the session cookie Secure (set when Junction is served over HTTPS).
+    #[arg(long, env = "JUNCTION_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an administrator (or promote an existing account). The password comes from
+    /// JUNCTION_PASSWORD when set, otherwise from the first line of standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(message) => {
+            if !message.is_empty() {
+                println!("{message}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => fail(message),
+    }
+}
+
+async fn run(cli: Cli) -> Result<String, String> {
+    let database_url =
+        DatabaseUrl::parse(cli.common.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
+    match cli.command {
+        None => serve(ServeArgs::from_env()?, database_url, cli.common.data_dir).await,
+        Some(Command::Serve(args)) => serve(args, database_url, cli.common.data_dir).await,
+        Some(Command::Migrate) => {
+            let db = server::open_database(&database_url).await?;
+            db.close().await;
+            Ok(format!("migrations applied to {}", database_url.redacted()))
+        }
+        Some(Command::Admin { command: AdminCommand::Create { email } }) => {
+            let password = read_password()?;
+            server::create_admin(&database_url, &email, &password).await
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The serve options when no subcommand was given: flags are absent, so only the
+    /// environment and defaults apply.
+    fn from_env() -> Result<ServeArgs, String> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::try_parse_from(["junction"]).map(|only| only.args).map_err(|e| e.to_string())
+    }
+}
+
+async fn serve(args: ServeArgs, database_url: DatabaseUrl, data_dir: PathBuf) -> Result<String, String> {
+    server::serve(server::ServeConfig {
+        addr: args.addr,
+        database_url,
+        data_dir,
+        secure_cookies: args.secure_cookies,
+    })
+    .await?;
+    Ok(String::new())
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("JUNCTION_PASSWORD") {
+        return Ok(password);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password: ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        return Err("no password given: set JUNCTION_PASSWORD or pass it on standard input".into());
+    }
+    Ok(password)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}

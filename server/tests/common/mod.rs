@@ -1,0 +1,178 @@
+//! Test harness: the real router over a fresh database per test.
+//!
+//! SQLite by default (a new file in a temporary directory). With
+//! `JUNCTION_TEST_DATABASE_URL=postgres://…` each test gets its own schema in that database,
+//! dropped when the test ends, so concurrent runs never see each other's rows.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::net::SocketAddr;
+
+use app::db::{DatabaseUrl, Db};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    _database: TestDatabase,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// `name=value` of the session cookie this response sets.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie().and_then(|c| c.split(';').next().map(str::to_owned))
+    }
+
+    pub fn set_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("junction_session="))
+            .map(str::to_owned)
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let database = TestDatabase::create().await;
+        let db = server::open_database(&database.url).await.expect("test database opens");
+        let options = server::leptos_options("127.0.0.1:0".parse().unwrap());
+        let state = server::app_state(db.clone(), options, database.data_dir());
+        let router = server::router(state, false)
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        TestApp { router, db, _database: database }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response {
+        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded, JSON back).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Signs up and returns the session cookie.
+    pub async fn sign_up(&self, email: &str, password: &str) -> String {
+        let response =
+            self.call("/api/auth/signup", &[("email", email), ("password", password)], None).await;
+        assert_eq!(response.status, StatusCode::OK, "sign-up failed: {}", response.body);
+        response.session_cookie().expect("sign-up sets a session cookie")
+    }
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    pub url: DatabaseUrl,
+    dir: tempfile::TempDir,
+    postgres_schema: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        match std::env::var("JUNCTION_TEST_DATABASE_URL") {
+            Ok(base) if !base.is_empty() => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Db::connect(&DatabaseUrl::parse(&base).expect("test URL parses"))
+                    .await
+                    .expect("test PostgreSQL answers");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(admin.pool())
+                    .await
+                    .expect("create test schema");
+                admin.close().await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                let url = DatabaseUrl::parse(&format!("{base}{sep}options[search_path]={schema}"))
+                    .expect("schema URL parses");
+                TestDatabase { url, dir, postgres_schema: Some((base, schema)) }
+            }
+            _ => {
+                let path = dir.path().join("junction.db");
+                let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
+                TestDatabase { url, dir, postgres_schema: None }
+            }
+        }
+    }
+
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.postgres_schema.take() else { return };
+        // Drop runs outside any runtime guarantee; use a small one of our own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                if let Ok(url) = DatabaseUrl::parse(&base) {
+                    if let Ok(db) = Db::connect(&url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                            .execute(db.pool())
+                            .await;
+                        db.close().await;
+                    }
+                }
+            });
+            Ok::<(), std::io::Error>(())
+        })
+        .join();
+    }
+}
