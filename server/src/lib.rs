@@ -12,9 +12,13 @@ use app::db::sessions::DbSessionStore;
 use app::db::{DatabaseUrl, Db};
 use app::state::AppState;
 use app::{App, shell};
+use app::error::AppError;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -26,6 +30,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 /// Largest request body accepted anywhere.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 const SESSION_COOKIE: &str = "junction_session";
+/// The `name` in `[[workspace.metadata.leptos]]`: the site's `/pkg/junction.{js,wasm,css}`.
+const OUTPUT_NAME: &str = "junction";
 
 /// Everything `serve` needs, resolved from flags and environment.
 #[derive(Debug, Clone)]
@@ -50,10 +56,14 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     let mut options = match leptos::config::get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(_) => LeptosOptions::builder()
-            .output_name("junction")
+            .output_name(OUTPUT_NAME)
             .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
             .build(),
     };
+    if options.output_name.is_empty() {
+        // Built by plain cargo (tests) rather than cargo-leptos.
+        options.output_name = OUTPUT_NAME.into();
+    }
     if std::env::var_os("LEPTOS_ENV").is_none() {
         // Started directly rather than by `cargo leptos watch`: no live-reload socket.
         options.env = Env::PROD;
@@ -88,10 +98,34 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::map_response(server_fn_error_status))
         .layer(sessions)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Server functions answer every error with 500; this gives each `AppError` its own status
+/// (401, 422, 429 with `Retry-After`, …), including errors raised before the function body
+/// runs, such as arguments that do not parse.
+async fn server_fn_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::from("error body too large"));
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after_secs } = error {
+            parts.headers.insert(header::RETRY_AFTER, retry_after_secs.into());
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -6,7 +6,7 @@ use crate::auth::SessionUser;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-use super::context::{USER_ID_KEY, redirect_plain_form_post, require_user, respond, session, state};
+use super::context::{USER_ID_KEY, redirect_plain_form_post, require_user, session, state};
 
 /// Starts a fresh session for `user`, cycling the id so a planted cookie is worthless.
 #[cfg(feature = "ssr")]
@@ -18,62 +18,41 @@ async fn start_session(user: &SessionUser) -> Result<(), AppError> {
 
 #[server(endpoint = "auth/signup")]
 pub async fn signup(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    respond(
-        async {
-            let state = state()?;
-            let account = crate::auth::NewAccount::new(&email, &password);
-            let user =
-                crate::auth::service::register(&state.db, account, crate::auth::Role::User).await?;
-            start_session(&user).await?;
-            tracing::info!(user_id = user.id, "account created");
-            redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
-            Ok(())
-        }
-        .await,
-    )
+    let state = state()?;
+    let account = crate::auth::NewAccount::new(&email, &password);
+    let user = crate::auth::service::register(&state.db, account, crate::auth::Role::User).await?;
+    start_session(&user).await?;
+    tracing::info!(user_id = user.id, "account created");
+    redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
+    Ok(())
 }
 
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    respond(
-        async {
-            let state = state()?;
-            let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .await
-                .ok()
-                .map(|info| info.0.ip());
-            let user = crate::auth::service::authenticate(
-                &state.db,
-                &state.login_limiter,
-                &email,
-                &password,
-                ip,
-            )
+    let state = state()?;
+    let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .ok()
+        .map(|info| info.0.ip());
+    let user =
+        crate::auth::service::authenticate(&state.db, &state.login_limiter, &email, &password, ip)
             .await?;
-            start_session(&user).await?;
-            redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
-            Ok(())
-        }
-        .await,
-    )
+    start_session(&user).await?;
+    redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
+    Ok(())
 }
 
 #[server(endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    respond(
-        async {
-            session().await?.flush().await.map_err(AppError::internal)?;
-            redirect_plain_form_post("/login");
-            Ok(())
-        }
-        .await,
-    )
+    session().await?.flush().await.map_err(AppError::internal)?;
+    redirect_plain_form_post("/login");
+    Ok(())
 }
 
 /// The signed-in user, or `None` for a visitor. Never fails for being anonymous.
 #[server(endpoint = "auth/me")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    respond(super::context::current_user().await)
+    super::context::current_user().await
 }
 
 #[server(endpoint = "account/password")]
@@ -81,19 +60,9 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    respond(
-        async {
-            let user = require_user().await?;
-            crate::auth::service::change_password(
-                &state()?.db,
-                user.id,
-                &current_password,
-                &new_password,
-            )
-            .await?;
-            tracing::info!(user_id = user.id, "password changed");
-            Ok(())
-        }
-        .await,
-    )
+    let user = require_user().await?;
+    crate::auth::service::change_password(&state()?.db, user.id, &current_password, &new_password)
+        .await?;
+    tracing::info!(user_id = user.id, "password changed");
+    Ok(())
 }

@@ -1,13 +1,13 @@
 //! Server functions, grouped by area. They stay thin: take the state and the user from
-//! context, call the domain code and `db`, and map errors to `AppError` with its status.
+//! context, call the domain code and `db`, and return `AppError`s; the server gives each
+//! error its HTTP status (`AppError::status`).
 
 pub mod auth;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {
     use leptos::prelude::*;
-    use leptos_axum::ResponseOptions;
-    use tower_sessions::Session;
+        use tower_sessions::Session;
 
     use crate::auth::SessionUser;
     use crate::db::users;
@@ -37,23 +37,6 @@ pub(crate) mod context {
     /// The signed-in user, or `Unauthorized` (401).
     pub async fn require_user() -> Result<SessionUser, AppError> {
         current_user().await?.ok_or(AppError::Unauthorized)
-    }
-
-    /// Sets the response status from the error, so API callers see 401, 422, 429 … rather
-    /// than a blanket 500.
-    pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(err) = &result {
-            if let Some(response) = use_context::<ResponseOptions>() {
-                response.set_status(
-                    http::StatusCode::from_u16(err.status())
-                        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-                );
-                if let AppError::RateLimited { retry_after_secs } = err {
-                    response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
-                }
-            }
-        }
-        result
     }
 
     /// After a plain HTML form post (no JavaScript), answers with a redirect to `path`.
