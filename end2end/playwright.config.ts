@@ -12,6 +12,7 @@ export default defineConfig({
   use: {
     baseURL: process.env.JUNCTION_BASE_URL ?? 'http://127.0.0.1:3000',
     trace: 'off',
+    testIdAttribute: 'data-test',
   },
   projects: [
     {

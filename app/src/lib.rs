@@ -15,11 +15,11 @@ pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::components::auth::Auth;
-use crate::components::nav::TopNav;
+use crate::components::auth::{Auth, CurrentUser};
+use crate::components::frame::Frame;
 use crate::pages::{
     dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFound,
     settings::SettingsPage, signup::SignupPage,
@@ -49,6 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_context(Auth::new());
+    provide_context(CurrentUser::default());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/junction.css" />
@@ -57,18 +58,23 @@ pub fn App() -> impl IntoView {
         } />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <TopNav />
-            <main id="main" class="main" tabindex="-1">
-                <Routes fallback=NotFound>
+            <Routes fallback=NotFound>
+                <ParentRoute path=path!("") view=Layout>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("login") view=LoginPage />
                     <Route path=path!("signup") view=SignupPage />
                     <Route path=path!("dashboard") view=DashboardPage />
                     <Route path=path!("settings") view=SettingsPage />
-                </Routes>
-            </main>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
+}
+
+/// Every page inside the frame: navigation and the user loaded once.
+#[component]
+fn Layout() -> impl IntoView {
+    view! { <Frame><Outlet /></Frame> }
 }
 
 /// Marks the document once the wasm has taken over, so tests and styles can tell.

@@ -1,6 +1,4 @@
-//! The signed-in user as a reactive resource, and the gate for pages that need one.
-
-use std::sync::Arc;
+//! The signed-in user, and the gate for pages that need one.
 
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -8,10 +6,9 @@ use leptos_router::hooks::use_location;
 
 use crate::api::auth::{ChangePassword, Login, Logout, Signup, current_user};
 use crate::auth::{SessionUser, login_url};
-use crate::components::errors::ErrorPage;
 use crate::error::AppError;
 
-/// Auth actions and the current user, provided once at the root.
+/// Auth actions and the user resource, provided once at the root.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub login: ServerAction<Login>,
@@ -19,18 +16,19 @@ pub struct Auth {
     pub logout: ServerAction<Logout>,
     pub change_password: ServerAction<ChangePassword>,
     /// Blocking, so a page that needs a user can redirect before any HTML is sent.
+    /// Signing in or out reloads the page (see `reload_to`), so it is read once per load.
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
 }
 
 impl Auth {
     pub fn new() -> Self {
-        let login = ServerAction::<Login>::new();
-        let signup = ServerAction::<Signup>::new();
-        let logout = ServerAction::<Logout>::new();
-        let change_password = ServerAction::<ChangePassword>::new();
-        // Signing in or out reloads the page (see `reload_to`), so this is read once per load.
-        let user = Resource::new_blocking(|| (), |_| current_user());
-        Auth { login, signup, logout, change_password, user }
+        Auth {
+            login: ServerAction::<Login>::new(),
+            signup: ServerAction::<Signup>::new(),
+            logout: ServerAction::<Logout>::new(),
+            change_password: ServerAction::<ChangePassword>::new(),
+            user: Resource::new_blocking(|| (), |_| current_user()),
+        }
     }
 }
 
@@ -44,6 +42,21 @@ pub fn use_auth() -> Auth {
     expect_context::<Auth>()
 }
 
+/// The loaded user, set by `App` before any page renders.
+#[derive(Clone, Copy, Default)]
+pub struct CurrentUser(RwSignal<Option<SessionUser>>);
+
+impl CurrentUser {
+    pub fn set(&self, user: Option<SessionUser>) {
+        self.0.set(user);
+    }
+}
+
+/// The signed-in user, if any.
+pub fn use_user() -> Option<SessionUser> {
+    expect_context::<CurrentUser>().0.get_untracked()
+}
+
 /// Renders `children` with the signed-in user; sends visitors to the login page and back.
 #[component]
 pub fn RequireUser<F, IV>(children: F) -> impl IntoView
@@ -51,29 +64,17 @@ where
     F: Fn(SessionUser) -> IV + Send + Sync + 'static,
     IV: IntoView + 'static,
 {
-    let auth = use_auth();
-    let location = use_location();
-    let children = Arc::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || {
-                let children = children.clone();
-                Suspend::new(async move {
-                    match auth.user.await {
-                        Ok(Some(user)) => children(user).into_any(),
-                        Ok(None) => {
-                            let here = format!(
-                                "{}{}",
-                                location.pathname.get_untracked(),
-                                location.search.get_untracked()
-                            );
-                            view! { <Redirect path=login_url(&here) /> }.into_any()
-                        }
-                        Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
+    match use_user() {
+        Some(user) => children(user).into_any(),
+        None => {
+            let location = use_location();
+            let here = format!(
+                "{}{}",
+                location.pathname.get_untracked(),
+                location.search.get_untracked()
+            );
+            view! { <Redirect path=login_url(&here) /> }.into_any()
+        }
     }
 }
 

@@ -3,4 +3,5 @@
 pub mod auth;
 pub mod errors;
 pub mod format;
+pub mod frame;
 pub mod nav;

@@ -4,23 +4,18 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::SessionUser;
-use crate::components::auth::{reload_to, use_auth};
+use crate::components::auth::{reload_to, use_auth, use_user};
 
 #[component]
 pub fn TopNav() -> impl IntoView {
-    let auth = use_auth();
     view! {
         <header class="topbar">
             <nav class="nav" aria-label="Main">
                 <A href="/" attr:class="brand">"Junction"</A>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match auth.user.await {
-                            Ok(Some(user)) => view! { <SignedInNav user /> }.into_any(),
-                            _ => view! { <SignedOutNav /> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                {match use_user() {
+                    Some(user) => view! { <SignedInNav user /> }.into_any(),
+                    None => view! { <SignedOutNav /> }.into_any(),
+                }}
             </nav>
         </header>
     }

@@ -4,11 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::components::auth::use_auth;
+use crate::components::auth::use_user;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth = use_auth();
     view! {
         <Title text="" />
         <section class="hero">
@@ -17,21 +16,17 @@ pub fn HomePage() -> impl IntoView {
                 "Junction is a routing-forms product: build a form, add rules, and route each "
                 "respondent to a message, an external page or a booking page."
             </p>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match auth.user.await {
-                        Ok(Some(_)) => view! {
-                            <A href="/dashboard" attr:class="button">"Go to your dashboard"</A>
-                        }.into_any(),
-                        _ => view! {
-                            <div class="actions">
-                                <A href="/signup" attr:class="button">"Create an account"</A>
-                                <A href="/login" attr:class="button button-secondary">"Log in"</A>
-                            </div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            {match use_user() {
+                Some(_) => view! {
+                    <A href="/dashboard" attr:class="button">"Go to your dashboard"</A>
+                }.into_any(),
+                None => view! {
+                    <div class="actions">
+                        <A href="/signup" attr:class="button">"Create an account"</A>
+                        <A href="/login" attr:class="button button-secondary">"Log in"</A>
+                    </div>
+                }.into_any(),
+            }}
         </section>
     }
 }

@@ -7,6 +7,7 @@
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use app::db::{DatabaseUrl, Db};
 use axum::Router;
@@ -65,10 +66,19 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Response {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let uri = request.uri().clone();
+        // A stalled response fails the test instead of hanging the suite.
+        let response = tokio::time::timeout(Duration::from_secs(20), self.router.clone().oneshot(request))
+            .await
+            .unwrap_or_else(|_| panic!("no response to {uri} within 20 s"))
+            .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+        let bytes = tokio::time::timeout(Duration::from_secs(20), response.into_body().collect())
+            .await
+            .unwrap_or_else(|_| panic!("the body of {uri} did not finish within 20 s"))
+            .expect("body reads")
+            .to_bytes();
         Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
     }
 
