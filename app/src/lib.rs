@@ -6,6 +6,9 @@ pub mod api;
 pub mod auth;
 pub mod components;
 pub mod error;
+pub mod fields;
+pub mod forms;
+pub mod rules;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -21,8 +24,9 @@ use leptos_router::path;
 use crate::components::auth::{Auth, CurrentUser};
 use crate::components::frame::Frame;
 use crate::pages::{
-    dashboard::DashboardPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    settings::SettingsPage, signup::SignupPage,
+    dashboard::DashboardPage, form_editor::FormEditorPage, form_responses::FormResponsesPage,
+    forms::FormsPage, home::HomePage, login::LoginPage, not_found::NotFound,
+    public_form::{PublicFormPage, ThanksPage}, settings::SettingsPage, signup::SignupPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -65,7 +69,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignupPage />
                     <Route path=path!("dashboard") view=DashboardPage />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("forms") view=FormsPage />
+                    <Route path=path!("forms/:id/edit") view=FormEditorPage />
+                    <Route path=path!("forms/:id/responses") view=FormResponsesPage />
                 </ParentRoute>
+                // Respondents see the form alone, without the app's navigation.
+                <Route path=path!("f/:id") view=PublicFormPage />
+                <Route path=path!("f/:id/thanks") view=ThanksPage />
             </Routes>
         </Router>
     }

@@ -17,18 +17,21 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-/// Largest request body accepted anywhere.
+mod public;
+
+/// Largest request body accepted, except form submissions with files.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Largest form submission: the biggest file a form may allow, plus its other answers.
+const MAX_SUBMISSION_BYTES: usize = (app::fields::file::MAX_MB as usize + 1) * 1024 * 1024;
 const SESSION_COOKIE: &str = "junction_session";
 /// The `name` in `[[workspace.metadata.leptos]]`: the site's `/pkg/junction.{js,wasm,css}`.
 const OUTPUT_NAME: &str = "junction";
@@ -93,6 +96,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/f/{id}", post(public::submit))
+        .route("/forms/{form_id}/files/{file_id}", get(public::download))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -100,7 +105,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(server_fn_error_status))
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -126,6 +131,25 @@ async fn server_fn_error_status(response: Response) -> Response {
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Caps request bodies: large for form submissions (which may carry files), small elsewhere.
+async fn limit_body(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let limit = if request.method() == axum::http::Method::POST && request.uri().path().starts_with("/f/") {
+        MAX_SUBMISSION_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, format!("The request is larger than {} MB.", limit / (1024 * 1024))).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    next.run(axum::extract::Request::from_parts(parts, Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

@@ -3,6 +3,7 @@
 //! error its HTTP status (`AppError::status`).
 
 pub mod auth;
+pub mod forms;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {

@@ -15,6 +15,12 @@ pub fn iso_date(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// `YYYY-MM-DD HH:MM` (UTC) for Unix seconds.
+pub fn iso_datetime(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{} {:02}:{:02}", iso_date(unix), secs / 3_600, secs % 3_600 / 60)
+}
+
 #[cfg(test)]
 mod tests {
     use super::iso_date;
@@ -25,5 +31,6 @@ mod tests {
         assert_eq!(iso_date(951_782_400), "2000-02-29");
         assert_eq!(iso_date(1_795_564_800), "2026-11-25");
         assert_eq!(iso_date(-86_400), "1969-12-31");
+        assert_eq!(super::iso_datetime(1_795_564_800 + 3_600 * 13 + 60 * 7 + 59), "2026-11-25 13:07");
     }
 }

@@ -1,7 +1,9 @@
 //! Reusable view pieces: navigation, the signed-in gate, form error display.
 
 pub mod auth;
+pub mod config_editor;
 pub mod errors;
+pub mod form_view;
 pub mod format;
 pub mod frame;
 pub mod nav;

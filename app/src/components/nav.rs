@@ -36,6 +36,7 @@ fn SignedInNav(user: SessionUser) -> impl IntoView {
     view! {
         <ul class="nav-links">
             <li><A href="/dashboard">"Dashboard"</A></li>
+            <li><A href="/forms">"Forms"</A></li>
             <li><A href="/settings">"Settings"</A></li>
         </ul>
         <UserMenu user />

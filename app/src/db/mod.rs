@@ -12,6 +12,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
+pub mod forms;
 pub mod sessions;
 pub mod users;
 

@@ -1,6 +1,10 @@
 //! One page per file; each is a route in `App`.
 
 pub mod dashboard;
+pub mod form_editor;
+pub mod form_responses;
+pub mod forms;
+pub mod public_form;
 pub mod home;
 pub mod login;
 pub mod not_found;

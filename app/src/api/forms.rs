@@ -1,0 +1,175 @@
+//! Server functions for forms: the owner's list and builder, responses, and the public page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldErrors};
+use crate::forms::answers::RawAnswers;
+use crate::forms::{FormDefinition, FormRecord, FormSummary, ResponseRecord};
+
+#[cfg(feature = "ssr")]
+use super::context::{require_user, state};
+#[cfg(feature = "ssr")]
+use crate::db::forms as db;
+
+/// Responses shown per page in the owner's table.
+pub const RESPONSES_PER_PAGE: i64 = 25;
+
+#[server(endpoint = "forms/list")]
+pub async fn list_forms() -> Result<Vec<FormSummary>, AppError> {
+    let user = require_user().await?;
+    db::list(&state()?.db, user.id).await
+}
+
+#[server(endpoint = "forms/create")]
+pub async fn create_form(name: String) -> Result<String, AppError> {
+    let user = require_user().await?;
+    let def = crate::forms::validate_definition(FormDefinition::new(&name))?;
+    let record = db::insert(&state()?.db, user.id, &def).await?;
+    Ok(record.id)
+}
+
+#[server(endpoint = "forms/get")]
+pub async fn get_form(id: String) -> Result<FormRecord, AppError> {
+    let user = require_user().await?;
+    db::find_owned(&state()?.db, &id, user.id).await
+}
+
+/// Saves a whole definition (JSON), validated by the same code as an import or the API.
+#[server(endpoint = "forms/save")]
+pub async fn save_form(id: String, definition: String) -> Result<FormRecord, AppError> {
+    let user = require_user().await?;
+    let def = crate::forms::validate_definition(FormDefinition::from_json(&definition)?)?;
+    db::update(&state()?.db, &id, user.id, &def).await
+}
+
+#[server(endpoint = "forms/rename")]
+pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let db_ = &state()?.db;
+    let mut def = db::find_owned(db_, &id, user.id).await?.definition;
+    def.name = name;
+    let def = crate::forms::validate_definition(def)?;
+    db::update(db_, &id, user.id, &def).await.map(drop)
+}
+
+#[server(endpoint = "forms/enable")]
+pub async fn set_form_enabled(id: String, enabled: bool) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let db_ = &state()?.db;
+    let mut def = db::find_owned(db_, &id, user.id).await?.definition;
+    def.settings.enabled = enabled;
+    db::update(db_, &id, user.id, &def).await.map(drop)
+}
+
+#[server(endpoint = "forms/duplicate")]
+pub async fn duplicate_form(id: String) -> Result<String, AppError> {
+    let user = require_user().await?;
+    let db_ = &state()?.db;
+    let mut def = db::find_owned(db_, &id, user.id).await?.definition;
+    def.name = format!("{} (copy)", def.name).chars().take(200).collect();
+    Ok(db::insert(db_, user.id, &def).await?.id)
+}
+
+#[server(endpoint = "forms/delete")]
+pub async fn delete_form(id: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    db::delete(&state()?.db, &id, user.id).await
+}
+
+/// One page of a form's responses, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponsesPage {
+    pub form: FormRecord,
+    pub rows: Vec<ResponseRecord>,
+    pub total: i64,
+    pub page: i64,
+}
+
+#[server(endpoint = "forms/responses")]
+pub async fn list_responses(form_id: String, page: i64) -> Result<ResponsesPage, AppError> {
+    let user = require_user().await?;
+    let db_ = &state()?.db;
+    let form = db::find_owned(db_, &form_id, user.id).await?;
+    let page = page.max(1);
+    let mut rows = db::list_responses(db_, &form_id, RESPONSES_PER_PAGE, (page - 1) * RESPONSES_PER_PAGE).await?;
+    // Phone numbers are stored as E.164 and shown in the field's chosen format.
+    for field in form.definition.fields.iter().filter(|f| f.kind == "phone") {
+        let config: crate::fields::PhoneConfig = serde_json::from_value(field.config.clone()).unwrap_or_default();
+        for answer in rows.iter_mut().filter_map(|r| r.answers.get_mut(&field.id)) {
+            if let Some(e164) = answer.value.as_str() {
+                answer.value = serde_json::Value::String(crate::fields::phone::display(e164, &config));
+            }
+        }
+    }
+    let total = db::count_responses(db_, &form_id).await?;
+    Ok(ResponsesPage { form, rows, total, page })
+}
+
+/// What a respondent's page needs: the fields (never the routes or the owner), and the
+/// answers and errors to show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublicFormData {
+    pub id: String,
+    pub definition: FormDefinition,
+    pub initial: RawAnswers,
+    pub errors: FieldErrors,
+}
+
+/// Answers that were posted and refused, set by the submit handler before it renders the
+/// page again, so nothing typed is lost.
+#[derive(Debug, Clone, Default)]
+pub struct PostedAnswers {
+    pub answers: RawAnswers,
+    pub errors: FieldErrors,
+}
+
+/// The public form, prefilled from the link's query string (`?identifier=value`).
+#[server(endpoint = "public/form")]
+pub async fn public_form(id: String, query: String) -> Result<PublicFormData, AppError> {
+    let record = db::find(&state()?.db, &id).await?.ok_or_else(|| AppError::NotFound("This form".into()))?;
+    let mut definition = record.definition;
+    if !definition.settings.enabled {
+        return Err(AppError::Forbidden);
+    }
+    // Routing stays on the server.
+    definition.routes.clear();
+    definition.fallback = Default::default();
+    for field in definition.fields.iter().filter(|f| !f.deleted && f.field_type().is_none()) {
+        tracing::warn!(form = %id, kind = %field.kind, "skipping a field of unknown type");
+    }
+    let (initial, errors) = match use_context::<PostedAnswers>() {
+        Some(posted) => (posted.answers, posted.errors),
+        None => {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default();
+            let mut initial = RawAnswers::new();
+            for field in definition.live_fields() {
+                let values: Vec<&String> = pairs.iter().filter(|(k, _)| *k == field.identifier).map(|(_, v)| v).collect();
+                match (field.kind.as_str(), values.as_slice()) {
+                    (_, []) | ("file", _) => {}
+                    ("multiselect", many) => {
+                        initial.insert(field.identifier.clone(), serde_json::json!(many));
+                    }
+                    (_, [first, ..]) => {
+                        initial.insert(field.identifier.clone(), serde_json::Value::String((*first).clone()));
+                    }
+                }
+            }
+            (initial, FieldErrors::new())
+        }
+    };
+    Ok(PublicFormData { id: record.id, definition, initial, errors })
+}
+
+/// The form's name and the message shown after a submission.
+#[server(endpoint = "public/thanks")]
+pub async fn thank_you_message(id: String) -> Result<(String, String), AppError> {
+    let record = db::find(&state()?.db, &id).await?.ok_or_else(|| AppError::NotFound("This form".into()))?;
+    let def = record.definition;
+    let text = if def.fallback.action.kind == crate::forms::ActionKind::Message {
+        def.fallback.action.value
+    } else {
+        crate::forms::Fallback::default().action.value
+    };
+    Ok((def.name, text))
+}

@@ -1,0 +1,197 @@
+//! SQL for forms, their responses and uploaded files.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, now};
+use crate::error::AppError;
+use crate::forms::{FormDefinition, FormRecord, FormSummary, ResponseRecord, new_id};
+
+fn definition_of(row: &AnyRow) -> Result<FormDefinition, AppError> {
+    let json: String = row.try_get("definition").map_err(AppError::internal)?;
+    serde_json::from_str(&json).map_err(AppError::internal)
+}
+
+fn record_of(row: &AnyRow) -> Result<FormRecord, AppError> {
+    Ok(FormRecord {
+        id: row.try_get("id").map_err(AppError::internal)?,
+        owner_id: row.try_get("owner_id").map_err(AppError::internal)?,
+        definition: definition_of(row)?,
+        created_at: row.try_get("created_at").map_err(AppError::internal)?,
+        updated_at: row.try_get("updated_at").map_err(AppError::internal)?,
+    })
+}
+
+fn json_of(def: &FormDefinition) -> Result<String, AppError> {
+    serde_json::to_string(def).map_err(AppError::internal)
+}
+
+pub async fn insert(db: &Db, owner_id: i64, def: &FormDefinition) -> Result<FormRecord, AppError> {
+    let id = new_id();
+    let at = now();
+    sqlx::query(
+        "INSERT INTO forms (id, owner_id, name, enabled, definition, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(owner_id)
+    .bind(&def.name)
+    .bind(i64::from(def.settings.enabled))
+    .bind(json_of(def)?)
+    .bind(at)
+    .execute(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    Ok(FormRecord { id, owner_id, definition: def.clone(), created_at: at, updated_at: at })
+}
+
+/// Any form by id (for the public page).
+pub async fn find(db: &Db, id: &str) -> Result<Option<FormRecord>, AppError> {
+    let row = sqlx::query("SELECT id, owner_id, definition, created_at, updated_at FROM forms WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    row.as_ref().map(record_of).transpose()
+}
+
+/// A form of `owner_id`; someone else's form is "not found", never "forbidden", so ids
+/// reveal nothing.
+pub async fn find_owned(db: &Db, id: &str, owner_id: i64) -> Result<FormRecord, AppError> {
+    match find(db, id).await? {
+        Some(record) if record.owner_id == owner_id => Ok(record),
+        _ => Err(AppError::NotFound("That form".into())),
+    }
+}
+
+pub async fn list(db: &Db, owner_id: i64) -> Result<Vec<FormSummary>, AppError> {
+    let rows = sqlx::query(
+        "SELECT f.id, f.name, f.enabled, f.updated_at, \
+                (SELECT COUNT(*) FROM responses r WHERE r.form_id = f.id) AS responses \
+         FROM forms f WHERE f.owner_id = $1 ORDER BY f.updated_at DESC, f.id",
+    )
+    .bind(owner_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    rows.iter()
+        .map(|row| {
+            let enabled: i64 = row.try_get("enabled").map_err(AppError::internal)?;
+            Ok(FormSummary {
+                id: row.try_get("id").map_err(AppError::internal)?,
+                name: row.try_get("name").map_err(AppError::internal)?,
+                enabled: enabled != 0,
+                updated_at: row.try_get("updated_at").map_err(AppError::internal)?,
+                responses: row.try_get("responses").map_err(AppError::internal)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn update(db: &Db, id: &str, owner_id: i64, def: &FormDefinition) -> Result<FormRecord, AppError> {
+    let updated = sqlx::query(
+        "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4 \
+         WHERE id = $5 AND owner_id = $6",
+    )
+    .bind(&def.name)
+    .bind(i64::from(def.settings.enabled))
+    .bind(json_of(def)?)
+    .bind(now())
+    .bind(id)
+    .bind(owner_id)
+    .execute(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::NotFound("That form".into()));
+    }
+    find_owned(db, id, owner_id).await
+}
+
+pub async fn delete(db: &Db, id: &str, owner_id: i64) -> Result<(), AppError> {
+    let deleted = sqlx::query("DELETE FROM forms WHERE id = $1 AND owner_id = $2")
+        .bind(id)
+        .bind(owner_id)
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    if deleted.rows_affected() == 0 {
+        return Err(AppError::NotFound("That form".into()));
+    }
+    Ok(())
+}
+
+pub async fn insert_response(db: &Db, form_id: &str, answers: &str, route_id: Option<&str>) -> Result<String, AppError> {
+    let id = new_id();
+    sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(form_id)
+        .bind(answers)
+        .bind(route_id)
+        .bind(now())
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(id)
+}
+
+/// Newest first, `limit` rows after skipping `offset`.
+pub async fn list_responses(db: &Db, form_id: &str, limit: i64, offset: i64) -> Result<Vec<ResponseRecord>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, answers, route_id, created_at FROM responses WHERE form_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(form_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    rows.iter()
+        .map(|row| {
+            let answers: String = row.try_get("answers").map_err(AppError::internal)?;
+            Ok(ResponseRecord {
+                id: row.try_get("id").map_err(AppError::internal)?,
+                answers: serde_json::from_str(&answers).map_err(AppError::internal)?,
+                route_id: row.try_get("route_id").map_err(AppError::internal)?,
+                created_at: row.try_get("created_at").map_err(AppError::internal)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn count_responses(db: &Db, form_id: &str) -> Result<i64, AppError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM responses WHERE form_id = $1")
+        .bind(form_id)
+        .fetch_one(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    row.try_get("n").map_err(AppError::internal)
+}
+
+pub async fn insert_upload(db: &Db, form_id: &str, name: &str, content_type: &str, size: i64) -> Result<String, AppError> {
+    let id = new_id();
+    sqlx::query("INSERT INTO uploads (id, form_id, name, content_type, size, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(form_id)
+        .bind(name)
+        .bind(content_type)
+        .bind(size)
+        .bind(now())
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(id)
+}
+
+/// `(name, content_type)` of an upload belonging to `form_id`.
+pub async fn find_upload(db: &Db, form_id: &str, id: &str) -> Result<Option<(String, String)>, AppError> {
+    let row = sqlx::query("SELECT name, content_type FROM uploads WHERE id = $1 AND form_id = $2")
+        .bind(id)
+        .bind(form_id)
+        .fetch_optional(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    row.map(|r| Ok((r.try_get("name").map_err(AppError::internal)?, r.try_get("content_type").map_err(AppError::internal)?)))
+        .transpose()
+}

@@ -1,0 +1,106 @@
+//! `/forms/{id}/responses`: the stored responses of one form, newest first.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde_json::Value;
+
+use crate::api::forms::{RESPONSES_PER_PAGE, ResponsesPage, list_responses};
+use crate::components::auth::RequireUser;
+use crate::components::errors::ErrorPage;
+use crate::components::format::iso_datetime;
+use crate::fields::FileAnswer;
+
+#[component]
+pub fn FormResponsesPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
+    let data = Resource::new(move || (id(), page()), |(id, page)| list_responses(id, page));
+    view! {
+        <Title text="Responses" />
+        <RequireUser let:_user>
+            <Suspense fallback=|| view! { <p class="muted">"Loading responses…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(page) => view! { <ResponsesTable page /> }.into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </RequireUser>
+    }
+}
+
+/// An answer as a table cell.
+fn cell(form_id: &str, value: &Value) -> AnyView {
+    if let Ok(file) = serde_json::from_value::<FileAnswer>(value.clone()) {
+        let href = format!("/forms/{form_id}/files/{}", file.file_id);
+        return view! { <a href=href download=file.name.clone()>{file.name.clone()}</a> }.into_any();
+    }
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "Yes".to_owned(),
+        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    };
+    view! { <span>{text}</span> }.into_any()
+}
+
+#[component]
+fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
+    let ResponsesPage { form, rows, total, page } = page;
+    let columns: Vec<(String, String, bool)> =
+        form.definition.fields.iter().map(|f| (f.id.clone(), f.label.clone(), f.deleted)).collect();
+    let pages = ((total + RESPONSES_PER_PAGE - 1) / RESPONSES_PER_PAGE).max(1);
+    let form_id = form.id.clone();
+    view! {
+        <section class="page" data-test="responses-page">
+            <div class="page-head">
+                <div>
+                    <A href="/forms">"← All forms"</A>
+                    <h1>{form.definition.name.clone()}" — responses"</h1>
+                </div>
+                <A href=format!("/forms/{}/edit", form.id) attr:class="button button-secondary button-small">"Edit form"</A>
+            </div>
+            <p class="muted" data-test="response-count">{format!("{total} responses")}</p>
+            {if rows.is_empty() {
+                view! { <p class="card muted">"No responses yet. Share the form's link to collect some."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="responses">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Submitted (UTC)"</th>
+                                    {columns.iter().map(|(_, label, deleted)| view! {
+                                        <th scope="col">{label.clone()}{deleted.then_some(view! { " " <span class="badge badge-off">"deleted"</span> })}</th>
+                                    }).collect_view()}
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows.into_iter().map(|row| view! {
+                                    <tr data-test="response-row">
+                                        <td>{iso_datetime(row.created_at)}</td>
+                                        {columns.iter().map(|(id, _, _)| view! {
+                                            <td>{row.answers.get(id).map(|a| cell(&form_id, &a.value))}</td>
+                                        }).collect_view()}
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {(pages > 1).then(|| view! {
+                <nav class="pager" aria-label="Pages">
+                    {(page > 1).then(|| view! { <A href=format!("?page={}", page - 1)>"← Newer"</A> })}
+                    <span class="muted">{format!("Page {page} of {pages}")}</span>
+                    {(page < pages).then(|| view! { <A href=format!("?page={}", page + 1)>"Older →"</A> })}
+                </nav>
+            })}
+        </section>
+    }
+}
