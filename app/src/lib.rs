@@ -2,6 +2,8 @@
 //! code they share. Built twice: with `ssr` for the server and with `hydrate` for the
 //! browser (wasm). Domain modules are plain Rust and test natively.
 
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod auth;
 pub mod components;

@@ -47,7 +47,7 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
         }
     } else {
         match axum::body::to_bytes(request.into_body(), usize::MAX).await {
-            Ok(bytes) => Ok(read_urlencoded(&record.definition, &bytes)),
+            Ok(bytes) => Ok((read_urlencoded(&record.definition, &bytes), app::error::FieldErrors::new())),
             Err(e) => Err(format!("The answers could not be read: {e}")),
         }
     };

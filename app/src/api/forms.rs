@@ -138,6 +138,8 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
     for field in definition.fields.iter().filter(|f| !f.deleted && f.field_type().is_none()) {
         tracing::warn!(form = %id, kind = %field.kind, "skipping a field of unknown type");
     }
+    // Respondents get only what they answer.
+    definition.fields.retain(|f| !f.deleted && f.field_type().is_some());
     let (initial, errors) = match use_context::<PostedAnswers>() {
         Some(posted) => (posted.answers, posted.errors),
         None => {
