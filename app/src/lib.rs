@@ -21,7 +21,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::components::auth::{Auth, CurrentUser};
 use crate::components::frame::Frame;
@@ -65,19 +65,19 @@ pub fn App() -> impl IntoView {
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Routes fallback=NotFound>
-                <ParentRoute path=path!("") view=Layout>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("login") view=LoginPage />
-                    <Route path=path!("signup") view=SignupPage />
-                    <Route path=path!("dashboard") view=DashboardPage />
-                    <Route path=path!("settings") view=SettingsPage />
-                    <Route path=path!("forms") view=FormsPage />
-                    <Route path=path!("forms/:id/edit") view=FormEditorPage />
-                    <Route path=path!("forms/:id/responses") view=FormResponsesPage />
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async />
+                    <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("forms") view=FormsPage ssr=SsrMode::Async />
+                    <Route path=path!("forms/:id/edit") view=FormEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("forms/:id/responses") view=FormResponsesPage ssr=SsrMode::Async />
                 </ParentRoute>
                 // Respondents see the form alone, without the app's navigation.
-                <Route path=path!("f/:id") view=PublicFormPage />
-                <Route path=path!("f/:id/thanks") view=ThanksPage />
+                <Route path=path!("f/:id") view=PublicFormPage ssr=SsrMode::Async />
+                <Route path=path!("f/:id/thanks") view=ThanksPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -190,7 +190,7 @@ fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {
 async fn render_page(state: &AppState, _id: &str, request: Request, posted: PostedAnswers) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();
-    let handler = leptos_axum::render_app_to_stream_with_context(
+    let handler = leptos_axum::render_app_async_with_context(
         move || {
             provide_context(context_state.clone());
             provide_context(posted.clone());

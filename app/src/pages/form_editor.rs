@@ -265,7 +265,9 @@ fn Editor(record: FormRecord) -> impl IntoView {
                     {move || draft.with(|d| d.live_fields().next().is_none()).then(|| view! {
                         <p class="muted card">"No fields yet. Add one from the palette."</p>
                     })}
-                    {move || selected.get().filter(|i| draft.with(|d| d.fields.get(*i).is_some_and(|f| !f.deleted))).map(|i| view! {
+                    // Tracks only the selection: re-creating the panel on every keystroke would
+                    // take the focus away from the input being typed in.
+                    {move || selected.get().filter(|i| draft.with_untracked(|d| d.fields.get(*i).is_some_and(|f| !f.deleted))).map(|i| view! {
                         <FieldSettings index=i draft local_errors />
                     })}
                 </div>
@@ -475,8 +477,7 @@ fn warn_before_leaving(dirty: Memo<bool>) {
                 ev.stop_immediate_propagation();
             }
         });
-        let document = document();
-        let _ = document.add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
+        let _ = document().add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
         let on_click = send_wrapper::SendWrapper::new(on_click);
         on_cleanup(move || {
             unload.remove();
