@@ -3,12 +3,15 @@
 # tests on PostgreSQL, then the Playwright tests in Chromium against a real server.
 # Installs what is missing first; safe to run again.
 set -euo pipefail
+shopt -s lastpipe
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/install-tools.sh" --test
 cd "$ROOT"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-cleanup_steps=()
+# Every runner's output is also kept here, to total the counts at the end.
+summary_log="$(mktemp)"
+cleanup_steps=("rm -f $summary_log")
 cleanup() { for step in "${cleanup_steps[@]}"; do eval "$step" || true; done; }
 trap cleanup EXIT
 
@@ -36,14 +39,14 @@ start_postgres() {
 }
 
 say "unit tests (app, natively)"
-cargo test -p app --features ssr
+cargo test -p app --features ssr 2>&1 | tee -a "$summary_log"
 
 say "integration tests on SQLite"
-JUNCTION_TEST_DATABASE_URL= cargo test -p server
+JUNCTION_TEST_DATABASE_URL= cargo test -p server 2>&1 | tee -a "$summary_log"
 
 start_postgres
 say "integration tests on PostgreSQL (${JUNCTION_TEST_DATABASE_URL})"
-cargo test -p server
+cargo test -p server 2>&1 | tee -a "$summary_log"
 
 say "building the site for the browser tests"
 cargo leptos build
@@ -63,8 +66,10 @@ for _ in $(seq 1 100); do
   if ! kill -0 "$server_pid" 2>/dev/null; then cat "$e2e_dir/server.log"; exit 1; fi
   sleep 0.3
 done
-if ! (cd end2end && npx playwright test); then
+if ! (cd end2end && npx playwright test) 2>&1 | tee -a "$summary_log"; then
   echo "---- server log ----"; tail -n 100 "$e2e_dir/server.log"
   exit 1
 fi
+passed=$(grep -hoE '(test result: ok\. [0-9]+ passed|^ +[0-9]+ passed \()' "$summary_log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 say "all tests passed"
+echo "junction: $passed passed, 0 failed"
