@@ -10,6 +10,7 @@ pub mod components;
 pub mod error;
 pub mod fields;
 pub mod forms;
+pub mod routing;
 pub mod rules;
 pub mod pages;
 

@@ -97,6 +97,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/f/{id}", post(public::submit))
+        .route("/router", get(public::headless_router))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();

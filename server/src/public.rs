@@ -11,10 +11,11 @@ use app::db::forms as db;
 use app::error::AppError;
 use app::fields::{FileAnswer, FileConfig};
 use app::forms::answers::{RawAnswers, UnknownKeys, check_answers};
-use app::forms::{FormDefinition, FormRecord};
+use app::forms::{ActionKind, FormDefinition, FormRecord};
+use app::routing::{self, Decision};
 use app::state::AppState;
 use axum::body::Body;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leptos::prelude::provide_context;
@@ -64,10 +65,11 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
                 Ok(json) => json,
                 Err(e) => return internal(e),
             };
-            match db::insert_response(&state.db, &record.id, &answers, None).await {
+            let decision = routing::decide(&record.definition, &checked.values);
+            match db::insert_response(&state.db, &record.id, &answers, decision.route_id.as_deref()).await {
                 Ok(response_id) => {
-                    tracing::info!(form = %record.id, response = %response_id, "response stored");
-                    Redirect::to(&format!("/f/{}/thanks", record.id)).into_response()
+                    tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
+                    Redirect::to(&destination(&record.id, &decision, None)).into_response()
                 }
                 Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
             }
@@ -81,6 +83,65 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
             response
         }
     }
+}
+
+/// Where the respondent is sent: the route's URL, or the thank-you page showing its message.
+fn destination(form_id: &str, decision: &Decision, extra_query: Option<&str>) -> String {
+    match decision.action.kind {
+        ActionKind::Message => match &decision.route_id {
+            Some(route) => format!("/f/{form_id}/thanks?route={}", routing::encode_uri_component(route)),
+            None => format!("/f/{form_id}/thanks"),
+        },
+        ActionKind::ExternalUrl | ActionKind::EventType => match extra_query {
+            Some(query) if !query.is_empty() => {
+                let sep = if decision.action.value.contains('?') { '&' } else { '?' };
+                format!("{}{sep}{query}", decision.action.value)
+            }
+            _ => decision.action.value.clone(),
+        },
+    }
+}
+
+/// `GET /router?form=<id>&<identifier>=<value>…`: Cal.com's headless router. Checks and
+/// stores the answers like a submission, then redirects to the route's destination with the
+/// query parameters and `junction_response_id` appended. `junction_dry_run=1` stores nothing.
+pub async fn headless_router(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let query = query.unwrap_or_default();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap_or_default();
+    let param = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let Some(form_id) = param("form") else {
+        return (StatusCode::BAD_REQUEST, "The query needs form=<form id>.").into_response();
+    };
+    let dry_run = param("junction_dry_run").is_some_and(|v| v == "1" || v == "true");
+    let record = match db::find(&state.db, &form_id).await {
+        Ok(Some(record)) if record.definition.settings.enabled => record,
+        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "This form is not accepting responses.").into_response(),
+        Ok(None) => return (StatusCode::NOT_FOUND, "There is no such form.").into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let raw = collect(&record.definition, pairs.clone());
+    let checked = match check_answers(&record.definition, &raw, UnknownKeys::Ignore) {
+        Ok(checked) => checked,
+        Err(errors) => {
+            let text: Vec<String> = errors.iter().map(|(k, m)| format!("{k}: {}", m.join(" "))).collect();
+            return (StatusCode::UNPROCESSABLE_ENTITY, format!("Some answers were refused.\n{}\n", text.join("\n"))).into_response();
+        }
+    };
+    let decision = routing::decide(&record.definition, &checked.values);
+    let mut forwarded: Vec<(String, String)> =
+        pairs.into_iter().filter(|(k, _)| k != "form" && k != "junction_dry_run").collect();
+    if !dry_run {
+        let answers = match serde_json::to_string(&checked.stored) {
+            Ok(json) => json,
+            Err(e) => return internal(e),
+        };
+        match db::insert_response(&state.db, &record.id, &answers, decision.route_id.as_deref()).await {
+            Ok(response_id) => forwarded.push(("junction_response_id".into(), response_id)),
+            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+    let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
+    Redirect::to(&destination(&record.id, &decision, Some(&query))).into_response()
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {

@@ -163,13 +163,19 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
     Ok(PublicFormData { id: record.id, definition, initial, errors })
 }
 
-/// The form's name and the message shown after a submission.
+/// The form's name and the message shown after a submission: the route's message when
+/// `route` names a message route, else the fallback's.
 #[server(endpoint = "public/thanks")]
-pub async fn thank_you_message(id: String) -> Result<(String, String), AppError> {
+pub async fn thank_you_message(id: String, route: Option<String>) -> Result<(String, String), AppError> {
     let record = db::find(&state()?.db, &id).await?.ok_or_else(|| AppError::NotFound("This form".into()))?;
     let def = record.definition;
-    let text = if def.fallback.action.kind == crate::forms::ActionKind::Message {
-        def.fallback.action.value
+    let action = route
+        .as_deref()
+        .and_then(|r| def.routes.iter().find(|x| x.id == r))
+        .map(|r| r.action.clone())
+        .unwrap_or(def.fallback.action);
+    let text = if action.kind == crate::forms::ActionKind::Message {
+        action.value
     } else {
         crate::forms::Fallback::default().action.value
     };

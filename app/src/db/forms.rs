@@ -121,8 +121,18 @@ pub async fn delete(db: &Db, id: &str, owner_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A response id that sorts by creation time (microseconds, then randomness), so "newest
+/// first" is exact even within one second.
+fn sortable_id() -> String {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    format!("{micros:014x}{}", &new_id()[..18])
+}
+
 pub async fn insert_response(db: &Db, form_id: &str, answers: &str, route_id: Option<&str>) -> Result<String, AppError> {
-    let id = new_id();
+    let id = sortable_id();
     sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(form_id)

@@ -72,7 +72,11 @@ fn Unavailable(error: AppError) -> impl IntoView {
 pub fn ThanksPage() -> impl IntoView {
     let params = use_params_map();
     let id = params.read_untracked().get("id").unwrap_or_default();
-    let message = Resource::new_blocking(move || id.clone(), crate::api::forms::thank_you_message);
+    let route = leptos_router::hooks::use_query_map().read_untracked().get("route");
+    let message = Resource::new_blocking(
+        move || (id.clone(), route.clone()),
+        |(id, route)| crate::api::forms::thank_you_message(id, route),
+    );
     view! {
         <div class="public-page">
             <Suspense fallback=|| ()>

@@ -125,7 +125,7 @@ pub struct Rule {
 }
 
 /// One comparison or boolean operation met by [`Rule::evaluate_traced`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TraceStep {
     /// Where the operation is in the rule, like `and[1].==`.
     pub path: String,

@@ -1,0 +1,210 @@
+//! Routing decisions: the first route whose rule holds for the answers wins; an empty rule
+//! matches everyone; the fallback applies when none does. URLs get `{identifier}` replaced
+//! by the answer, percent-encoded as a URI component. Plain Rust: the builder's "test
+//! routing" panel runs the same code in the browser as the server does on submission.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::forms::{Action, ActionKind, FormDefinition};
+use crate::rules::{Rule, TraceStep};
+
+/// Where a respondent goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The matching route, or `None` for the fallback.
+    pub route_id: Option<String>,
+    pub route_name: String,
+    /// The action with answers substituted into its URL.
+    pub action: Action,
+}
+
+/// How one route fared, for the test panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteTrace {
+    pub route_id: String,
+    pub name: String,
+    pub matched: bool,
+    /// Set when the rule could not be evaluated (it then does not match).
+    pub error: Option<String>,
+    pub steps: Vec<TraceStep>,
+}
+
+fn is_empty_rule(rule: &Value) -> bool {
+    rule.is_null() || rule.as_object().is_some_and(Map::is_empty)
+}
+
+fn matches(rule: &Value, data: &Value) -> Result<bool, String> {
+    if is_empty_rule(rule) {
+        return Ok(true);
+    }
+    let compiled = Rule::compile(rule).map_err(|e| e.to_string())?;
+    compiled.matches(data).map_err(|e| e.to_string())
+}
+
+/// The decision for normalized answers (by identifier).
+pub fn decide(def: &FormDefinition, answers: &Map<String, Value>) -> Decision {
+    let data = Value::Object(answers.clone());
+    for route in &def.routes {
+        match matches(&route.rule, &data) {
+            Ok(true) => {
+                return Decision {
+                    route_id: Some(route.id.clone()),
+                    route_name: route.name.clone(),
+                    action: substitute(&route.action, answers),
+                };
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(route = %route.id, "route rule failed: {e}"),
+        }
+    }
+    Decision { route_id: None, route_name: "Fallback".into(), action: substitute(&def.fallback.action, answers) }
+}
+
+/// Every route in order, with whether it matched and why.
+pub fn trace(def: &FormDefinition, answers: &Map<String, Value>) -> Vec<RouteTrace> {
+    let data = Value::Object(answers.clone());
+    def.routes
+        .iter()
+        .map(|route| {
+            if is_empty_rule(&route.rule) {
+                return RouteTrace { route_id: route.id.clone(), name: route.name.clone(), matched: true, error: None, steps: Vec::new() };
+            }
+            match Rule::compile(&route.rule) {
+                Err(e) => RouteTrace { route_id: route.id.clone(), name: route.name.clone(), matched: false, error: Some(e.to_string()), steps: Vec::new() },
+                Ok(rule) => {
+                    let (result, steps) = rule.evaluate_traced(&data);
+                    let (matched, error) = match result {
+                        Ok(v) => (crate::rules::truthy(&v), None),
+                        Err(e) => (false, Some(e.to_string())),
+                    };
+                    RouteTrace { route_id: route.id.clone(), name: route.name.clone(), matched, error, steps }
+                }
+            }
+        })
+        .collect()
+}
+
+/// Replaces `{identifier}` in URL actions with the answer, encoded as a URI component
+/// (`@` → `%40`, space → `%20`); unknown or empty answers become empty. Messages are kept
+/// as written.
+pub fn substitute(action: &Action, answers: &Map<String, Value>) -> Action {
+    if action.kind == ActionKind::Message {
+        return action.clone();
+    }
+    let mut out = String::with_capacity(action.value.len());
+    let mut rest = action.value.as_str();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find('}') {
+            Some(end) if crate::forms::is_valid_identifier(&after[..end]) => {
+                let text = answers.get(&after[..end]).map(answer_text).unwrap_or_default();
+                out.push_str(&encode_uri_component(&text));
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Action { kind: action.kind, value: out }
+}
+
+/// An answer as text for a URL: lists joined with commas.
+fn answer_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(answer_text).collect::<Vec<_>>().join(","),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// JavaScript's `encodeURIComponent`: everything but `A–Z a–z 0–9 - _ . ! ~ * ' ( )`.
+pub fn encode_uri_component(text: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'!')
+        .remove(b'~')
+        .remove(b'*')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')');
+    percent_encoding::utf8_percent_encode(text, KEEP).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn form() -> FormDefinition {
+        serde_json::from_value(json!({
+            "name": "Routing",
+            "fields": [
+                {"identifier": "email", "label": "Email", "type": "email"},
+                {"identifier": "size", "label": "Size", "type": "number"},
+                {"identifier": "country", "label": "Country", "type": "short_text"}
+            ],
+            "routes": [
+                {"id": "big", "name": "Enterprise", "rule": {">=": [{"var": "size"}, 500]},
+                 "action": {"type": "event_type", "value": "/team/sales/enterprise?email={email}&n={name}"}},
+                {"id": "de", "name": "Germany", "rule": {"and": [{"==": [{"var": "country"}, "DE"]}, {"<": [{"var": "size"}, 500]}]},
+                 "action": {"type": "external_url", "value": "https://example.com/de?c={country}"}},
+                {"id": "everyone", "name": "Everyone else with a size", "rule": {"!!": [{"var": "size"}]},
+                 "action": {"type": "message", "value": "Hello {email}"}}
+            ],
+            "fallback": {"action": {"type": "message", "value": "Thanks"}}
+        }))
+        .unwrap()
+    }
+
+    fn answers(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn the_first_matching_route_wins_and_the_fallback_is_last() {
+        let def = form();
+        let d = decide(&def, &answers(json!({"email": "a b@x.io", "size": 900, "country": "DE"})));
+        assert_eq!(d.route_id.as_deref(), Some("big"));
+        assert_eq!(d.action.value, "/team/sales/enterprise?email=a%20b%40x.io&n=");
+        let d = decide(&def, &answers(json!({"size": 10, "country": "DE"})));
+        assert_eq!((d.route_id.as_deref(), d.action.value.as_str()), (Some("de"), "https://example.com/de?c=DE"));
+        let d = decide(&def, &answers(json!({"size": 10, "country": "US", "email": "a@b.co"})));
+        assert_eq!(d.action.value, "Hello {email}", "messages are not substituted");
+        let d = decide(&def, &answers(json!({})));
+        assert_eq!((d.route_id, d.action.value.as_str()), (None, "Thanks"));
+    }
+
+    #[test]
+    fn an_empty_rule_matches_everyone() {
+        let mut def = form();
+        def.routes.insert(0, serde_json::from_value(json!({"id": "all", "rule": {}, "action": {"type": "message", "value": "All"}})).unwrap());
+        assert_eq!(decide(&def, &answers(json!({}))).route_id.as_deref(), Some("all"));
+    }
+
+    #[test]
+    fn encoding_follows_encode_uri_component() {
+        assert_eq!(encode_uri_component("a b@c.de/?&=#+é"), "a%20b%40c.de%2F%3F%26%3D%23%2B%C3%A9");
+        assert_eq!(encode_uri_component("-_.!~*'()"), "-_.!~*'()");
+        let action = Action { kind: ActionKind::ExternalUrl, value: "https://x.io/{a}/{ b }/{missing}/{".into() };
+        let out = substitute(&action, &answers(json!({"a": ["x", "y z"]})));
+        assert_eq!(out.value, "https://x.io/x%2Cy%20z/{ b }//{");
+    }
+
+    #[test]
+    fn traces_say_which_conditions_held() {
+        let traces = trace(&form(), &answers(json!({"size": 10, "country": "DE"})));
+        assert_eq!(traces.iter().map(|t| t.matched).collect::<Vec<_>>(), [false, true, true]);
+        let de = &traces[1];
+        assert_eq!(de.steps.iter().map(|s| s.held).collect::<Vec<_>>().len(), de.steps.len());
+        assert!(de.steps.iter().any(|s| s.description.contains("country") && s.held), "{:?}", de.steps);
+    }
+}

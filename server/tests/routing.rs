@@ -1,0 +1,99 @@
+//! Routing on submission and the headless router, through the real router.
+
+mod common;
+
+use axum::body::Body;
+use common::TestApp;
+use http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+
+fn routed_form() -> Value {
+    json!({
+        "name": "Routed",
+        "fields": [
+            {"identifier": "email", "label": "Email", "type": "email", "required": true},
+            {"identifier": "size", "label": "Size", "type": "number"},
+            {"identifier": "plan", "label": "Plan", "type": "radio",
+             "config": {"options": [{"value": "team", "label": "Team"}, {"value": "solo", "label": "Solo"}]}}
+        ],
+        "routes": [
+            {"id": "enterprise", "name": "Enterprise", "rule": {">=": [{"var": "size"}, 500]},
+             "action": {"type": "event_type", "value": "/team/sales/enterprise?email={email}"}},
+            {"id": "team", "name": "Team", "rule": {"==": [{"var": "plan"}, "team"]},
+             "action": {"type": "external_url", "value": "https://example.com/team/{plan}"}},
+            {"id": "solo", "name": "Solo", "rule": {"==": [{"var": "plan"}, "solo"]},
+             "action": {"type": "message", "value": "Solo plans start today.\nNo call needed."}}
+        ],
+        "fallback": {"action": {"type": "message", "value": "Thanks, we will be in touch."}}
+    })
+}
+
+async fn setup(app: &TestApp) -> (String, String) {
+    let cookie = app.sign_up("router@example.com", "correct horse battery").await;
+    let id = app.call("/api/forms/create", &[("name", "x")], Some(&cookie)).await.json().as_str().unwrap().to_owned();
+    let saved = app.call("/api/forms/save", &[("id", &id), ("definition", &routed_form().to_string())], Some(&cookie)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    (cookie, id)
+}
+
+async fn submit(app: &TestApp, id: &str, body: &str) -> common::Response {
+    app.send(
+        Request::post(format!("/f/{id}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn routes_taken(app: &TestApp, cookie: &str, id: &str) -> Vec<Value> {
+    let page = app.call("/api/forms/responses", &[("form_id", id), ("page", "1")], Some(cookie)).await.json();
+    page["rows"].as_array().unwrap().iter().map(|r| r["route_id"].clone()).collect()
+}
+
+#[tokio::test]
+async fn submissions_follow_the_first_matching_route() {
+    let app = TestApp::new().await;
+    let (cookie, id) = setup(&app).await;
+
+    let enterprise = submit(&app, &id, "email=Ada.L%2Btag%40Example.com&size=900&plan=team").await;
+    assert_eq!(enterprise.status, StatusCode::SEE_OTHER);
+    assert_eq!(enterprise.location(), Some("/team/sales/enterprise?email=Ada.L%2Btag%40example.com"));
+
+    let team = submit(&app, &id, "email=a%40b.co&size=5&plan=team").await;
+    assert_eq!(team.location(), Some("https://example.com/team/team"));
+
+    let solo = submit(&app, &id, "email=a%40b.co&plan=solo").await;
+    assert_eq!(solo.location(), Some(format!("/f/{id}/thanks?route=solo").as_str()));
+    let page = app.get(solo.location().unwrap(), None).await;
+    assert!(page.body.contains("Solo plans start today.\nNo call needed."), "{}", page.body);
+    assert!(!page.body.contains("<br"), "messages are text, never HTML");
+
+    let fallback = submit(&app, &id, "email=a%40b.co").await;
+    assert_eq!(fallback.location(), Some(format!("/f/{id}/thanks").as_str()));
+    assert!(app.get(&format!("/f/{id}/thanks"), None).await.body.contains("Thanks, we will be in touch."));
+
+    assert_eq!(routes_taken(&app, &cookie, &id).await, [Value::Null, json!("solo"), json!("team"), json!("enterprise")]);
+}
+
+#[tokio::test]
+async fn the_headless_router_stores_forwards_and_can_dry_run() {
+    let app = TestApp::new().await;
+    let (cookie, id) = setup(&app).await;
+
+    let dry = app.get(&format!("/router?form={id}&email=a%40b.co&size=700&junction_dry_run=1&utm=x"), None).await;
+    assert_eq!(dry.status, StatusCode::SEE_OTHER);
+    assert_eq!(dry.location(), Some("/team/sales/enterprise?email=a%40b.co&email=a%40b.co&size=700&utm=x"));
+    assert!(routes_taken(&app, &cookie, &id).await.is_empty(), "a dry run stores nothing");
+
+    let real = app.get(&format!("/router?form={id}&email=a%40b.co&plan=team"), None).await;
+    let location = real.location().unwrap().to_owned();
+    assert!(location.starts_with("https://example.com/team/team?email=a%40b.co&plan=team&junction_response_id="), "{location}");
+    assert_eq!(routes_taken(&app, &cookie, &id).await, [json!("team")]);
+
+    let refused = app.get(&format!("/router?form={id}&email=nope"), None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("email:"), "{}", refused.body);
+    assert_eq!(app.get("/router?email=x", None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.get("/router?form=missing", None).await.status, StatusCode::NOT_FOUND);
+}
