@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+pub mod logic;
 mod public;
 
 /// Largest request body accepted, except form submissions with files.

@@ -39,9 +39,26 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Work with JSON Logic rules.
+    Logic {
+        #[command(subcommand)]
+        command: LogicCommand,
+    },
 }
 
-#[derive(Args)]
+#[derive(Subcommand)]
+enum LogicCommand {
+    /// Evaluate JSON Lines from standard input: each line an object with "rule" and "data"
+    /// (or, with --rule, each line a data object). Writes one line per input line:
+    /// {"result": …} or {"error": "…"}.
+    Eval {
+        /// Compile this rule once and apply it to every line.
+        #[arg(long)]
+        rule: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Clone)]
 struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "JUNCTION_ADDR", default_value = "127.0.0.1:3000")]
@@ -80,19 +97,28 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<String, String> {
+    // Only the subcommands that use the database read its URL.
     let database_url =
-        DatabaseUrl::parse(cli.common.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
+        || DatabaseUrl::parse(cli.common.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL));
+    let data_dir = cli.common.data_dir.clone();
     match cli.command {
-        None => serve(ServeArgs::from_env()?, database_url, cli.common.data_dir).await,
-        Some(Command::Serve(args)) => serve(args, database_url, cli.common.data_dir).await,
+        None => serve(ServeArgs::from_env()?, database_url()?, data_dir).await,
+        Some(Command::Serve(ref args)) => serve(args.clone(), database_url()?, data_dir).await,
         Some(Command::Migrate) => {
-            let db = server::open_database(&database_url).await?;
+            let url = database_url()?;
+            let db = server::open_database(&url).await?;
             db.close().await;
-            Ok(format!("migrations applied to {}", database_url.redacted()))
+            Ok(format!("migrations applied to {}", url.redacted()))
         }
-        Some(Command::Admin { command: AdminCommand::Create { email } }) => {
+        Some(Command::Admin { command: AdminCommand::Create { ref email } }) => {
             let password = read_password()?;
-            server::create_admin(&database_url, &email, &password).await
+            server::create_admin(&database_url()?, email, &password).await
+        }
+        Some(Command::Logic { command: LogicCommand::Eval { ref rule } }) => {
+            let rule = rule.as_deref().map(server::logic::load_rule).transpose()?;
+            server::logic::eval_lines(std::io::stdin().lock(), std::io::stdout().lock(), rule.as_ref())
+                .map_err(|e| format!("cannot read standard input or write the results: {e}"))?;
+            Ok(String::new())
         }
     }
 }

@@ -73,3 +73,26 @@ fn admin_create_reads_the_password_from_the_environment() {
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("administrator root@example.com"));
 }
+
+#[test]
+fn logic_eval_answers_each_line() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_junction"))
+        .args(["logic", "eval"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"rule\": {\"cat\": [\"a\", {\"var\": \"b\"}]}, \"data\": {\"b\": 1}}\n{oops\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    assert_eq!(lines[0], r#"{"result":"a1"}"#);
+    assert!(lines[1].starts_with(r#"{"error":"the line is not JSON"#), "{}", lines[1]);
+}
