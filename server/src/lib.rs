@@ -26,6 +26,7 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+mod export;
 pub mod logic;
 mod public;
 
@@ -100,6 +101,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/f/{id}", post(public::submit))
         .route("/router", get(public::headless_router))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
+        .route("/forms/{id}/responses.csv", get(export::responses_csv))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

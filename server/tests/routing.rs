@@ -97,3 +97,22 @@ async fn the_headless_router_stores_forwards_and_can_dry_run() {
     assert_eq!(app.get("/router?email=x", None).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(app.get("/router?form=missing", None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn responses_export_as_csv_for_the_owner_only() {
+    let app = TestApp::new().await;
+    let (cookie, id) = setup(&app).await;
+    submit(&app, &id, "email=a%40b.co&plan=solo").await;
+    submit(&app, &id, "email=c%40d.co&size=900&plan=team").await;
+    let csv = app.get(&format!("/forms/{id}/responses.csv"), Some(&cookie)).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], "Submitted at (UTC),Route,Email,Size,Plan");
+    assert!(lines[1].ends_with(",Enterprise,c@d.co,900,team"), "{}", lines[1]);
+    assert!(lines[2].ends_with(",Solo,a@b.co,,solo"), "{}", lines[2]);
+    assert_eq!(lines.len(), 3);
+    let other = app.sign_up("other@example.com", "correct horse battery").await;
+    assert_eq!(app.get(&format!("/forms/{id}/responses.csv"), Some(&other)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/forms/{id}/responses.csv"), None).await.status, StatusCode::UNAUTHORIZED);
+}

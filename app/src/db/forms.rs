@@ -157,17 +157,33 @@ pub async fn list_responses(db: &Db, form_id: &str, limit: i64, offset: i64) -> 
     .fetch_all(db.pool())
     .await
     .map_err(AppError::internal)?;
-    rows.iter()
-        .map(|row| {
-            let answers: String = row.try_get("answers").map_err(AppError::internal)?;
-            Ok(ResponseRecord {
-                id: row.try_get("id").map_err(AppError::internal)?,
-                answers: serde_json::from_str(&answers).map_err(AppError::internal)?,
-                route_id: row.try_get("route_id").map_err(AppError::internal)?,
-                created_at: row.try_get("created_at").map_err(AppError::internal)?,
-            })
-        })
-        .collect()
+    rows.iter().map(response_of).collect()
+}
+
+/// Up to `limit` responses older than `before` (a response id; `None` starts at the newest).
+/// Keyset paging: a long export never skips or repeats rows while answers keep arriving.
+pub async fn responses_before(db: &Db, form_id: &str, before: Option<&str>, limit: i64) -> Result<Vec<ResponseRecord>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, answers, route_id, created_at FROM responses \
+         WHERE form_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+    )
+    .bind(form_id)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    rows.iter().map(response_of).collect()
+}
+
+fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
+    let answers: String = row.try_get("answers").map_err(AppError::internal)?;
+    Ok(ResponseRecord {
+        id: row.try_get("id").map_err(AppError::internal)?,
+        answers: serde_json::from_str(&answers).map_err(AppError::internal)?,
+        route_id: row.try_get("route_id").map_err(AppError::internal)?,
+        created_at: row.try_get("created_at").map_err(AppError::internal)?,
+    })
 }
 
 pub async fn count_responses(db: &Db, form_id: &str) -> Result<i64, AppError> {

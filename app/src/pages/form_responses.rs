@@ -63,7 +63,10 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                     <A href="/forms">"← All forms"</A>
                     <h1>{form.definition.name.clone()}" — responses"</h1>
                 </div>
-                <A href=format!("/forms/{}/edit", form.id) attr:class="button button-secondary button-small">"Edit form"</A>
+                <div class="editor-actions">
+                    <a href=format!("/forms/{}/responses.csv", form.id) class="button button-secondary button-small" download data-test="export-csv">"Export CSV"</a>
+                    <A href=format!("/forms/{}/edit", form.id) attr:class="button button-secondary button-small">"Edit form"</A>
+                </div>
             </div>
             <p class="muted" data-test="response-count">{format!("{total} responses")}</p>
             {if rows.is_empty() {
