@@ -8,5 +8,8 @@ export PATH="$JUNCTION_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # cargo-leptos passes this to its builds; giving it to plain cargo too lets `cargo test` reuse
 # the same compiled dependencies (leptos reads it at compile time).
 export LEPTOS_OUTPUT_NAME=junction
+# Incremental caches grow without bound in a persistent target dir (27 GB seen); the
+# scripts build each workspace crate once per change, so they gain little from them.
+export CARGO_INCREMENTAL=0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT

@@ -7,3 +7,4 @@ pub mod form_view;
 pub mod format;
 pub mod frame;
 pub mod nav;
+pub mod routes_editor;

@@ -16,6 +16,7 @@ use crate::components::auth::RequireUser;
 use crate::components::config_editor::ConfigEditor;
 use crate::components::errors::ErrorPage;
 use crate::components::form_view::FormView;
+use crate::components::routes_editor::RoutesEditor;
 use crate::error::{AppError, FieldErrors};
 use crate::fields::{self, REGISTRY};
 use crate::forms::{Field, FormDefinition, FormRecord, identifier_from_label, unique_identifier};
@@ -276,6 +277,7 @@ fn Editor(record: FormRecord) -> impl IntoView {
                     {move || view! { <FormView definition=draft.get() /> }}
                 </aside>
             </div>
+            <RoutesEditor draft local_errors />
             <ImportPanel draft local_errors />
         </section>
     }
@@ -302,12 +304,6 @@ fn FormSettingsPanel(draft: RwSignal<FormDefinition>, local_errors: RwSignal<Fie
                 <input id="form-enabled" type="checkbox" prop:checked=move || draft.with(|d| d.settings.enabled)
                     on:change=move |ev| draft.update(|d| d.settings.enabled = event_target_checked(&ev)) />
                 <label for="form-enabled">"Accepting responses"</label>
-            </div>
-            <div class="field">
-                <label for="form-thanks">"Message after submitting"</label>
-                <textarea id="form-thanks" rows="2" prop:value=move || draft.with(|d| d.fallback.action.value.clone())
-                    on:input=move |ev| draft.update(|d| d.fallback.action.value = event_target_value(&ev))></textarea>
-                <p class="field-error">{error("fallback.action.value")}</p>
             </div>
         </div>
     }

@@ -1,0 +1,197 @@
+//! The builder's routes: ordered routes with a rule and an action, the fallback, and the
+//! "test routing" panel, which runs the same routing code in the browser as the server.
+
+use std::collections::HashSet;
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::error::FieldErrors;
+use crate::forms::answers::{RawAnswers, UnknownKeys, check_answers};
+use crate::forms::{Action, ActionKind, FormDefinition, Route, check_condition};
+use crate::routing::{decide, trace};
+
+const KINDS: &[(ActionKind, &str, &str)] = &[
+    (ActionKind::Message, "message", "Show a message"),
+    (ActionKind::ExternalUrl, "external_url", "Redirect to an external URL"),
+    (ActionKind::EventType, "event_type", "Redirect to a booking page (path on this site)"),
+];
+
+fn kind_from(s: &str) -> ActionKind {
+    KINDS.iter().find(|(_, k, _)| *k == s).map(|(k, _, _)| *k).unwrap_or(ActionKind::Message)
+}
+
+fn kind_str(kind: ActionKind) -> &'static str {
+    KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, s, _)| *s).unwrap_or("message")
+}
+
+#[component]
+fn ActionEditor(action: Signal<Action>, on_change: Callback<Action>, id: String, error: Signal<String>) -> impl IntoView {
+    let type_id = format!("{id}-type");
+    let value_id = format!("{id}-value");
+    view! {
+        <div class="action-editor">
+            <div class="field">
+                <label for=type_id.clone()>"Then"</label>
+                <select id=type_id prop:value=move || kind_str(action.get().kind)
+                    on:change=move |ev| { let mut a = action.get_untracked(); a.kind = kind_from(&event_target_value(&ev)); on_change.run(a) }>
+                    {KINDS.iter().map(|(_, v, l)| view! { <option value=*v>{*l}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for=value_id.clone()>{move || match action.get().kind {
+                    ActionKind::Message => "Message (plain text)",
+                    ActionKind::ExternalUrl => "URL ({identifier} is replaced by the answer)",
+                    ActionKind::EventType => "Booking path, e.g. /team/sales/intro?email={email}",
+                }}</label>
+                <input id=value_id prop:value=move || action.get().value data-test="action-value"
+                    on:change=move |ev| { let mut a = action.get_untracked(); a.value = event_target_value(&ev); on_change.run(a) } />
+                <p class="field-error">{move || error.get()}</p>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn RoutesEditor(draft: RwSignal<FormDefinition>, local_errors: RwSignal<FieldErrors>) -> impl IntoView {
+    let error_at = move |path: String| Signal::derive(move || local_errors.with(|e| e.get(&path).map(|m| m.join(" ")).unwrap_or_default()));
+    let add = move |_| draft.update(|d| d.routes.push(Route {
+        id: String::new(),
+        name: format!("Route {}", d.routes.len() + 1),
+        rule: Value::Object(Default::default()),
+        action: Action { kind: ActionKind::Message, value: "Thank you!".into() },
+    }));
+    let count = move || draft.with(|d| d.routes.len());
+    view! {
+        <section class="card routes-editor" data-test="routes-editor">
+            <h2>"Routes"</h2>
+            <p class="muted small">"The first route whose rule holds decides where a respondent goes; an empty rule matches everyone."</p>
+            <ol class="route-list">
+                {move || (0..count()).map(|i| {
+                    let route = move || draft.with(|d| d.routes.get(i).cloned());
+                    let rule_text = RwSignal::new(route().map(|r| if r.rule.as_object().is_some_and(|o| o.is_empty()) || r.rule.is_null() { String::new() } else { serde_json::to_string(&r.rule).unwrap_or_default() }).unwrap_or_default());
+                    let rule_error = RwSignal::new(None::<String>);
+                    let set_rule = move |text: String| {
+                        rule_text.set(text.clone());
+                        let rule = if text.trim().is_empty() { Ok(Value::Object(Default::default())) } else { serde_json::from_str::<Value>(&text).map_err(|e| format!("Not valid JSON: {e}")) };
+                        match rule {
+                            Err(e) => rule_error.set(Some(e)),
+                            Ok(rule) => {
+                                let ids: HashSet<String> = draft.with(|d| d.fields.iter().map(|f| f.identifier.clone()).collect());
+                                let refs: HashSet<&str> = ids.iter().map(String::as_str).collect();
+                                let empty = rule.as_object().is_some_and(|o| o.is_empty());
+                                rule_error.set(if empty { None } else { check_condition(&rule, &refs, "a field of this form").err() });
+                                draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.rule = rule });
+                            }
+                        }
+                    };
+                    let swap = move |j: usize| draft.update(|d| if j < d.routes.len() { d.routes.swap(i, j) });
+                    let rule_path_error = error_at(format!("routes[{i}].rule"));
+                    view! {
+                        <li class="route-item" data-test="route-item">
+                            <div class="field">
+                                <label for=format!("route-{i}-name")>"Route name"</label>
+                                <input id=format!("route-{i}-name") prop:value=move || route().map(|r| r.name).unwrap_or_default()
+                                    on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.name = v }) } data-test="route-name" />
+                            </div>
+                            <div class="field">
+                                <label for=format!("route-{i}-rule")>"When (JSON Logic over answers; empty = always)"</label>
+                                <textarea id=format!("route-{i}-rule") rows="2" class="code" prop:value=move || rule_text.get()
+                                    on:change=move |ev| set_rule(event_target_value(&ev)) data-test="route-rule"></textarea>
+                                <p class="field-error" data-test="route-rule-error">{move || rule_error.get().unwrap_or_else(|| rule_path_error.get())}</p>
+                            </div>
+                            <ActionEditor
+                                id=format!("route-{i}-action")
+                                action=Signal::derive(move || route().map(|r| r.action).unwrap_or(Action { kind: ActionKind::Message, value: String::new() }))
+                                on_change=Callback::new(move |a: Action| draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.action = a }))
+                                error=error_at(format!("routes[{i}].action.value"))
+                            />
+                            <div class="field-item-actions">
+                                <button type="button" class="icon-button" aria-label="Move route up" disabled={move || i == 0} on:click={move |_| if i > 0 { swap(i - 1) }}>"↑"</button>
+                                <button type="button" class="icon-button" aria-label="Move route down" disabled={move || i + 1 >= count()} on:click={move |_| swap(i + 1)}>"↓"</button>
+                                <button type="button" class="icon-button" aria-label="Duplicate route"
+                                    on:click=move |_| draft.update(|d| { let mut c = d.routes[i].clone(); c.id = String::new(); c.name = format!("{} (copy)", c.name); d.routes.insert(i + 1, c) })>"⧉"</button>
+                                <button type="button" class="icon-button danger" aria-label="Delete route"
+                                    on:click=move |_| draft.update(|d| { d.routes.remove(i); })>"✕"</button>
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+            <button type="button" class="button button-secondary button-small" on:click=add data-test="add-route">"Add route"</button>
+            <h3>"Otherwise (fallback)"</h3>
+            <ActionEditor
+                id="fallback".to_owned()
+                action=Signal::derive(move || draft.with(|d| d.fallback.action.clone()))
+                on_change=Callback::new(move |a: Action| draft.update(|d| d.fallback.action = a))
+                error=error_at("fallback.action.value".to_owned())
+            />
+            <TestRouting draft />
+        </section>
+    }
+}
+
+/// Answers typed here are checked and routed exactly as a submission would be.
+#[component]
+fn TestRouting(draft: RwSignal<FormDefinition>) -> impl IntoView {
+    let answers = RwSignal::new(RawAnswers::new());
+    let fields = move || draft.with(|d| d.live_fields().filter(|f| f.kind != "file").map(|f| (f.identifier.clone(), f.label.clone(), f.kind.clone())).collect::<Vec<_>>());
+    let outcome = move || {
+        let def = draft.get();
+        let raw = answers.get();
+        match check_answers(&def, &raw, UnknownKeys::Ignore) {
+            Err(errors) => Err(errors.into_iter().map(|(k, m)| format!("{k}: {}", m.join(" "))).collect::<Vec<_>>()),
+            Ok(checked) => Ok((decide(&def, &checked.values), trace(&def, &checked.values))),
+        }
+    };
+    view! {
+        <details class="test-routing" data-test="test-routing">
+            <summary>"Test routing"</summary>
+            <div class="test-grid">
+                <div>
+                    {move || fields().into_iter().map(|(identifier, label, kind)| {
+                        let id = format!("test-{identifier}");
+                        let key = identifier.clone();
+                        view! {
+                            <div class="field">
+                                <label for=id.clone()>{label}" "<code class="muted small">{identifier.clone()}</code></label>
+                                <input id=id data-test=format!("test-{identifier}")
+                                    placeholder=if kind == "multiselect" { "values, comma-separated" } else { "" }
+                                    on:input=move |ev| {
+                                        let text = event_target_value(&ev);
+                                        let value = if kind == "multiselect" {
+                                            Value::Array(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect())
+                                        } else { Value::String(text) };
+                                        answers.update(|a| { a.insert(key.clone(), value); });
+                                    } />
+                            </div>
+                        }
+                    }).collect_view()}
+                </div>
+                <div aria-live="polite" data-test="test-outcome">
+                    {move || match outcome() {
+                        Err(problems) => view! {
+                            <p class="muted">"These answers would be refused:"</p>
+                            <ul class="field-error">{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                        }.into_any(),
+                        Ok((decision, traces)) => view! {
+                            <p><strong data-test="test-route">{decision.route_name.clone()}</strong>" → "
+                                {kind_str(decision.action.kind)}": "<code data-test="test-action">{decision.action.value.clone()}</code></p>
+                            <ol class="trace">
+                                {traces.into_iter().map(|t| view! {
+                                    <li class:matched=t.matched>
+                                        {if t.matched { "✓ " } else { "✗ " }}<strong>{t.name.clone()}</strong>
+                                        {t.error.map(|e| view! { <span class="field-error">" — "{e}</span> })}
+                                        <ul>{t.steps.into_iter().map(|s| view! {
+                                            <li style=format!("margin-left: {}rem", s.depth)>{if s.held { "✓ " } else { "✗ " }}<code>{s.description}</code></li>
+                                        }).collect_view()}</ul>
+                                    </li>
+                                }).collect_view()}
+                            </ol>
+                        }.into_any(),
+                    }}
+                </div>
+            </div>
+        </details>
+    }
+}
