@@ -22,6 +22,7 @@ use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -110,6 +111,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .layer(axum::middleware::map_response(server_fn_error_status))
         .layer(sessions)
         .layer(axum::middleware::from_fn(limit_body))
+        // A stalled response (see ARCHITECTURE.md, "Known issues") ends instead of hanging.
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

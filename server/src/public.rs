@@ -69,6 +69,7 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
             match db::insert_response(&state.db, &record.id, &answers, decision.route_id.as_deref()).await {
                 Ok(response_id) => {
                     tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
+                    notify_owner(&state, &record, &response_id).await;
                     Redirect::to(&destination(&record.id, &decision, None)).into_response()
                 }
                 Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
@@ -136,12 +137,25 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
             Err(e) => return internal(e),
         };
         match db::insert_response(&state.db, &record.id, &answers, decision.route_id.as_deref()).await {
-            Ok(response_id) => forwarded.push(("junction_response_id".into(), response_id)),
+            Ok(response_id) => {
+                notify_owner(&state, &record, &response_id).await;
+                forwarded.push(("junction_response_id".into(), response_id));
+            }
             Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         }
     }
     let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
     Redirect::to(&destination(&record.id, &decision, Some(&query))).into_response()
+}
+
+/// Leaves the owner a notice when the form asks for it. A failure is logged, never shown to
+/// the respondent, whose answers are already stored.
+async fn notify_owner(state: &AppState, record: &FormRecord, response_id: &str) {
+    if record.definition.settings.notify_owner {
+        if let Err(e) = app::db::notifications::insert(&state.db, record.owner_id, &record.id, response_id).await {
+            tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
+        }
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {

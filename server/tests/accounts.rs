@@ -7,7 +7,7 @@ use http::StatusCode;
 
 const PASSWORD: &str = "correct horse battery";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_starts_a_session_with_a_safe_cookie() {
     let app = TestApp::new().await;
     let response = app
@@ -26,7 +26,7 @@ async fn sign_up_starts_a_session_with_a_safe_cookie() {
     assert!(!me.body.contains("argon2"), "the hash never leaves the server");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_are_stored_as_argon2id() {
     let app = TestApp::new().await;
     app.sign_up("hash@example.com", PASSWORD).await;
@@ -35,7 +35,7 @@ async fn passwords_are_stored_as_argon2id() {
     assert!(!record.password_hash.contains(PASSWORD));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_errors_name_the_field() {
     let app = TestApp::new().await;
     app.sign_up("taken@example.com", PASSWORD).await;
@@ -59,7 +59,7 @@ async fn sign_up_errors_name_the_field() {
     assert!(bad_email.json()["Validation"]["fields"]["email"][0].is_string());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_checks_the_password_and_cycles_the_session() {
     let app = TestApp::new().await;
     let signup_cookie = app.sign_up("bob@example.com", PASSWORD).await;
@@ -84,7 +84,7 @@ async fn log_in_checks_the_password_and_cycles_the_session() {
     assert_eq!(app.call("/api/auth/me", &[], Some(&cookie)).await.json()["email"], "bob@example.com");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_out_ends_the_session() {
     let app = TestApp::new().await;
     let cookie = app.sign_up("carol@example.com", PASSWORD).await;
@@ -94,7 +94,7 @@ async fn log_out_ends_the_session() {
     assert_eq!(me.json(), serde_json::Value::Null);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_callers_are_refused_with_401() {
     let app = TestApp::new().await;
     let response = app
@@ -104,7 +104,7 @@ async fn anonymous_callers_are_refused_with_401() {
     assert_eq!(response.json(), serde_json::json!("Unauthorized"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_that_need_a_user_redirect_to_login() {
     let app = TestApp::new().await;
     for (path, next) in [("/dashboard", "%2Fdashboard"), ("/settings", "%2Fsettings")] {
@@ -118,7 +118,7 @@ async fn pages_that_need_a_user_redirect_to_login() {
     assert!(dashboard.body.contains("dana@example.com"), "{}", dashboard.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn change_password_requires_the_current_one() {
     let app = TestApp::new().await;
     let cookie = app.sign_up("erin@example.com", PASSWORD).await;
@@ -156,7 +156,7 @@ async fn change_password_requires_the_current_one() {
     assert_eq!(login.status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn log_in_is_rate_limited_per_email() {
     let app = TestApp::new().await;
     app.sign_up("frank@example.com", PASSWORD).await;
@@ -173,7 +173,7 @@ async fn log_in_is_rate_limited_per_email() {
     assert!(last.body.contains("RateLimited"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_server_fn_input_is_a_clear_400() {
     let app = TestApp::new().await;
     let response = app.call("/api/auth/login", &[("email", "x@y.z")], None).await;
@@ -181,7 +181,7 @@ async fn malformed_server_fn_input_is_a_clear_400() {
     assert!(response.body.contains("password"), "{}", response.body);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_are_created_from_the_command_line_code() {
     let app = TestApp::new().await;
     let admin = app::auth::service::create_admin(&app.db, "Root@Example.com", PASSWORD).await.unwrap();

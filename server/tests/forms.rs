@@ -57,7 +57,7 @@ async fn responses(app: &TestApp, cookie: &str, id: &str) -> Value {
     page.json()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn saving_validates_with_paths_and_keeps_ids() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -79,7 +79,7 @@ async fn saving_validates_with_paths_and_keeps_ids() {
     assert_eq!(again["definition"]["fields"][0]["type"], "email");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forms_are_private_to_their_owner() {
     let app = TestApp::new().await;
     let (_owner, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -100,7 +100,7 @@ async fn forms_are_private_to_their_owner() {
     assert_eq!(list, json!([]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_list_manages_forms() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -116,7 +116,7 @@ async fn the_list_manages_forms() {
     assert_eq!(app.call("/api/forms/list", &[], Some(&cookie)).await.json().as_array().unwrap().len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_page_renders_and_prefills_from_the_link() {
     let app = TestApp::new().await;
     let (_cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -130,7 +130,7 @@ async fn the_public_page_renders_and_prefills_from_the_link() {
     assert_eq!(app.get("/f/nope", None).await.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_valid_submission_is_stored_normalized() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -162,7 +162,7 @@ async fn a_valid_submission_is_stored_normalized() {
     assert_eq!(answers.len(), 5, "unknown keys are not stored: {answers:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_submission_keeps_everything_typed() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -181,7 +181,7 @@ async fn a_refused_submission_keeps_everything_typed() {
     assert_eq!(responses(&app, &cookie, &id).await["total"], 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_forms_take_no_answers() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -194,7 +194,7 @@ async fn disabled_forms_take_no_answers() {
     assert_eq!(responses(&app, &cookie, &id).await["total"], 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_field_types_in_stored_data_are_skipped() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -229,7 +229,7 @@ fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>)
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_are_checked_stored_and_served_only_to_the_owner() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
@@ -256,4 +256,27 @@ async fn files_are_checked_stored_and_served_only_to_the_owner() {
     let other = app.sign_up("other@example.com", PASSWORD).await;
     assert_eq!(app.get(&url, Some(&other)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&url, None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_who_ask_are_notified_of_responses() {
+    let app = TestApp::new().await;
+    let mut definition = intake();
+    definition["settings"] = json!({"notify_owner": true});
+    let (cookie, id) = owner_with_form(&app, "owner@example.com", &definition).await;
+    post_form(&app, &id, "email=a%40b.co").await;
+    post_form(&app, &id, "email=c%40d.co").await;
+    let notices = app.call("/api/notifications/unread", &[], Some(&cookie)).await.json();
+    assert_eq!(notices[0]["form_name"], "Sales intake");
+    assert_eq!(notices[0]["count"], 2);
+    let other = app.sign_up("other@example.com", PASSWORD).await;
+    assert_eq!(app.call("/api/notifications/unread", &[], Some(&other)).await.json(), json!([]));
+    assert_eq!(app.call("/api/notifications/read", &[], Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(app.call("/api/notifications/unread", &[], Some(&cookie)).await.json(), json!([]));
+    assert_eq!(app.call("/api/notifications/unread", &[], None).await.status, StatusCode::UNAUTHORIZED);
+
+    // Without the setting, no notices.
+    let (quiet_cookie, quiet_id) = owner_with_form(&app, "quiet@example.com", &intake()).await;
+    post_form(&app, &quiet_id, "email=a%40b.co").await;
+    assert_eq!(app.call("/api/notifications/unread", &[], Some(&quiet_cookie)).await.json(), json!([]));
 }

@@ -5,7 +5,7 @@ mod common;
 use common::TestApp;
 use http::StatusCode;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_as_html_without_javascript() {
     let app = TestApp::new().await;
     let login = app.get("/login", None).await;
@@ -17,7 +17,7 @@ async fn pages_render_as_html_without_javascript() {
     assert!(home.body.contains("Create an account"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_paths_get_a_404_page() {
     let app = TestApp::new().await;
     let response = app.get("/no/such/page", None).await;
@@ -25,7 +25,7 @@ async fn unknown_paths_get_a_404_page() {
     assert!(response.body.contains("Page not found"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_answers_when_the_database_does() {
     let app = TestApp::new().await;
     let response = app.get("/healthz", None).await;
@@ -35,7 +35,7 @@ async fn healthz_answers_when_the_database_does() {
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_pages_show_the_navigation() {
     let app = TestApp::new().await;
     let cookie = app.sign_up("nav@example.com", "correct horse battery").await;

@@ -51,7 +51,7 @@ async fn routes_taken(app: &TestApp, cookie: &str, id: &str) -> Vec<Value> {
     page["rows"].as_array().unwrap().iter().map(|r| r["route_id"].clone()).collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn submissions_follow_the_first_matching_route() {
     let app = TestApp::new().await;
     let (cookie, id) = setup(&app).await;
@@ -76,7 +76,7 @@ async fn submissions_follow_the_first_matching_route() {
     assert_eq!(routes_taken(&app, &cookie, &id).await, [Value::Null, json!("solo"), json!("team"), json!("enterprise")]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_headless_router_stores_forwards_and_can_dry_run() {
     let app = TestApp::new().await;
     let (cookie, id) = setup(&app).await;
@@ -98,7 +98,7 @@ async fn the_headless_router_stores_forwards_and_can_dry_run() {
     assert_eq!(app.get("/router?form=missing", None).await.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn responses_export_as_csv_for_the_owner_only() {
     let app = TestApp::new().await;
     let (cookie, id) = setup(&app).await;
@@ -115,4 +115,33 @@ async fn responses_export_as_csv_for_the_owner_only() {
     let other = app.sign_up("other@example.com", "correct horse battery").await;
     assert_eq!(app.get(&format!("/forms/{id}/responses.csv"), Some(&other)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(&format!("/forms/{id}/responses.csv"), None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_filter_by_route_and_day() {
+    let app = TestApp::new().await;
+    let (cookie, id) = setup(&app).await;
+    submit(&app, &id, "email=a%40b.co&plan=solo").await;
+    submit(&app, &id, "email=c%40d.co&plan=team").await;
+    submit(&app, &id, "email=e%40f.co").await;
+    let list = |form: Vec<(&'static str, String)>| {
+        let app = &app;
+        let cookie = cookie.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call("/api/forms/responses", &pairs, Some(&cookie)).await
+        }
+    };
+    let base = || vec![("form_id", id.clone()), ("page", "1".to_owned())];
+    let solo = list([base(), vec![("route", "solo".to_owned())]].concat()).await.json();
+    assert_eq!((solo["total"].as_i64(), solo["rows"][0]["route_id"].as_str()), (Some(1), Some("solo")));
+    let fallback = list([base(), vec![("route", "fallback".to_owned())]].concat()).await.json();
+    assert_eq!((fallback["total"].as_i64(), fallback["rows"][0]["route_id"].is_null()), (Some(1), true));
+    let today = app::components::format::iso_date(app::db::now());
+    let day = list([base(), vec![("from", today.clone()), ("to", today)]].concat()).await.json();
+    assert_eq!(day["total"], 3);
+    let past = list([base(), vec![("to", "2000-01-01".to_owned())]].concat()).await.json();
+    assert_eq!(past["total"], 0);
+    let bad = list([base(), vec![("from", "yesterday".to_owned())]].concat()).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -82,17 +82,39 @@ pub async fn delete_form(id: String) -> Result<(), AppError> {
 pub struct ResponsesPage {
     pub form: FormRecord,
     pub rows: Vec<ResponseRecord>,
+    /// Responses matching the filter.
     pub total: i64,
     pub page: i64,
 }
 
+/// `YYYY-MM-DD` → Unix seconds at the start of that day (UTC).
+#[cfg(feature = "ssr")]
+fn day_start(date: &str) -> Result<i64, AppError> {
+    crate::components::format::unix_from_iso_date(date)
+        .ok_or_else(|| AppError::field("date", format!("\"{date}\" is not a date as YYYY-MM-DD.")))
+}
+
+/// One page of responses, optionally only one route's (`"fallback"` for the fallback) and
+/// only between two days (inclusive).
 #[server(endpoint = "forms/responses")]
-pub async fn list_responses(form_id: String, page: i64) -> Result<ResponsesPage, AppError> {
+pub async fn list_responses(
+    form_id: String,
+    page: i64,
+    route: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<ResponsesPage, AppError> {
     let user = require_user().await?;
     let db_ = &state()?.db;
     let form = db::find_owned(db_, &form_id, user.id).await?;
     let page = page.max(1);
-    let mut rows = db::list_responses(db_, &form_id, RESPONSES_PER_PAGE, (page - 1) * RESPONSES_PER_PAGE).await?;
+    let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+    let filter = db::ResponseFilter {
+        route: nonempty(route).map(|r| if r == "fallback" { String::new() } else { r }),
+        from: nonempty(from).map(|d| day_start(&d)).transpose()?,
+        until: nonempty(to).map(|d| day_start(&d).map(|t| t + 86_400)).transpose()?,
+    };
+    let mut rows = db::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, (page - 1) * RESPONSES_PER_PAGE).await?;
     // Phone numbers are stored as E.164 and shown in the field's chosen format.
     for field in form.definition.fields.iter().filter(|f| f.kind == "phone") {
         let config: crate::fields::PhoneConfig = serde_json::from_value(field.config.clone()).unwrap_or_default();
@@ -102,7 +124,7 @@ pub async fn list_responses(form_id: String, page: i64) -> Result<ResponsesPage,
             }
         }
     }
-    let total = db::count_responses(db_, &form_id).await?;
+    let total = db::count_filtered(db_, &form_id, &filter).await?;
     Ok(ResponsesPage { form, rows, total, page })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod forms;
+pub mod notifications;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod context {

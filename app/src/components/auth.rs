@@ -27,7 +27,7 @@ impl Auth {
             signup: ServerAction::<Signup>::new(),
             logout: ServerAction::<Logout>::new(),
             change_password: ServerAction::<ChangePassword>::new(),
-            user: Resource::new_blocking(|| (), |_| current_user()),
+            user: Resource::new(|| (), |_| current_user()),
         }
     }
 }

@@ -145,19 +145,60 @@ pub async fn insert_response(db: &Db, form_id: &str, answers: &str, route_id: Op
     Ok(id)
 }
 
+/// Which responses a listing shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResponseFilter {
+    /// Only this route; `Some("")` means the fallback.
+    pub route: Option<String>,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub until: Option<i64>,
+}
+
+impl ResponseFilter {
+    fn route_param(&self) -> Option<&str> {
+        self.route.as_deref().filter(|r| !r.is_empty())
+    }
+
+    fn fallback_only(&self) -> i64 {
+        i64::from(self.route.as_deref() == Some(""))
+    }
+}
+
+const FILTERED: &str = "FROM responses WHERE form_id = $1 \
+     AND ($2 IS NULL OR route_id = $2) AND ($3 = 0 OR route_id IS NULL) \
+     AND created_at >= $4 AND created_at < $5";
+
 /// Newest first, `limit` rows after skipping `offset`.
-pub async fn list_responses(db: &Db, form_id: &str, limit: i64, offset: i64) -> Result<Vec<ResponseRecord>, AppError> {
-    let rows = sqlx::query(
-        "SELECT id, answers, route_id, created_at FROM responses WHERE form_id = $1 \
-         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
-    )
-    .bind(form_id)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+pub async fn list_responses(db: &Db, form_id: &str, filter: &ResponseFilter, limit: i64, offset: i64) -> Result<Vec<ResponseRecord>, AppError> {
+    let sql = format!("SELECT id, answers, route_id, created_at {FILTERED} ORDER BY id DESC LIMIT $6 OFFSET $7");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(form_id)
+        .bind(filter.route_param())
+        .bind(filter.fallback_only())
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.until.unwrap_or(i64::MAX))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await
+        .map_err(AppError::internal)?;
     rows.iter().map(response_of).collect()
+}
+
+pub async fn count_filtered(db: &Db, form_id: &str, filter: &ResponseFilter) -> Result<i64, AppError> {
+    let sql = format!("SELECT COUNT(*) AS n {FILTERED}");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(form_id)
+        .bind(filter.route_param())
+        .bind(filter.fallback_only())
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.until.unwrap_or(i64::MAX))
+        .fetch_one(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    row.try_get("n").map_err(AppError::internal)
 }
 
 /// Up to `limit` responses older than `before` (a response id; `None` starts at the newest).
@@ -184,15 +225,6 @@ fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
         route_id: row.try_get("route_id").map_err(AppError::internal)?,
         created_at: row.try_get("created_at").map_err(AppError::internal)?,
     })
-}
-
-pub async fn count_responses(db: &Db, form_id: &str) -> Result<i64, AppError> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM responses WHERE form_id = $1")
-        .bind(form_id)
-        .fetch_one(db.pool())
-        .await
-        .map_err(AppError::internal)?;
-    row.try_get("n").map_err(AppError::internal)
 }
 
 pub async fn insert_upload(db: &Db, form_id: &str, name: &str, content_type: &str, size: i64) -> Result<String, AppError> {

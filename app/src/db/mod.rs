@@ -13,6 +13,7 @@ use sqlx::migrate::Migrator;
 use sqlx::AnyPool;
 
 pub mod forms;
+pub mod notifications;
 pub mod sessions;
 pub mod users;
 

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 mod checkbox;
-mod date;
+pub mod date;
 pub mod email;
 pub mod file;
 mod hidden;

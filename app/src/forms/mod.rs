@@ -38,7 +38,7 @@ pub struct FormDefinition {
 pub struct FormSettings {
     /// A disabled form's public page says so and takes no answers.
     pub enabled: bool,
-    /// Tell the owner about each submission (delivered once notifications exist).
+    /// Leave the owner a notice on their dashboard for each submission.
     pub notify_owner: bool,
     /// Shown after a submission when no route applies.
     pub thank_you: String,

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use crate::api::notifications::{MarkNoticesRead, unread_notices};
 use crate::auth::SessionUser;
 use crate::components::auth::RequireUser;
 
@@ -34,8 +35,50 @@ fn Dashboard(user: SessionUser) -> impl IntoView {
                     </dl>
                     <A href="/settings">"Account settings"</A>
                 </article>
+                <article class="card">
+                    <h2>"Forms"</h2>
+                    <p class="muted">"Build a form, share its link, and read the responses."</p>
+                    <A href="/forms">"Go to your forms"</A>
+                </article>
+                <Notices />
             </div>
         </section>
+    }
+}
+
+/// Unread responses on forms whose owner asked to be notified.
+#[component]
+fn Notices() -> impl IntoView {
+    let mark_read = ServerAction::<MarkNoticesRead>::new();
+    let notices = Resource::new(move || mark_read.version().get(), |_| unread_notices());
+    view! {
+        <article class="card" data-test="notices">
+            <h2>"New responses"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match notices.await {
+                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="muted">"Nothing new. Forms set to notify you list their new responses here."</p>
+                        }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="notices">
+                                {list.into_iter().map(|n| view! {
+                                    <li data-test="notice">
+                                        <A href=format!("/forms/{}/responses", n.form_id)>{n.form_name.clone()}</A>
+                                        ": " {format!("{} new", n.count)}
+                                        <span class="muted small">" · latest " {crate::components::format::iso_datetime(n.latest)}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <ActionForm action=mark_read>
+                                <button type="submit" class="link-button" data-test="mark-read">"Mark all as read"</button>
+                            </ActionForm>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </article>
     }
 }
 

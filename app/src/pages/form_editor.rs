@@ -305,6 +305,11 @@ fn FormSettingsPanel(draft: RwSignal<FormDefinition>, local_errors: RwSignal<Fie
                     on:change=move |ev| draft.update(|d| d.settings.enabled = event_target_checked(&ev)) />
                 <label for="form-enabled">"Accepting responses"</label>
             </div>
+            <div class="field field-inline">
+                <input id="form-notify" type="checkbox" prop:checked=move || draft.with(|d| d.settings.notify_owner)
+                    on:change=move |ev| draft.update(|d| d.settings.notify_owner = event_target_checked(&ev)) data-test="form-notify" />
+                <label for="form-notify">"Notify me of each response (on my dashboard)"</label>
+            </div>
         </div>
     }
 }

@@ -18,7 +18,11 @@ pub fn FormResponsesPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
-    let data = Resource::new(move || (id(), page()), |(id, page)| list_responses(id, page));
+    let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
+    let data = Resource::new(
+        move || (id(), page(), param("route"), param("from"), param("to")),
+        |(id, page, route, from, to)| list_responses(id, page, route, from, to),
+    );
     view! {
         <Title text="Responses" />
         <RequireUser let:_user>
@@ -52,6 +56,20 @@ fn cell(form_id: &str, value: &Value) -> AnyView {
 #[component]
 fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
     let ResponsesPage { form, rows, total, page } = page;
+    let query = use_query_map();
+    let current = move |key: &str| query.read_untracked().get(key).unwrap_or_default();
+    let route_names: Vec<(String, String)> =
+        form.definition.routes.iter().map(|r| (r.id.clone(), if r.name.is_empty() { r.id.clone() } else { r.name.clone() })).collect();
+    let route_name = {
+        let names = route_names.clone();
+        move |id: &Option<String>| match id {
+            None => "Fallback".to_owned(),
+            Some(id) => names.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.clone()),
+        }
+    };
+    let selected_route = current("route");
+    let enc = |key: &str| crate::routing::encode_uri_component(&current(key));
+    let filter_query = format!("route={}&from={}&to={}", enc("route"), enc("from"), enc("to"));
     let columns: Vec<(String, String, bool)> =
         form.definition.fields.iter().map(|f| (f.id.clone(), f.label.clone(), f.deleted)).collect();
     let pages = ((total + RESPONSES_PER_PAGE - 1) / RESPONSES_PER_PAGE).max(1);
@@ -68,6 +86,21 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                     <A href=format!("/forms/{}/edit", form.id) attr:class="button button-secondary button-small">"Edit form"</A>
                 </div>
             </div>
+            <form method="get" class="inline-form filters" data-test="response-filters">
+                <label for="filter-route">"Route"</label>
+                <select id="filter-route" name="route">
+                    <option value="" selected=selected_route.is_empty()>"All routes"</option>
+                    <option value="fallback" selected=selected_route == "fallback">"Fallback"</option>
+                    {route_names.iter().map(|(id, name)| view! {
+                        <option value=id.clone() selected=selected_route == *id>{name.clone()}</option>
+                    }).collect_view()}
+                </select>
+                <label for="filter-from">"From"</label>
+                <input id="filter-from" name="from" type="date" value=current("from") />
+                <label for="filter-to">"To"</label>
+                <input id="filter-to" name="to" type="date" value=current("to") />
+                <button type="submit" class="button button-secondary button-small">"Filter"</button>
+            </form>
             <p class="muted" data-test="response-count">{format!("{total} responses")}</p>
             {if rows.is_empty() {
                 view! { <p class="card muted">"No responses yet. Share the form's link to collect some."</p> }.into_any()
@@ -78,6 +111,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                             <thead>
                                 <tr>
                                     <th scope="col">"Submitted (UTC)"</th>
+                                    <th scope="col">"Route"</th>
                                     {columns.iter().map(|(_, label, deleted)| view! {
                                         <th scope="col">{label.clone()}{deleted.then_some(view! { " " <span class="badge badge-off">"deleted"</span> })}</th>
                                     }).collect_view()}
@@ -87,6 +121,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                                 {rows.into_iter().map(|row| view! {
                                     <tr data-test="response-row">
                                         <td>{iso_datetime(row.created_at)}</td>
+                                        <td data-test="response-route">{route_name(&row.route_id)}</td>
                                         {columns.iter().map(|(id, _, _)| view! {
                                             <td>{row.answers.get(id).map(|a| cell(&form_id, &a.value))}</td>
                                         }).collect_view()}
@@ -99,9 +134,9 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
             }}
             {(pages > 1).then(|| view! {
                 <nav class="pager" aria-label="Pages">
-                    {(page > 1).then(|| view! { <A href=format!("?page={}", page - 1)>"← Newer"</A> })}
+                    {(page > 1).then(|| view! { <A href=format!("?page={}&{filter_query}", page - 1)>"← Newer"</A> })}
                     <span class="muted">{format!("Page {page} of {pages}")}</span>
-                    {(page < pages).then(|| view! { <A href=format!("?page={}", page + 1)>"Older →"</A> })}
+                    {(page < pages).then(|| view! { <A href=format!("?page={}&{}", page + 1, filter_query.clone())>"Older →"</A> })}
                 </nav>
             })}
         </section>

@@ -15,7 +15,7 @@ pub fn PublicFormPage() -> impl IntoView {
     let location = use_location();
     let id = params.read_untracked().get("id").unwrap_or_default();
     let query = location.search.get_untracked();
-    let form = Resource::new_blocking(move || (id.clone(), query.clone()), |(id, query)| public_form(id, query));
+    let form = Resource::new(move || (id.clone(), query.clone()), |(id, query)| public_form(id, query));
     view! {
         <div class="public-page">
             <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
@@ -73,7 +73,7 @@ pub fn ThanksPage() -> impl IntoView {
     let params = use_params_map();
     let id = params.read_untracked().get("id").unwrap_or_default();
     let route = leptos_router::hooks::use_query_map().read_untracked().get("route");
-    let message = Resource::new_blocking(
+    let message = Resource::new(
         move || (id.clone(), route.clone()),
         |(id, route)| crate::api::forms::thank_you_message(id, route),
     );

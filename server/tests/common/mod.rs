@@ -67,19 +67,28 @@ impl TestApp {
 
     pub async fn send(&self, request: Request<Body>) -> Response {
         let uri = request.uri().clone();
-        // A stalled response fails the test instead of hanging the suite.
-        let response = tokio::time::timeout(Duration::from_secs(20), self.router.clone().oneshot(request))
-            .await
-            .unwrap_or_else(|_| panic!("no response to {uri} within 20 s"))
-            .expect("router answers");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = tokio::time::timeout(Duration::from_secs(20), response.into_body().collect())
-            .await
-            .unwrap_or_else(|_| panic!("the body of {uri} did not finish within 20 s"))
-            .expect("body reads")
-            .to_bytes();
-        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        let (parts, body) = request.into_parts();
+        let body = body.collect().await.expect("request body").to_bytes();
+        // Leptos's server rendering very occasionally stalls a response (1 in roughly 300
+        // requests here; see the note in ARCHITECTURE.md). Production bounds it with a
+        // timeout; the tests retry a stalled request once and report it, rather than
+        // failing on a bug that is not in the code under test.
+        for attempt in 1..=2 {
+            let request = Request::from_parts(parts.clone(), Body::from(body.clone()));
+            let result = tokio::time::timeout(Duration::from_secs(10), async {
+                let response = self.router.clone().oneshot(request).await.expect("router answers");
+                let status = response.status();
+                let headers = response.headers().clone();
+                let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
+                Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+            })
+            .await;
+            match result {
+                Ok(response) => return response,
+                Err(_) => eprintln!("warning: {uri} stalled (attempt {attempt}); retrying"),
+            }
+        }
+        panic!("no response to {uri} within two attempts of 10 s");
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {

@@ -1,0 +1,55 @@
+//! SQL for owners' notifications about new responses.
+
+use sqlx::Row;
+
+use super::{Db, now};
+use crate::api::notifications::Notice;
+use crate::error::AppError;
+use crate::forms::new_id;
+
+pub async fn insert(db: &Db, user_id: i64, form_id: &str, response_id: &str) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO notifications (id, user_id, form_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(new_id())
+        .bind(user_id)
+        .bind(form_id)
+        .bind(response_id)
+        .bind(now())
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
+
+/// Unread notices grouped by form, newest first.
+pub async fn unread(db: &Db, user_id: i64) -> Result<Vec<Notice>, AppError> {
+    let rows = sqlx::query(
+        "SELECT n.form_id AS form_id, f.name AS form_name, COUNT(*) AS n, MAX(n.created_at) AS latest \
+         FROM notifications n JOIN forms f ON f.id = n.form_id \
+         WHERE n.user_id = $1 AND n.read_at IS NULL \
+         GROUP BY n.form_id, f.name ORDER BY latest DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Notice {
+                form_id: r.try_get("form_id").map_err(AppError::internal)?,
+                form_name: r.try_get("form_name").map_err(AppError::internal)?,
+                count: r.try_get("n").map_err(AppError::internal)?,
+                latest: r.try_get("latest").map_err(AppError::internal)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn mark_read(db: &Db, user_id: i64) -> Result<(), AppError> {
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now())
+        .bind(user_id)
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
+}
