@@ -32,7 +32,7 @@ class Builder {
 
 test('build a form, answer it from a fresh browser, and read the response', async ({ page, browser }) => {
   await signUp(page);
-  await page.getByRole('link', { name: 'Forms' }).click();
+  await page.getByRole('link', { name: 'Forms', exact: true }).click();
   await expect(page.getByTestId('forms-page')).toBeVisible();
   await page.getByTestId('new-form-name').fill('Sales intake');
   await page.getByTestId('create-form').click();

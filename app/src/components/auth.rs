@@ -4,20 +4,16 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
-use crate::api::auth::{ChangePassword, Login, Logout, Signup, current_user};
+use crate::api::auth::{ChangePassword, Login, Logout, Signup};
 use crate::auth::{SessionUser, login_url};
-use crate::error::AppError;
 
-/// Auth actions and the user resource, provided once at the root.
+/// Auth actions, provided once at the root.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub login: ServerAction<Login>,
     pub signup: ServerAction<Signup>,
     pub logout: ServerAction<Logout>,
     pub change_password: ServerAction<ChangePassword>,
-    /// Blocking, so a page that needs a user can redirect before any HTML is sent.
-    /// Signing in or out reloads the page (see `reload_to`), so it is read once per load.
-    pub user: Resource<Result<Option<SessionUser>, AppError>>,
 }
 
 impl Auth {
@@ -27,7 +23,6 @@ impl Auth {
             signup: ServerAction::<Signup>::new(),
             logout: ServerAction::<Logout>::new(),
             change_password: ServerAction::<ChangePassword>::new(),
-            user: Resource::new(|| (), |_| current_user()),
         }
     }
 }

@@ -7,20 +7,23 @@
 
 use leptos::prelude::*;
 
-use crate::components::auth::{CurrentUser, use_auth};
+use crate::api::auth::current_user;
+use crate::components::auth::CurrentUser;
 use crate::components::errors::ErrorPage;
 use crate::components::nav::TopNav;
 
 #[component]
 pub fn Frame(children: ChildrenFn) -> impl IntoView {
-    let auth = use_auth();
+    // Signing in or out reloads the page (see `reload_to`), so this is read once per load;
+    // pages outside the frame (a respondent's form) never look the user up.
+    let user = Resource::new(|| (), |_| current_user());
     let current = expect_context::<CurrentUser>();
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let children = children.clone();
                 Suspend::new(async move {
-                    let user = auth.user.await;
+                    let user = user.await;
                     current.set(user.clone().ok().flatten());
                     view! {
                         <TopNav />
