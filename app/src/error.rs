@@ -16,7 +16,10 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 pub enum AppError {
     /// The request is well-formed but its values are not acceptable.
     #[error("{message}")]
-    Validation { message: String, fields: FieldErrors },
+    Validation {
+        message: String,
+        fields: FieldErrors,
+    },
     #[error("{0}")]
     BadRequest(String),
     #[error("Please log in to continue.")]
@@ -84,8 +87,15 @@ impl From<garde::Report> for AppError {
         let mut fields = FieldErrors::new();
         for (path, error) in report.iter() {
             let key = path.to_string();
-            let key = if key.is_empty() { "form".to_owned() } else { key };
-            fields.entry(key).or_default().push(error.message().to_owned());
+            let key = if key.is_empty() {
+                "form".to_owned()
+            } else {
+                key
+            };
+            fields
+                .entry(key)
+                .or_default()
+                .push(error.message().to_owned());
         }
         let message = match fields.len() {
             1 => "Please correct the highlighted field.".to_owned(),

@@ -10,9 +10,9 @@ pub mod components;
 pub mod error;
 pub mod fields;
 pub mod forms;
+pub mod pages;
 pub mod routing;
 pub mod rules;
-pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -27,9 +27,16 @@ use leptos_router::{SsrMode, path};
 use crate::components::auth::{Auth, CurrentUser};
 use crate::components::frame::Frame;
 use crate::pages::{
-    dashboard::DashboardPage, form_editor::FormEditorPage, form_responses::FormResponsesPage,
-    forms::FormsPage, home::HomePage, login::LoginPage, not_found::NotFound,
-    public_form::{PublicFormPage, ThanksPage}, settings::SettingsPage, signup::SignupPage,
+    dashboard::DashboardPage,
+    form_editor::FormEditorPage,
+    form_responses::FormResponsesPage,
+    forms::FormsPage,
+    home::HomePage,
+    login::LoginPage,
+    not_found::NotFound,
+    public_form::{PublicFormPage, ThanksPage},
+    settings::SettingsPage,
+    signup::SignupPage,
 };
 
 /// The HTML document around the app, rendered on the server.

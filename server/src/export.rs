@@ -15,15 +15,24 @@ use tower_sessions::Session;
 
 const BATCH: i64 = 500;
 
-pub async fn responses_csv(State(state): State<AppState>, Path(id): Path<String>, session: Session) -> Response {
+pub async fn responses_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    session: Session,
+) -> Response {
     let user_id: Option<i64> = session.get("user_id").await.ok().flatten();
-    let Some(user_id) = user_id else { return (StatusCode::UNAUTHORIZED, "Please log in.").into_response() };
+    let Some(user_id) = user_id else {
+        return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
+    };
     let Ok(record) = db::find_owned(&state.db, &id, user_id).await else {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     };
     let def = record.definition;
     let header_row = csv_row(&header(&def));
-    let file_name = format!("{}-responses.csv", app::forms::identifier_from_label(&def.name));
+    let file_name = format!(
+        "{}-responses.csv",
+        app::forms::identifier_from_label(&def.name)
+    );
 
     struct Cursor {
         state: AppState,
@@ -32,9 +41,16 @@ pub async fn responses_csv(State(state): State<AppState>, Path(id): Path<String>
         before: Option<String>,
         done: bool,
     }
-    let first = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(header_row)) });
+    let first =
+        futures::stream::once(async move { Ok::<Bytes, std::io::Error>(Bytes::from(header_row)) });
     let rest = futures::stream::unfold(
-        Cursor { state, form_id: record.id, def, before: None, done: false },
+        Cursor {
+            state,
+            form_id: record.id,
+            def,
+            before: None,
+            done: false,
+        },
         |mut c| async move {
             if c.done {
                 return None;
@@ -51,7 +67,12 @@ pub async fn responses_csv(State(state): State<AppState>, Path(id): Path<String>
                 }
                 Err(_) => {
                     c.done = true;
-                    Some((Err(std::io::Error::other("the export stopped: the database failed")), c))
+                    Some((
+                        Err(std::io::Error::other(
+                            "the export stopped: the database failed",
+                        )),
+                        c,
+                    ))
                 }
             }
         },
@@ -59,8 +80,15 @@ pub async fn responses_csv(State(state): State<AppState>, Path(id): Path<String>
     let disposition = format!("attachment; filename=\"{file_name}\"");
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
-            (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
         ],
         Body::from_stream(futures::StreamExt::chain(first, rest)),
     )
@@ -69,26 +97,59 @@ pub async fn responses_csv(State(state): State<AppState>, Path(id): Path<String>
 
 fn header(def: &FormDefinition) -> Vec<String> {
     let mut out = vec!["Submitted at (UTC)".to_owned(), "Route".to_owned()];
-    out.extend(def.fields.iter().map(|f| if f.deleted { format!("{} (deleted)", f.label) } else { f.label.clone() }));
+    out.extend(def.fields.iter().map(|f| {
+        if f.deleted {
+            format!("{} (deleted)", f.label)
+        } else {
+            f.label.clone()
+        }
+    }));
     out
 }
 
 fn line(def: &FormDefinition, row: &ResponseRecord) -> Vec<String> {
     let route = match &row.route_id {
         None => "Fallback".to_owned(),
-        Some(id) => def.routes.iter().find(|r| &r.id == id).map(|r| if r.name.is_empty() { r.id.clone() } else { r.name.clone() }).unwrap_or_else(|| id.clone()),
+        Some(id) => def
+            .routes
+            .iter()
+            .find(|r| &r.id == id)
+            .map(|r| {
+                if r.name.is_empty() {
+                    r.id.clone()
+                } else {
+                    r.name.clone()
+                }
+            })
+            .unwrap_or_else(|| id.clone()),
     };
     let mut out = vec![app::components::format::iso_datetime(row.created_at), route];
-    out.extend(def.fields.iter().map(|f| row.answers.get(&f.id).map(cell).unwrap_or_default()));
+    out.extend(
+        def.fields
+            .iter()
+            .map(|f| row.answers.get(&f.id).map(cell).unwrap_or_default()),
+    );
     out
 }
 
 fn cell(answer: &StoredAnswer) -> String {
     match &answer.value {
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", "),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Bool(true) => "yes".to_owned(),
-        Value::Object(o) => o.get("name").and_then(Value::as_str).unwrap_or("").to_owned(),
+        Value::Object(o) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
         other => other.to_string(),
     }
 }
@@ -104,7 +165,15 @@ fn csv_row(fields: &[String]) -> Vec<u8> {
 mod tests {
     #[test]
     fn csv_quotes_commas_quotes_and_newlines() {
-        let row = super::csv_row(&["a,b".into(), "say \"hi\"".into(), "two\nlines".into(), "plain".into()]);
-        assert_eq!(String::from_utf8(row).unwrap(), "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\n");
+        let row = super::csv_row(&[
+            "a,b".into(),
+            "say \"hi\"".into(),
+            "two\nlines".into(),
+            "plain".into(),
+        ]);
+        assert_eq!(
+            String::from_utf8(row).unwrap(),
+            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\n"
+        );
     }
 }

@@ -10,17 +10,17 @@ use std::time::Duration;
 use app::auth::LoginLimiter;
 use app::db::sessions::DbSessionStore;
 use app::db::{DatabaseUrl, Db};
+use app::error::AppError;
 use app::state::AppState;
 use app::{App, shell};
-use app::error::AppError;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -112,7 +112,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn(limit_body))
         // A stalled response (see ARCHITECTURE.md, "Known issues") ends instead of hanging.
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(60)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -134,7 +137,9 @@ async fn server_fn_error_status(response: Response) -> Response {
         parts.status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let AppError::RateLimited { retry_after_secs } = error {
-            parts.headers.insert(header::RETRY_AFTER, retry_after_secs.into());
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
         }
     }
     Response::from_parts(parts, Body::from(bytes))
@@ -142,7 +147,9 @@ async fn server_fn_error_status(response: Response) -> Response {
 
 /// Caps request bodies: large for form submissions (which may carry files), small elsewhere.
 async fn limit_body(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let limit = if request.method() == axum::http::Method::POST && request.uri().path().starts_with("/f/") {
+    let limit = if request.method() == axum::http::Method::POST
+        && request.uri().path().starts_with("/f/")
+    {
         MAX_SUBMISSION_BYTES
     } else {
         MAX_BODY_BYTES
@@ -153,10 +160,18 @@ async fn limit_body(request: axum::extract::Request, next: axum::middleware::Nex
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, format!("The request is larger than {} MB.", limit / (1024 * 1024))).into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request is larger than {} MB.", limit / (1024 * 1024)),
+        )
+            .into_response();
     }
     let (parts, body) = request.into_parts();
-    next.run(axum::extract::Request::from_parts(parts, Body::new(http_body_util::Limited::new(body, limit)))).await
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        Body::new(http_body_util::Limited::new(body, limit)),
+    ))
+    .await
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
@@ -170,7 +185,10 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 /// Runs the server until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(config: ServeConfig) -> Result<(), String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
-        format!("cannot create the data directory {}: {e}", config.data_dir.display())
+        format!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        )
     })?;
     let db = open_database(&config.database_url).await?;
     let options = leptos_options(config.addr);
@@ -188,10 +206,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     tracing::info!("listening on http://{}", config.addr);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("server error: {e}"))?;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -239,12 +260,19 @@ async fn shutdown_signal() {
 }
 
 /// `junction admin create`: creates an administrator or promotes an existing account.
-pub async fn create_admin(url: &DatabaseUrl, email: &str, password: &str) -> Result<String, String> {
+pub async fn create_admin(
+    url: &DatabaseUrl,
+    email: &str,
+    password: &str,
+) -> Result<String, String> {
     let db = open_database(url).await?;
     let result = app::auth::service::create_admin(&db, email, password).await;
     db.close().await;
     match result {
-        Ok(user) => Ok(format!("administrator {} (id {}) is ready", user.email, user.id)),
+        Ok(user) => Ok(format!(
+            "administrator {} (id {}) is ready",
+            user.email, user.id
+        )),
         Err(app::error::AppError::Validation { fields, .. }) => Err(fields
             .into_iter()
             .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))

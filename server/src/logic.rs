@@ -35,7 +35,9 @@ fn eval_line(line: &str, rule: Option<&Rule>) -> Value {
                 return json!({"error": "the object has no \"rule\""});
             };
             let data = object.get("data").unwrap_or(&Value::Null);
-            Rule::compile(rule).map_err(|e| e.to_string()).and_then(|r| r.evaluate(data).map_err(|e| e.to_string()))
+            Rule::compile(rule)
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.evaluate(data).map_err(|e| e.to_string()))
         }
     };
     match result {
@@ -46,8 +48,10 @@ fn eval_line(line: &str, rule: Option<&Rule>) -> Value {
 
 /// Reads and compiles the rule for `--rule FILE`.
 pub fn load_rule(path: &std::path::Path) -> Result<Rule, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let value: Value = serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not JSON: {e}", path.display()))?;
     Rule::compile(&value).map_err(|e| format!("the rule in {} is invalid: {e}", path.display()))
 }
 
@@ -58,7 +62,11 @@ mod tests {
     fn run(input: &str, rule: Option<&Rule>) -> Vec<Value> {
         let mut out = Vec::new();
         eval_lines(input.as_bytes(), &mut out, rule).unwrap();
-        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     }
 
     #[test]
@@ -68,8 +76,18 @@ mod tests {
             None,
         );
         assert_eq!(out[0], json!({"result": 3}));
-        assert!(out[1]["error"].as_str().unwrap().starts_with("the line is not JSON"));
-        assert!(out[2]["error"].as_str().unwrap().contains("unknown operator"));
+        assert!(
+            out[1]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("the line is not JSON")
+        );
+        assert!(
+            out[2]["error"]
+                .as_str()
+                .unwrap()
+                .contains("unknown operator")
+        );
         assert!(out[3]["error"].is_string());
         assert_eq!(out[4], json!({"error": "the object has no \"rule\""}));
         assert_eq!(out.len(), 5);
@@ -78,6 +96,13 @@ mod tests {
     #[test]
     fn a_compiled_rule_applies_to_each_data_line() {
         let rule = Rule::compile(&json!({">=": [{"var": "size"}, 500]})).unwrap();
-        assert_eq!(run("{\"size\": 900}\n{\"size\": 1}\n{}\n", Some(&rule)), [json!({"result": true}), json!({"result": false}), json!({"result": false})]);
+        assert_eq!(
+            run("{\"size\": 900}\n{\"size\": 1}\n{}\n", Some(&rule)),
+            [
+                json!({"result": true}),
+                json!({"result": false}),
+                json!({"result": false})
+            ]
+        );
     }
 }

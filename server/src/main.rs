@@ -9,7 +9,11 @@ use app::db::{DEFAULT_DATABASE_URL, DatabaseUrl};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "junction", version, about = "Junction: routing forms and an app store.")]
+#[command(
+    name = "junction",
+    version,
+    about = "Junction: routing forms and an app store."
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -24,7 +28,12 @@ struct Common {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     database_url: Option<String>,
     /// Directory for uploaded files and other server-side data.
-    #[arg(long, env = "JUNCTION_DATA_DIR", global = true, default_value = "./data")]
+    #[arg(
+        long,
+        env = "JUNCTION_DATA_DIR",
+        global = true,
+        default_value = "./data"
+    )]
     data_dir: PathBuf,
 }
 
@@ -98,8 +107,14 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<String, String> {
     // Only the subcommands that use the database read its URL.
-    let database_url =
-        || DatabaseUrl::parse(cli.common.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL));
+    let database_url = || {
+        DatabaseUrl::parse(
+            cli.common
+                .database_url
+                .as_deref()
+                .unwrap_or(DEFAULT_DATABASE_URL),
+        )
+    };
     let data_dir = cli.common.data_dir.clone();
     match cli.command {
         None => serve(ServeArgs::from_env()?, database_url()?, data_dir).await,
@@ -110,14 +125,22 @@ async fn run(cli: Cli) -> Result<String, String> {
             db.close().await;
             Ok(format!("migrations applied to {}", url.redacted()))
         }
-        Some(Command::Admin { command: AdminCommand::Create { ref email } }) => {
+        Some(Command::Admin {
+            command: AdminCommand::Create { ref email },
+        }) => {
             let password = read_password()?;
             server::create_admin(&database_url()?, email, &password).await
         }
-        Some(Command::Logic { command: LogicCommand::Eval { ref rule } }) => {
+        Some(Command::Logic {
+            command: LogicCommand::Eval { ref rule },
+        }) => {
             let rule = rule.as_deref().map(server::logic::load_rule).transpose()?;
-            server::logic::eval_lines(std::io::stdin().lock(), std::io::stdout().lock(), rule.as_ref())
-                .map_err(|e| format!("cannot read standard input or write the results: {e}"))?;
+            server::logic::eval_lines(
+                std::io::stdin().lock(),
+                std::io::stdout().lock(),
+                rule.as_ref(),
+            )
+            .map_err(|e| format!("cannot read standard input or write the results: {e}"))?;
             Ok(String::new())
         }
     }
@@ -132,11 +155,17 @@ impl ServeArgs {
             #[command(flatten)]
             args: ServeArgs,
         }
-        Only::try_parse_from(["junction"]).map(|only| only.args).map_err(|e| e.to_string())
+        Only::try_parse_from(["junction"])
+            .map(|only| only.args)
+            .map_err(|e| e.to_string())
     }
 }
 
-async fn serve(args: ServeArgs, database_url: DatabaseUrl, data_dir: PathBuf) -> Result<String, String> {
+async fn serve(
+    args: ServeArgs,
+    database_url: DatabaseUrl,
+    data_dir: PathBuf,
+) -> Result<String, String> {
     server::serve(server::ServeConfig {
         addr: args.addr,
         database_url,
@@ -157,7 +186,10 @@ fn read_password() -> Result<String, String> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password: {e}"))?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.is_empty() {
         return Err("no password given: set JUNCTION_PASSWORD or pass it on standard input".into());
@@ -168,7 +200,10 @@ fn read_password() -> Result<String, String> {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn fail(message: String) -> ExitCode {

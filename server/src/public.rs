@@ -28,7 +28,11 @@ fn upload_dir(state: &AppState, form_id: &str) -> PathBuf {
 }
 
 /// `POST /f/{id}`.
-pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
     let record = match db::find(&state.db, &id).await {
         Ok(Some(record)) if record.definition.settings.enabled => record,
         // Missing or disabled: the page explains (404/403).
@@ -48,14 +52,21 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
         }
     } else {
         match axum::body::to_bytes(request.into_body(), usize::MAX).await {
-            Ok(bytes) => Ok((read_urlencoded(&record.definition, &bytes), app::error::FieldErrors::new())),
+            Ok(bytes) => Ok((
+                read_urlencoded(&record.definition, &bytes),
+                app::error::FieldErrors::new(),
+            )),
             Err(e) => Err(format!("The answers could not be read: {e}")),
         }
     };
     let (raw, upload_errors) = match raw {
         Ok(result) => result,
         Err(message) => {
-            let status = if message.contains("limit") { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+            let status = if message.contains("limit") {
+                StatusCode::PAYLOAD_TOO_LARGE
+            } else {
+                StatusCode::BAD_REQUEST
+            };
             return (status, message).into_response();
         }
     };
@@ -66,7 +77,14 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
                 Err(e) => return internal(e),
             };
             let decision = routing::decide(&record.definition, &checked.values);
-            match db::insert_response(&state.db, &record.id, &answers, decision.route_id.as_deref()).await {
+            match db::insert_response(
+                &state.db,
+                &record.id,
+                &answers,
+                decision.route_id.as_deref(),
+            )
+            .await
+            {
                 Ok(response_id) => {
                     tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
                     notify_owner(&state, &record, &response_id).await;
@@ -79,7 +97,16 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
             let mut errors = result.err().unwrap_or_default();
             errors.extend(upload_errors);
             let request = rebuild_get(&id, &headers);
-            let mut response = render_page(&state, &id, request, PostedAnswers { answers: raw, errors }).await;
+            let mut response = render_page(
+                &state,
+                &id,
+                request,
+                PostedAnswers {
+                    answers: raw,
+                    errors,
+                },
+            )
+            .await;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             response
         }
@@ -90,12 +117,19 @@ pub async fn submit(State(state): State<AppState>, Path(id): Path<String>, reque
 fn destination(form_id: &str, decision: &Decision, extra_query: Option<&str>) -> String {
     match decision.action.kind {
         ActionKind::Message => match &decision.route_id {
-            Some(route) => format!("/f/{form_id}/thanks?route={}", routing::encode_uri_component(route)),
+            Some(route) => format!(
+                "/f/{form_id}/thanks?route={}",
+                routing::encode_uri_component(route)
+            ),
             None => format!("/f/{form_id}/thanks"),
         },
         ActionKind::ExternalUrl | ActionKind::EventType => match extra_query {
             Some(query) if !query.is_empty() => {
-                let sep = if decision.action.value.contains('?') { '&' } else { '?' };
+                let sep = if decision.action.value.contains('?') {
+                    '&'
+                } else {
+                    '?'
+                };
                 format!("{}{sep}{query}", decision.action.value)
             }
             _ => decision.action.value.clone(),
@@ -109,14 +143,25 @@ fn destination(form_id: &str, decision: &Decision, extra_query: Option<&str>) ->
 pub async fn headless_router(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap_or_default();
-    let param = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let Some(form_id) = param("form") else {
         return (StatusCode::BAD_REQUEST, "The query needs form=<form id>.").into_response();
     };
     let dry_run = param("junction_dry_run").is_some_and(|v| v == "1" || v == "true");
     let record = match db::find(&state.db, &form_id).await {
         Ok(Some(record)) if record.definition.settings.enabled => record,
-        Ok(Some(_)) => return (StatusCode::FORBIDDEN, "This form is not accepting responses.").into_response(),
+        Ok(Some(_)) => {
+            return (
+                StatusCode::FORBIDDEN,
+                "This form is not accepting responses.",
+            )
+                .into_response();
+        }
         Ok(None) => return (StatusCode::NOT_FOUND, "There is no such form.").into_response(),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -124,19 +169,35 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
     let checked = match check_answers(&record.definition, &raw, UnknownKeys::Ignore) {
         Ok(checked) => checked,
         Err(errors) => {
-            let text: Vec<String> = errors.iter().map(|(k, m)| format!("{k}: {}", m.join(" "))).collect();
-            return (StatusCode::UNPROCESSABLE_ENTITY, format!("Some answers were refused.\n{}\n", text.join("\n"))).into_response();
+            let text: Vec<String> = errors
+                .iter()
+                .map(|(k, m)| format!("{k}: {}", m.join(" ")))
+                .collect();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Some answers were refused.\n{}\n", text.join("\n")),
+            )
+                .into_response();
         }
     };
     let decision = routing::decide(&record.definition, &checked.values);
-    let mut forwarded: Vec<(String, String)> =
-        pairs.into_iter().filter(|(k, _)| k != "form" && k != "junction_dry_run").collect();
+    let mut forwarded: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| k != "form" && k != "junction_dry_run")
+        .collect();
     if !dry_run {
         let answers = match serde_json::to_string(&checked.stored) {
             Ok(json) => json,
             Err(e) => return internal(e),
         };
-        match db::insert_response(&state.db, &record.id, &answers, decision.route_id.as_deref()).await {
+        match db::insert_response(
+            &state.db,
+            &record.id,
+            &answers,
+            decision.route_id.as_deref(),
+        )
+        .await
+        {
             Ok(response_id) => {
                 notify_owner(&state, &record, &response_id).await;
                 forwarded.push(("junction_response_id".into(), response_id));
@@ -152,7 +213,10 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
 /// the respondent, whose answers are already stored.
 async fn notify_owner(state: &AppState, record: &FormRecord, response_id: &str) {
     if record.definition.settings.notify_owner {
-        if let Err(e) = app::db::notifications::insert(&state.db, record.owner_id, &record.id, response_id).await {
+        if let Err(e) =
+            app::db::notifications::insert(&state.db, record.owner_id, &record.id, response_id)
+                .await
+        {
             tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
         }
     }
@@ -172,14 +236,24 @@ fn read_urlencoded(def: &FormDefinition, body: &[u8]) -> RawAnswers {
 fn collect(def: &FormDefinition, pairs: Vec<(String, String)>) -> RawAnswers {
     let mut raw = RawAnswers::new();
     for field in def.live_fields() {
-        let values: Vec<String> = pairs.iter().filter(|(k, _)| *k == field.identifier).map(|(_, v)| v.clone()).collect();
+        let values: Vec<String> = pairs
+            .iter()
+            .filter(|(k, _)| *k == field.identifier)
+            .map(|(_, v)| v.clone())
+            .collect();
         match (field.kind.as_str(), values.len()) {
             (_, 0) => {}
             ("multiselect", _) => {
-                raw.insert(field.identifier.clone(), Value::Array(values.into_iter().map(Value::String).collect()));
+                raw.insert(
+                    field.identifier.clone(),
+                    Value::Array(values.into_iter().map(Value::String).collect()),
+                );
             }
             _ => {
-                raw.insert(field.identifier.clone(), Value::String(values.into_iter().next().unwrap_or_default()));
+                raw.insert(
+                    field.identifier.clone(),
+                    Value::String(values.into_iter().next().unwrap_or_default()),
+                );
             }
         }
     }
@@ -198,15 +272,22 @@ async fn read_multipart(
     let mut files = RawAnswers::new();
     let mut errors = app::error::FieldErrors::new();
     while let Some(mut part) = multipart.next_field().await.map_err(|e| e.body_text())? {
-        let Some(name) = part.name().map(str::to_owned) else { continue };
-        let file_field = def.live_fields().find(|f| f.identifier == name && f.kind == "file");
+        let Some(name) = part.name().map(str::to_owned) else {
+            continue;
+        };
+        let file_field = def
+            .live_fields()
+            .find(|f| f.identifier == name && f.kind == "file");
         let Some(field) = file_field else {
             let text = part.text().await.map_err(|e| e.body_text())?;
             pairs.push((name, text));
             continue;
         };
         let file_name = part.file_name().unwrap_or("").to_owned();
-        let content_type = part.content_type().unwrap_or("application/octet-stream").to_owned();
+        let content_type = part
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_owned();
         let config: FileConfig = serde_json::from_value(field.config.clone()).unwrap_or_default();
         let mut bytes = Vec::new();
         let mut too_big = false;
@@ -221,17 +302,30 @@ async fn read_multipart(
             continue; // no file chosen
         }
         if too_big {
-            errors.entry(name).or_default().push(format!("The file is larger than {} MB.", config.max_size_mb));
+            errors.entry(name).or_default().push(format!(
+                "The file is larger than {} MB.",
+                config.max_size_mb
+            ));
             continue;
         }
         if let Err(message) = config.accepts(&file_name, &content_type, bytes.len() as u64) {
             errors.entry(name).or_default().push(message);
             continue;
         }
-        let safe_name: String = file_name.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(200).collect();
-        let upload_id = db::insert_upload(&state.db, &record.id, &safe_name, &content_type, bytes.len() as i64)
-            .await
-            .map_err(|e| e.to_string())?;
+        let safe_name: String = file_name
+            .chars()
+            .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+            .take(200)
+            .collect();
+        let upload_id = db::insert_upload(
+            &state.db,
+            &record.id,
+            &safe_name,
+            &content_type,
+            bytes.len() as i64,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
         let dir = upload_dir(state, &record.id);
         let stored = async {
             tokio::fs::create_dir_all(&dir).await?;
@@ -242,7 +336,12 @@ async fn read_multipart(
             let _ = AppError::internal(format!("storing upload {upload_id}: {e}"));
             return Err("The file could not be stored. Please try again.".into());
         }
-        let answer = FileAnswer { file_id: upload_id, name: safe_name, size: bytes.len() as u64, content_type };
+        let answer = FileAnswer {
+            file_id: upload_id,
+            name: safe_name,
+            size: bytes.len() as u64,
+            content_type,
+        };
         files.insert(name, serde_json::to_value(answer).unwrap_or(Value::Null));
     }
     let mut raw = collect(def, pairs);
@@ -251,18 +350,27 @@ async fn read_multipart(
 }
 
 fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {
-    let mut request = Request::get(format!("/f/{id}")).body(Body::empty()).expect("a valid request");
+    let mut request = Request::get(format!("/f/{id}"))
+        .body(Body::empty())
+        .expect("a valid request");
     for name in [header::COOKIE, header::ACCEPT_LANGUAGE, header::USER_AGENT] {
         if let Some(value) = headers.get(&name) {
             request.headers_mut().insert(name, value.clone());
         }
     }
-    request.headers_mut().insert(header::ACCEPT, HeaderValue::from_static("text/html"));
+    request
+        .headers_mut()
+        .insert(header::ACCEPT, HeaderValue::from_static("text/html"));
     request
 }
 
 /// Renders `/f/{id}` with `posted` in context.
-async fn render_page(state: &AppState, _id: &str, request: Request, posted: PostedAnswers) -> Response {
+async fn render_page(
+    state: &AppState,
+    _id: &str,
+    request: Request,
+    posted: PostedAnswers,
+) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();
     let handler = leptos_axum::render_app_async_with_context(
@@ -282,22 +390,40 @@ pub async fn download(
     session: Session,
 ) -> Response {
     let user_id: Option<i64> = session.get("user_id").await.ok().flatten();
-    let Some(user_id) = user_id else { return (StatusCode::UNAUTHORIZED, "Please log in.").into_response() };
-    if db::find_owned(&state.db, &form_id, user_id).await.is_err() || !file_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    let Some(user_id) = user_id else {
+        return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
+    };
+    if db::find_owned(&state.db, &form_id, user_id).await.is_err()
+        || !file_id.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     }
-    let Ok(Some((name, _content_type))) = db::find_upload(&state.db, &form_id, &file_id).await else {
+    let Ok(Some((name, _content_type))) = db::find_upload(&state.db, &form_id, &file_id).await
+    else {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     };
     match tokio::fs::read(upload_dir(&state, &form_id).join(&file_id)).await {
         Ok(bytes) => {
-            let disposition = format!("attachment; filename=\"{}\"", name.replace(['"', '\r', '\n'], "_"));
+            let disposition = format!(
+                "attachment; filename=\"{}\"",
+                name.replace(['"', '\r', '\n'], "_")
+            );
             (
                 [
                     // Always a download, never rendered on this origin.
-                    (header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream")),
-                    (header::CONTENT_DISPOSITION, HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment"))),
-                    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/octet-stream"),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_str(&disposition)
+                            .unwrap_or(HeaderValue::from_static("attachment")),
+                    ),
+                    (
+                        header::X_CONTENT_TYPE_OPTIONS,
+                        HeaderValue::from_static("nosniff"),
+                    ),
                 ],
                 bytes,
             )

@@ -4,11 +4,17 @@ use std::process::{Command, Output, Stdio};
 
 fn junction(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_junction"));
-    command.args(args).env_remove("DATABASE_URL").env_remove("JUNCTION_PASSWORD");
+    command
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("JUNCTION_PASSWORD");
     for (key, value) in env {
         command.env(key, value);
     }
-    command.stdin(Stdio::null()).output().expect("junction runs")
+    command
+        .stdin(Stdio::null())
+        .output()
+        .expect("junction runs")
 }
 
 fn stderr(output: &Output) -> String {
@@ -24,27 +30,49 @@ fn help_lists_the_subcommands() {
         assert!(help.contains(sub), "{help}");
     }
     let serve = String::from_utf8_lossy(&junction(&["serve", "--help"], &[]).stdout).into_owned();
-    for flag in ["--addr", "--database-url", "--data-dir", "JUNCTION_ADDR", "JUNCTION_DATA_DIR"] {
+    for flag in [
+        "--addr",
+        "--database-url",
+        "--data-dir",
+        "JUNCTION_ADDR",
+        "JUNCTION_DATA_DIR",
+    ] {
         assert!(serve.contains(flag), "{serve}");
     }
 }
 
 #[test]
 fn a_malformed_database_url_is_one_clear_line() {
-    let output = junction(&["migrate"], &[("DATABASE_URL", "mysql://root@localhost/x")]);
+    let output = junction(
+        &["migrate"],
+        &[("DATABASE_URL", "mysql://root@localhost/x")],
+    );
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(err.starts_with("error: unsupported database `mysql://`"), "{err}");
+    assert!(
+        err.starts_with("error: unsupported database `mysql://`"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }
 
 #[test]
 fn an_unreachable_database_is_one_clear_line() {
-    let output = junction(&["migrate", "--database-url", "postgres://nobody@127.0.0.1:1/none"], &[]);
+    let output = junction(
+        &[
+            "migrate",
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+        ],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);
-    assert!(err.starts_with("error: cannot open the database at postgres://nobody@127.0.0.1:1/none"), "{err}");
+    assert!(
+        err.starts_with("error: cannot open the database at postgres://nobody@127.0.0.1:1/none"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }
 
@@ -53,11 +81,18 @@ fn admin_create_reads_the_password_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("j.db").display());
     let data = dir.path().join("data");
-    let env = [("DATABASE_URL", db.as_str()), ("JUNCTION_DATA_DIR", data.to_str().unwrap())];
+    let env = [
+        ("DATABASE_URL", db.as_str()),
+        ("JUNCTION_DATA_DIR", data.to_str().unwrap()),
+    ];
 
     let missing = junction(&["admin", "create", "--email", "root@example.com"], &env);
     assert_eq!(missing.status.code(), Some(1));
-    assert!(stderr(&missing).contains("no password given"), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("no password given"),
+        "{}",
+        stderr(&missing)
+    );
 
     let short = junction(
         &["admin", "create", "--email", "root@example.com"],
@@ -68,7 +103,11 @@ fn admin_create_reads_the_password_from_the_environment() {
 
     let ok = junction(
         &["admin", "create", "--email", "root@example.com"],
-        &[env[0], env[1], ("JUNCTION_PASSWORD", "correct horse battery")],
+        &[
+            env[0],
+            env[1],
+            ("JUNCTION_PASSWORD", "correct horse battery"),
+        ],
     );
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("administrator root@example.com"));
@@ -88,11 +127,20 @@ fn logic_eval_answers_each_line() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"{\"rule\": {\"cat\": [\"a\", {\"var\": \"b\"}]}, \"data\": {\"b\": 1}}\n{oops\n")
+        .write_all(
+            b"{\"rule\": {\"cat\": [\"a\", {\"var\": \"b\"}]}, \"data\": {\"b\": 1}}\n{oops\n",
+        )
         .unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success());
-    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect();
+    let lines: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(lines[0], r#"{"result":"a1"}"#);
-    assert!(lines[1].starts_with(r#"{"error":"the line is not JSON"#), "{}", lines[1]);
+    assert!(
+        lines[1].starts_with(r#"{"error":"the line is not JSON"#),
+        "{}",
+        lines[1]
+    );
 }

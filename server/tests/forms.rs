@@ -34,10 +34,18 @@ fn intake() -> Value {
 /// Signs up, creates a form with `definition`, and returns (cookie, form id).
 async fn owner_with_form(app: &TestApp, email: &str, definition: &Value) -> (String, String) {
     let cookie = app.sign_up(email, PASSWORD).await;
-    let created = app.call("/api/forms/create", &[("name", "Draft")], Some(&cookie)).await;
+    let created = app
+        .call("/api/forms/create", &[("name", "Draft")], Some(&cookie))
+        .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let id = created.json().as_str().unwrap().to_owned();
-    let saved = app.call("/api/forms/save", &[("id", &id), ("definition", &definition.to_string())], Some(&cookie)).await;
+    let saved = app
+        .call(
+            "/api/forms/save",
+            &[("id", &id), ("definition", &definition.to_string())],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     (cookie, id)
 }
@@ -52,7 +60,13 @@ async fn post_form(app: &TestApp, id: &str, body: &str) -> common::Response {
 }
 
 async fn responses(app: &TestApp, cookie: &str, id: &str) -> Value {
-    let page = app.call("/api/forms/responses", &[("form_id", id), ("page", "1")], Some(cookie)).await;
+    let page = app
+        .call(
+            "/api/forms/responses",
+            &[("form_id", id), ("page", "1")],
+            Some(cookie),
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.json()
 }
@@ -61,21 +75,49 @@ async fn responses(app: &TestApp, cookie: &str, id: &str) -> Value {
 async fn saving_validates_with_paths_and_keeps_ids() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    let form = app.call("/api/forms/get", &[("id", &id)], Some(&cookie)).await.json();
+    let form = app
+        .call("/api/forms/get", &[("id", &id)], Some(&cookie))
+        .await
+        .json();
     let fields = form["definition"]["fields"].as_array().unwrap();
     assert_eq!(fields.len(), 8);
-    assert!(fields.iter().all(|f| f["id"].as_str().is_some_and(|id| !id.is_empty())));
+    assert!(
+        fields
+            .iter()
+            .all(|f| f["id"].as_str().is_some_and(|id| !id.is_empty()))
+    );
 
     let mut bad = intake();
-    bad["fields"][2]["config"]["options"] = json!([{"value": "US", "label": "A"}, {"value": "US", "label": "B"}]);
+    bad["fields"][2]["config"]["options"] =
+        json!([{"value": "US", "label": "A"}, {"value": "US", "label": "B"}]);
     bad["fields"][0]["type"] = json!("slider");
-    let refused = app.call("/api/forms/save", &[("id", &id), ("definition", &bad.to_string())], Some(&cookie)).await;
+    let refused = app
+        .call(
+            "/api/forms/save",
+            &[("id", &id), ("definition", &bad.to_string())],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let errors = &refused.json()["Validation"]["fields"];
-    assert!(errors["fields[2].config.options"][0].as_str().unwrap().contains("used twice"), "{errors}");
-    assert!(errors["fields[0].type"][0].as_str().unwrap().contains("slider"));
+    assert!(
+        errors["fields[2].config.options"][0]
+            .as_str()
+            .unwrap()
+            .contains("used twice"),
+        "{errors}"
+    );
+    assert!(
+        errors["fields[0].type"][0]
+            .as_str()
+            .unwrap()
+            .contains("slider")
+    );
     // Nothing already stored was lost.
-    let again = app.call("/api/forms/get", &[("id", &id)], Some(&cookie)).await.json();
+    let again = app
+        .call("/api/forms/get", &[("id", &id)], Some(&cookie))
+        .await
+        .json();
     assert_eq!(again["definition"]["fields"][0]["type"], "email");
 }
 
@@ -87,12 +129,26 @@ async fn forms_are_private_to_their_owner() {
     for (path, form) in [
         ("/api/forms/get", vec![("id", id.as_str())]),
         ("/api/forms/delete", vec![("id", id.as_str())]),
-        ("/api/forms/rename", vec![("id", id.as_str()), ("name", "mine now")]),
-        ("/api/forms/responses", vec![("form_id", id.as_str()), ("page", "1")]),
-        ("/api/forms/save", vec![("id", id.as_str()), ("definition", r#"{"name": "x"}"#)]),
+        (
+            "/api/forms/rename",
+            vec![("id", id.as_str()), ("name", "mine now")],
+        ),
+        (
+            "/api/forms/responses",
+            vec![("form_id", id.as_str()), ("page", "1")],
+        ),
+        (
+            "/api/forms/save",
+            vec![("id", id.as_str()), ("definition", r#"{"name": "x"}"#)],
+        ),
     ] {
         let response = app.call(path, &form, Some(&other)).await;
-        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}: {}", response.body);
+        assert_eq!(
+            response.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            response.body
+        );
         let anonymous = app.call(path, &form, None).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
     }
@@ -104,29 +160,98 @@ async fn forms_are_private_to_their_owner() {
 async fn the_list_manages_forms() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    let copy = app.call("/api/forms/duplicate", &[("id", &id)], Some(&cookie)).await.json();
-    assert_eq!(app.call("/api/forms/rename", &[("id", &id), ("name", "Renamed")], Some(&cookie)).await.status, StatusCode::OK);
-    assert_eq!(app.call("/api/forms/enable", &[("id", &id), ("enabled", "false")], Some(&cookie)).await.status, StatusCode::OK);
+    let copy = app
+        .call("/api/forms/duplicate", &[("id", &id)], Some(&cookie))
+        .await
+        .json();
+    assert_eq!(
+        app.call(
+            "/api/forms/rename",
+            &[("id", &id), ("name", "Renamed")],
+            Some(&cookie)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(
+            "/api/forms/enable",
+            &[("id", &id), ("enabled", "false")],
+            Some(&cookie)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
     let list = app.call("/api/forms/list", &[], Some(&cookie)).await.json();
-    let names: Vec<&str> = list.as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-    assert!(names.contains(&"Renamed") && names.contains(&"Sales intake (copy)"), "{names:?}");
-    let renamed = list.as_array().unwrap().iter().find(|f| f["id"] == id.as_str()).unwrap();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Renamed") && names.contains(&"Sales intake (copy)"),
+        "{names:?}"
+    );
+    let renamed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id.as_str())
+        .unwrap();
     assert_eq!(renamed["enabled"], false);
-    assert_eq!(app.call("/api/forms/delete", &[("id", copy.as_str().unwrap())], Some(&cookie)).await.status, StatusCode::OK);
-    assert_eq!(app.call("/api/forms/list", &[], Some(&cookie)).await.json().as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.call(
+            "/api/forms/delete",
+            &[("id", copy.as_str().unwrap())],
+            Some(&cookie)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("/api/forms/list", &[], Some(&cookie))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_page_renders_and_prefills_from_the_link() {
     let app = TestApp::new().await;
     let (_cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    let page = app.get(&format!("/f/{id}?email=ada%40example.com&topics=crm&topics=billing&source=newsletter"), None).await;
+    let page = app
+        .get(
+            &format!("/f/{id}?email=ada%40example.com&topics=crm&topics=billing&source=newsletter"),
+            None,
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains(r#"<label for="q-email">Work email"#), "{}", page.body);
+    assert!(
+        page.body.contains(r#"<label for="q-email">Work email"#),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"value="ada@example.com""#));
-    assert!(page.body.contains(r#"value="newsletter""#), "hidden fields take their value from the link");
-    assert!(page.body.contains(r#"enctype="multipart/form-data""#), "a file field makes the form multipart");
-    assert!(!page.body.contains("secret-route"), "routing stays on the server");
+    assert!(
+        page.body.contains(r#"value="newsletter""#),
+        "hidden fields take their value from the link"
+    );
+    assert!(
+        page.body.contains(r#"enctype="multipart/form-data""#),
+        "a file field makes the form multipart"
+    );
+    assert!(
+        !page.body.contains("secret-route"),
+        "routing stays on the server"
+    );
     assert_eq!(app.get("/f/nope", None).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -151,13 +276,26 @@ async fn a_valid_submission_is_stored_normalized() {
         .as_object()
         .unwrap()
         .values()
-        .map(|a| (a["identifier"].as_str().unwrap().to_owned(), a["value"].clone()))
+        .map(|a| {
+            (
+                a["identifier"].as_str().unwrap().to_owned(),
+                a["value"].clone(),
+            )
+        })
         .collect();
     let get = |k: &str| answers.iter().find(|(i, _)| i == k).map(|(_, v)| v.clone());
     assert_eq!(get("email"), Some(json!("Ada@example.com")));
-    assert_eq!(get("phone"), Some(json!("+1 415-555-2671")), "shown in the international format");
+    assert_eq!(
+        get("phone"),
+        Some(json!("+1 415-555-2671")),
+        "shown in the international format"
+    );
     assert_eq!(get("topics"), Some(json!(["crm", "billing"])));
-    assert_eq!(get("vat"), None, "a value for a hidden-by-condition field is dropped");
+    assert_eq!(
+        get("vat"),
+        None,
+        "a value for a hidden-by-condition field is dropped"
+    );
     assert_eq!(get("source"), Some(json!("ad")));
     assert_eq!(answers.len(), 5, "unknown keys are not stored: {answers:?}");
 }
@@ -166,7 +304,12 @@ async fn a_valid_submission_is_stored_normalized() {
 async fn a_refused_submission_keeps_everything_typed() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    let posted = post_form(&app, &id, "email=not-an-email&phone=12&country=DE&notes=this+is+far+too+long+for+it").await;
+    let posted = post_form(
+        &app,
+        &id,
+        "email=not-an-email&phone=12&country=DE&notes=this+is+far+too+long+for+it",
+    )
+    .await;
     assert_eq!(posted.status, StatusCode::UNPROCESSABLE_ENTITY);
     for text in [
         "Enter an email address like name@example.com.",
@@ -185,7 +328,12 @@ async fn a_refused_submission_keeps_everything_typed() {
 async fn disabled_forms_take_no_answers() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    app.call("/api/forms/enable", &[("id", &id), ("enabled", "false")], Some(&cookie)).await;
+    app.call(
+        "/api/forms/enable",
+        &[("id", &id), ("enabled", "false")],
+        Some(&cookie),
+    )
+    .await;
     let page = app.get(&format!("/f/{id}"), None).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("This form is closed"));
@@ -198,14 +346,25 @@ async fn disabled_forms_take_no_answers() {
 async fn unknown_field_types_in_stored_data_are_skipped() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    let user = app::db::users::find_by_email(&app.db, "owner@example.com").await.unwrap().unwrap().user;
-    let mut record = app::db::forms::find_owned(&app.db, &id, user.id).await.unwrap();
+    let user = app::db::users::find_by_email(&app.db, "owner@example.com")
+        .await
+        .unwrap()
+        .unwrap()
+        .user;
+    let mut record = app::db::forms::find_owned(&app.db, &id, user.id)
+        .await
+        .unwrap();
     record.definition.fields[5].kind = "hologram".into();
-    app::db::forms::update(&app.db, &id, user.id, &record.definition).await.unwrap();
+    app::db::forms::update(&app.db, &id, user.id, &record.definition)
+        .await
+        .unwrap();
     let page = app.get(&format!("/f/{id}"), None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.body.contains(r#"for="q-notes""#));
-    assert!(!page.body.contains("hologram"), "unknown fields are not sent to respondents");
+    assert!(
+        !page.body.contains("hologram"),
+        "unknown fields are not sent to respondents"
+    );
     let posted = post_form(&app, &id, "email=a%40b.co&notes=ignored").await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER);
     assert_eq!(responses(&app, &cookie, &id).await["total"], 1);
@@ -234,27 +393,58 @@ async fn files_are_checked_stored_and_served_only_to_the_owner() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
     let send = |content_type: String, body: Vec<u8>| {
-        Request::post(format!("/f/{id}")).header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap()
+        Request::post(format!("/f/{id}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
     };
-    let (ct, body) = multipart(&[("email", None, b"a@b.co"), ("brief", Some(("brief.exe", "application/x-msdownload")), b"MZ")]);
+    let (ct, body) = multipart(&[
+        ("email", None, b"a@b.co"),
+        (
+            "brief",
+            Some(("brief.exe", "application/x-msdownload")),
+            b"MZ",
+        ),
+    ]);
     let refused = app.send(send(ct, body)).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("Upload one of these types: .pdf."));
 
-    let (ct, body) = multipart(&[("email", None, b"a@b.co"), ("brief", Some(("brief.pdf", "application/pdf")), b"%PDF-1.4 hello")]);
+    let (ct, body) = multipart(&[
+        ("email", None, b"a@b.co"),
+        (
+            "brief",
+            Some(("brief.pdf", "application/pdf")),
+            b"%PDF-1.4 hello",
+        ),
+    ]);
     let stored = app.send(send(ct, body)).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
 
     let page = responses(&app, &cookie, &id).await;
-    let file = page["rows"][0]["answers"].as_object().unwrap().values().find(|a| a["identifier"] == "brief").unwrap()["value"].clone();
+    let file = page["rows"][0]["answers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|a| a["identifier"] == "brief")
+        .unwrap()["value"]
+        .clone();
     assert_eq!(file["name"], "brief.pdf");
     let url = format!("/forms/{id}/files/{}", file["file_id"].as_str().unwrap());
     let download = app.get(&url, Some(&cookie)).await;
     assert_eq!(download.status, StatusCode::OK);
     assert_eq!(download.body, "%PDF-1.4 hello");
-    assert!(download.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(
+        download.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     let other = app.sign_up("other@example.com", PASSWORD).await;
-    assert_eq!(app.get(&url, Some(&other)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&url, Some(&other)).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(app.get(&url, None).await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -266,17 +456,45 @@ async fn owners_who_ask_are_notified_of_responses() {
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &definition).await;
     post_form(&app, &id, "email=a%40b.co").await;
     post_form(&app, &id, "email=c%40d.co").await;
-    let notices = app.call("/api/notifications/unread", &[], Some(&cookie)).await.json();
+    let notices = app
+        .call("/api/notifications/unread", &[], Some(&cookie))
+        .await
+        .json();
     assert_eq!(notices[0]["form_name"], "Sales intake");
     assert_eq!(notices[0]["count"], 2);
     let other = app.sign_up("other@example.com", PASSWORD).await;
-    assert_eq!(app.call("/api/notifications/unread", &[], Some(&other)).await.json(), json!([]));
-    assert_eq!(app.call("/api/notifications/read", &[], Some(&cookie)).await.status, StatusCode::OK);
-    assert_eq!(app.call("/api/notifications/unread", &[], Some(&cookie)).await.json(), json!([]));
-    assert_eq!(app.call("/api/notifications/unread", &[], None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.call("/api/notifications/unread", &[], Some(&other))
+            .await
+            .json(),
+        json!([])
+    );
+    assert_eq!(
+        app.call("/api/notifications/read", &[], Some(&cookie))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("/api/notifications/unread", &[], Some(&cookie))
+            .await
+            .json(),
+        json!([])
+    );
+    assert_eq!(
+        app.call("/api/notifications/unread", &[], None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Without the setting, no notices.
     let (quiet_cookie, quiet_id) = owner_with_form(&app, "quiet@example.com", &intake()).await;
     post_form(&app, &quiet_id, "email=a%40b.co").await;
-    assert_eq!(app.call("/api/notifications/unread", &[], Some(&quiet_cookie)).await.json(), json!([]));
+    assert_eq!(
+        app.call("/api/notifications/unread", &[], Some(&quiet_cookie))
+            .await
+            .json(),
+        json!([])
+    );
 }

@@ -29,9 +29,23 @@ fn routed_form() -> Value {
 }
 
 async fn setup(app: &TestApp) -> (String, String) {
-    let cookie = app.sign_up("router@example.com", "correct horse battery").await;
-    let id = app.call("/api/forms/create", &[("name", "x")], Some(&cookie)).await.json().as_str().unwrap().to_owned();
-    let saved = app.call("/api/forms/save", &[("id", &id), ("definition", &routed_form().to_string())], Some(&cookie)).await;
+    let cookie = app
+        .sign_up("router@example.com", "correct horse battery")
+        .await;
+    let id = app
+        .call("/api/forms/create", &[("name", "x")], Some(&cookie))
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let saved = app
+        .call(
+            "/api/forms/save",
+            &[("id", &id), ("definition", &routed_form().to_string())],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     (cookie, id)
 }
@@ -47,8 +61,20 @@ async fn submit(app: &TestApp, id: &str, body: &str) -> common::Response {
 }
 
 async fn routes_taken(app: &TestApp, cookie: &str, id: &str) -> Vec<Value> {
-    let page = app.call("/api/forms/responses", &[("form_id", id), ("page", "1")], Some(cookie)).await.json();
-    page["rows"].as_array().unwrap().iter().map(|r| r["route_id"].clone()).collect()
+    let page = app
+        .call(
+            "/api/forms/responses",
+            &[("form_id", id), ("page", "1")],
+            Some(cookie),
+        )
+        .await
+        .json();
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["route_id"].clone())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,24 +82,56 @@ async fn submissions_follow_the_first_matching_route() {
     let app = TestApp::new().await;
     let (cookie, id) = setup(&app).await;
 
-    let enterprise = submit(&app, &id, "email=Ada.L%2Btag%40Example.com&size=900&plan=team").await;
+    let enterprise = submit(
+        &app,
+        &id,
+        "email=Ada.L%2Btag%40Example.com&size=900&plan=team",
+    )
+    .await;
     assert_eq!(enterprise.status, StatusCode::SEE_OTHER);
-    assert_eq!(enterprise.location(), Some("/team/sales/enterprise?email=Ada.L%2Btag%40example.com"));
+    assert_eq!(
+        enterprise.location(),
+        Some("/team/sales/enterprise?email=Ada.L%2Btag%40example.com")
+    );
 
     let team = submit(&app, &id, "email=a%40b.co&size=5&plan=team").await;
     assert_eq!(team.location(), Some("https://example.com/team/team"));
 
     let solo = submit(&app, &id, "email=a%40b.co&plan=solo").await;
-    assert_eq!(solo.location(), Some(format!("/f/{id}/thanks?route=solo").as_str()));
+    assert_eq!(
+        solo.location(),
+        Some(format!("/f/{id}/thanks?route=solo").as_str())
+    );
     let page = app.get(solo.location().unwrap(), None).await;
-    assert!(page.body.contains("Solo plans start today.\nNo call needed."), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Solo plans start today.\nNo call needed."),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("<br"), "messages are text, never HTML");
 
     let fallback = submit(&app, &id, "email=a%40b.co").await;
-    assert_eq!(fallback.location(), Some(format!("/f/{id}/thanks").as_str()));
-    assert!(app.get(&format!("/f/{id}/thanks"), None).await.body.contains("Thanks, we will be in touch."));
+    assert_eq!(
+        fallback.location(),
+        Some(format!("/f/{id}/thanks").as_str())
+    );
+    assert!(
+        app.get(&format!("/f/{id}/thanks"), None)
+            .await
+            .body
+            .contains("Thanks, we will be in touch.")
+    );
 
-    assert_eq!(routes_taken(&app, &cookie, &id).await, [Value::Null, json!("solo"), json!("team"), json!("enterprise")]);
+    assert_eq!(
+        routes_taken(&app, &cookie, &id).await,
+        [
+            Value::Null,
+            json!("solo"),
+            json!("team"),
+            json!("enterprise")
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,21 +139,47 @@ async fn the_headless_router_stores_forwards_and_can_dry_run() {
     let app = TestApp::new().await;
     let (cookie, id) = setup(&app).await;
 
-    let dry = app.get(&format!("/router?form={id}&email=a%40b.co&size=700&junction_dry_run=1&utm=x"), None).await;
+    let dry = app
+        .get(
+            &format!("/router?form={id}&email=a%40b.co&size=700&junction_dry_run=1&utm=x"),
+            None,
+        )
+        .await;
     assert_eq!(dry.status, StatusCode::SEE_OTHER);
-    assert_eq!(dry.location(), Some("/team/sales/enterprise?email=a%40b.co&email=a%40b.co&size=700&utm=x"));
-    assert!(routes_taken(&app, &cookie, &id).await.is_empty(), "a dry run stores nothing");
+    assert_eq!(
+        dry.location(),
+        Some("/team/sales/enterprise?email=a%40b.co&email=a%40b.co&size=700&utm=x")
+    );
+    assert!(
+        routes_taken(&app, &cookie, &id).await.is_empty(),
+        "a dry run stores nothing"
+    );
 
-    let real = app.get(&format!("/router?form={id}&email=a%40b.co&plan=team"), None).await;
+    let real = app
+        .get(&format!("/router?form={id}&email=a%40b.co&plan=team"), None)
+        .await;
     let location = real.location().unwrap().to_owned();
-    assert!(location.starts_with("https://example.com/team/team?email=a%40b.co&plan=team&junction_response_id="), "{location}");
+    assert!(
+        location.starts_with(
+            "https://example.com/team/team?email=a%40b.co&plan=team&junction_response_id="
+        ),
+        "{location}"
+    );
     assert_eq!(routes_taken(&app, &cookie, &id).await, [json!("team")]);
 
-    let refused = app.get(&format!("/router?form={id}&email=nope"), None).await;
+    let refused = app
+        .get(&format!("/router?form={id}&email=nope"), None)
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("email:"), "{}", refused.body);
-    assert_eq!(app.get("/router?email=x", None).await.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.get("/router?form=missing", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/router?email=x", None).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/router?form=missing", None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,17 +188,35 @@ async fn responses_export_as_csv_for_the_owner_only() {
     let (cookie, id) = setup(&app).await;
     submit(&app, &id, "email=a%40b.co&plan=solo").await;
     submit(&app, &id, "email=c%40d.co&size=900&plan=team").await;
-    let csv = app.get(&format!("/forms/{id}/responses.csv"), Some(&cookie)).await;
+    let csv = app
+        .get(&format!("/forms/{id}/responses.csv"), Some(&cookie))
+        .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines[0], "Submitted at (UTC),Route,Email,Size,Plan");
-    assert!(lines[1].ends_with(",Enterprise,c@d.co,900,team"), "{}", lines[1]);
+    assert!(
+        lines[1].ends_with(",Enterprise,c@d.co,900,team"),
+        "{}",
+        lines[1]
+    );
     assert!(lines[2].ends_with(",Solo,a@b.co,,solo"), "{}", lines[2]);
     assert_eq!(lines.len(), 3);
-    let other = app.sign_up("other@example.com", "correct horse battery").await;
-    assert_eq!(app.get(&format!("/forms/{id}/responses.csv"), Some(&other)).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get(&format!("/forms/{id}/responses.csv"), None).await.status, StatusCode::UNAUTHORIZED);
+    let other = app
+        .sign_up("other@example.com", "correct horse battery")
+        .await;
+    assert_eq!(
+        app.get(&format!("/forms/{id}/responses.csv"), Some(&other))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/forms/{id}/responses.csv"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,18 +231,36 @@ async fn responses_filter_by_route_and_day() {
         let cookie = cookie.clone();
         async move {
             let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            app.call("/api/forms/responses", &pairs, Some(&cookie)).await
+            app.call("/api/forms/responses", &pairs, Some(&cookie))
+                .await
         }
     };
     let base = || vec![("form_id", id.clone()), ("page", "1".to_owned())];
-    let solo = list([base(), vec![("route", "solo".to_owned())]].concat()).await.json();
-    assert_eq!((solo["total"].as_i64(), solo["rows"][0]["route_id"].as_str()), (Some(1), Some("solo")));
-    let fallback = list([base(), vec![("route", "fallback".to_owned())]].concat()).await.json();
-    assert_eq!((fallback["total"].as_i64(), fallback["rows"][0]["route_id"].is_null()), (Some(1), true));
+    let solo = list([base(), vec![("route", "solo".to_owned())]].concat())
+        .await
+        .json();
+    assert_eq!(
+        (solo["total"].as_i64(), solo["rows"][0]["route_id"].as_str()),
+        (Some(1), Some("solo"))
+    );
+    let fallback = list([base(), vec![("route", "fallback".to_owned())]].concat())
+        .await
+        .json();
+    assert_eq!(
+        (
+            fallback["total"].as_i64(),
+            fallback["rows"][0]["route_id"].is_null()
+        ),
+        (Some(1), true)
+    );
     let today = app::components::format::iso_date(app::db::now());
-    let day = list([base(), vec![("from", today.clone()), ("to", today)]].concat()).await.json();
+    let day = list([base(), vec![("from", today.clone()), ("to", today)]].concat())
+        .await
+        .json();
     assert_eq!(day["total"], 3);
-    let past = list([base(), vec![("to", "2000-01-01".to_owned())]].concat()).await.json();
+    let past = list([base(), vec![("to", "2000-01-01".to_owned())]].concat())
+        .await
+        .json();
     assert_eq!(past["total"], 0);
     let bad = list([base(), vec![("from", "yesterday".to_owned())]].concat()).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

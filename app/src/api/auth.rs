@@ -13,7 +13,10 @@ use super::context::{USER_ID_KEY, redirect_plain_form_post, require_user, sessio
 async fn start_session(user: &SessionUser) -> Result<(), AppError> {
     let session = session().await?;
     session.cycle_id().await.map_err(AppError::internal)?;
-    session.insert(USER_ID_KEY, user.id).await.map_err(AppError::internal)
+    session
+        .insert(USER_ID_KEY, user.id)
+        .await
+        .map_err(AppError::internal)
 }
 
 #[server(endpoint = "auth/signup")]

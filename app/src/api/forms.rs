@@ -112,20 +112,36 @@ pub async fn list_responses(
     let filter = db::ResponseFilter {
         route: nonempty(route).map(|r| if r == "fallback" { String::new() } else { r }),
         from: nonempty(from).map(|d| day_start(&d)).transpose()?,
-        until: nonempty(to).map(|d| day_start(&d).map(|t| t + 86_400)).transpose()?,
+        until: nonempty(to)
+            .map(|d| day_start(&d).map(|t| t + 86_400))
+            .transpose()?,
     };
-    let mut rows = db::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, (page - 1) * RESPONSES_PER_PAGE).await?;
+    let mut rows = db::list_responses(
+        db_,
+        &form_id,
+        &filter,
+        RESPONSES_PER_PAGE,
+        (page - 1) * RESPONSES_PER_PAGE,
+    )
+    .await?;
     // Phone numbers are stored as E.164 and shown in the field's chosen format.
     for field in form.definition.fields.iter().filter(|f| f.kind == "phone") {
-        let config: crate::fields::PhoneConfig = serde_json::from_value(field.config.clone()).unwrap_or_default();
+        let config: crate::fields::PhoneConfig =
+            serde_json::from_value(field.config.clone()).unwrap_or_default();
         for answer in rows.iter_mut().filter_map(|r| r.answers.get_mut(&field.id)) {
             if let Some(e164) = answer.value.as_str() {
-                answer.value = serde_json::Value::String(crate::fields::phone::display(e164, &config));
+                answer.value =
+                    serde_json::Value::String(crate::fields::phone::display(e164, &config));
             }
         }
     }
     let total = db::count_filtered(db_, &form_id, &filter).await?;
-    Ok(ResponsesPage { form, rows, total, page })
+    Ok(ResponsesPage {
+        form,
+        rows,
+        total,
+        page,
+    })
 }
 
 /// What a respondent's page needs: the fields (never the routes or the owner), and the
@@ -149,7 +165,9 @@ pub struct PostedAnswers {
 /// The public form, prefilled from the link's query string (`?identifier=value`).
 #[server(endpoint = "public/form")]
 pub async fn public_form(id: String, query: String) -> Result<PublicFormData, AppError> {
-    let record = db::find(&state()?.db, &id).await?.ok_or_else(|| AppError::NotFound("This form".into()))?;
+    let record = db::find(&state()?.db, &id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("This form".into()))?;
     let mut definition = record.definition;
     if !definition.settings.enabled {
         return Err(AppError::Forbidden);
@@ -157,39 +175,63 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
     // Routing stays on the server.
     definition.routes.clear();
     definition.fallback = Default::default();
-    for field in definition.fields.iter().filter(|f| !f.deleted && f.field_type().is_none()) {
+    for field in definition
+        .fields
+        .iter()
+        .filter(|f| !f.deleted && f.field_type().is_none())
+    {
         tracing::warn!(form = %id, kind = %field.kind, "skipping a field of unknown type");
     }
     // Respondents get only what they answer.
-    definition.fields.retain(|f| !f.deleted && f.field_type().is_some());
+    definition
+        .fields
+        .retain(|f| !f.deleted && f.field_type().is_some());
     let (initial, errors) = match use_context::<PostedAnswers>() {
         Some(posted) => (posted.answers, posted.errors),
         None => {
-            let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default();
+            let pairs: Vec<(String, String)> =
+                serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default();
             let mut initial = RawAnswers::new();
             for field in definition.live_fields() {
-                let values: Vec<&String> = pairs.iter().filter(|(k, _)| *k == field.identifier).map(|(_, v)| v).collect();
+                let values: Vec<&String> = pairs
+                    .iter()
+                    .filter(|(k, _)| *k == field.identifier)
+                    .map(|(_, v)| v)
+                    .collect();
                 match (field.kind.as_str(), values.as_slice()) {
                     (_, []) | ("file", _) => {}
                     ("multiselect", many) => {
                         initial.insert(field.identifier.clone(), serde_json::json!(many));
                     }
                     (_, [first, ..]) => {
-                        initial.insert(field.identifier.clone(), serde_json::Value::String((*first).clone()));
+                        initial.insert(
+                            field.identifier.clone(),
+                            serde_json::Value::String((*first).clone()),
+                        );
                     }
                 }
             }
             (initial, FieldErrors::new())
         }
     };
-    Ok(PublicFormData { id: record.id, definition, initial, errors })
+    Ok(PublicFormData {
+        id: record.id,
+        definition,
+        initial,
+        errors,
+    })
 }
 
 /// The form's name and the message shown after a submission: the route's message when
 /// `route` names a message route, else the fallback's.
 #[server(endpoint = "public/thanks")]
-pub async fn thank_you_message(id: String, route: Option<String>) -> Result<(String, String), AppError> {
-    let record = db::find(&state()?.db, &id).await?.ok_or_else(|| AppError::NotFound("This form".into()))?;
+pub async fn thank_you_message(
+    id: String,
+    route: Option<String>,
+) -> Result<(String, String), AppError> {
+    let record = db::find(&state()?.db, &id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("This form".into()))?;
     let def = record.definition;
     let action = route
         .as_deref()

@@ -9,7 +9,7 @@ pub mod notifications;
 #[cfg(feature = "ssr")]
 pub(crate) mod context {
     use leptos::prelude::*;
-        use tower_sessions::Session;
+    use tower_sessions::Session;
 
     use crate::auth::SessionUser;
     use crate::db::users;
@@ -24,16 +24,24 @@ pub(crate) mod context {
     }
 
     pub async fn session() -> Result<Session, AppError> {
-        leptos_axum::extract::<Session>().await.map_err(AppError::internal)
+        leptos_axum::extract::<Session>()
+            .await
+            .map_err(AppError::internal)
     }
 
     /// The signed-in user, if any. A session pointing at a deleted user counts as none.
     pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
         let session = session().await?;
-        let Some(id) = session.get::<i64>(USER_ID_KEY).await.map_err(AppError::internal)? else {
+        let Some(id) = session
+            .get::<i64>(USER_ID_KEY)
+            .await
+            .map_err(AppError::internal)?
+        else {
             return Ok(None);
         };
-        Ok(users::find_by_id(&state()?.db, id).await?.map(|record| record.user))
+        Ok(users::find_by_id(&state()?.db, id)
+            .await?
+            .map(|record| record.user))
     }
 
     /// The signed-in user, or `Unauthorized` (401).

@@ -73,13 +73,18 @@ pub struct NewAccount {
 fn valid_email(email: &str, _: &()) -> garde::Result {
     match crate::fields::email::normalize_email(email) {
         Some(_) => Ok(()),
-        None => Err(garde::Error::new("Enter an email address like name@example.com.")),
+        None => Err(garde::Error::new(
+            "Enter an email address like name@example.com.",
+        )),
     }
 }
 
 impl NewAccount {
     pub fn new(email: &str, password: &str) -> Self {
-        NewAccount { email: normalize_email(email), password: password.to_owned() }
+        NewAccount {
+            email: normalize_email(email),
+            password: password.to_owned(),
+        }
     }
 }
 
@@ -124,10 +129,16 @@ mod tests {
 
     #[test]
     fn new_account_rejects_bad_email_and_short_password() {
-        let err = NewAccount::new("not-an-email", "short").validate().unwrap_err();
+        let err = NewAccount::new("not-an-email", "short")
+            .validate()
+            .unwrap_err();
         let fields: Vec<String> = err.iter().map(|(path, _)| path.to_string()).collect();
         assert_eq!(fields, ["email", "password"]);
-        assert!(NewAccount::new("ada@example.com", "long enough").validate().is_ok());
+        assert!(
+            NewAccount::new("ada@example.com", "long enough")
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -138,8 +149,18 @@ mod tests {
 
     #[test]
     fn next_stays_on_site() {
-        assert_eq!(safe_next(Some("/settings?tab=1"), "/dashboard"), "/settings?tab=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "/a b", "", "dashboard"] {
+        assert_eq!(
+            safe_next(Some("/settings?tab=1"), "/dashboard"),
+            "/settings?tab=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "/a b",
+            "",
+            "dashboard",
+        ] {
             assert_eq!(safe_next(Some(bad), "/dashboard"), "/dashboard", "{bad}");
         }
         assert_eq!(safe_next(None, "/dashboard"), "/dashboard");
@@ -147,7 +168,10 @@ mod tests {
 
     #[test]
     fn login_url_encodes_the_return_path() {
-        assert_eq!(login_url("/settings?a=1"), "/login?next=%2Fsettings%3Fa%3D1");
+        assert_eq!(
+            login_url("/settings?a=1"),
+            "/login?next=%2Fsettings%3Fa%3D1"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! Password hashing with argon2id (the `argon2` crate's defaults: m=19 MiB, t=2, p=1).
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 
 use crate::error::AppError;
 
@@ -24,7 +24,9 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 pub async fn verify(password: String, stored: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored).map_err(AppError::internal)?;
-        Ok(Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(AppError::internal)?
@@ -51,12 +53,19 @@ mod tests {
     async fn hashes_are_argon2id_and_verify() {
         let stored = hash("correct horse".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), stored.clone()).await.unwrap());
+        assert!(
+            verify("correct horse".into(), stored.clone())
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse".into(), stored).await.unwrap());
     }
 
     #[tokio::test]
     async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
-        assert_eq!(verify("x".into(), "not a hash".into()).await, Err(AppError::Internal));
+        assert_eq!(
+            verify("x".into(), "not a hash".into()).await,
+            Err(AppError::Internal)
+        );
     }
 }

@@ -81,6 +81,10 @@ mod tests {
         assert!(limiter.check("a@b.co", ip).is_ok());
         assert!(limiter.check("b@b.co", ip).is_ok());
         assert!(limiter.check("c@b.co", ip).is_err());
-        assert!(limiter.check("c@b.co", Some("10.0.0.2".parse().unwrap())).is_ok());
+        assert!(
+            limiter
+                .check("c@b.co", Some("10.0.0.2".parse().unwrap()))
+                .is_ok()
+        );
     }
 }

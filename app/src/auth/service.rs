@@ -12,7 +12,10 @@ use crate::error::AppError;
 pub async fn register(db: &Db, account: NewAccount, role: Role) -> Result<SessionUser, AppError> {
     account.validate()?;
     if users::find_by_email(db, &account.email).await?.is_some() {
-        return Err(AppError::field("email", "An account with this email already exists."));
+        return Err(AppError::field(
+            "email",
+            "An account with this email already exists.",
+        ));
     }
     let hash = password::hash(account.password).await?;
     users::insert(db, &account.email, &hash, role).await
@@ -29,7 +32,9 @@ pub async fn authenticate(
 ) -> Result<SessionUser, AppError> {
     let email = super::normalize_email(email);
     if email.is_empty() || password.is_empty() {
-        return Err(AppError::BadRequest("Enter your email and password.".into()));
+        return Err(AppError::BadRequest(
+            "Enter your email and password.".into(),
+        ));
     }
     if password.len() > super::MAX_PASSWORD_LEN {
         return Err(wrong_credentials());
@@ -58,16 +63,24 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<(), AppError> {
-    let record = users::find_by_id(db, user_id).await?.ok_or(AppError::Unauthorized)?;
+    let record = users::find_by_id(db, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if !password::verify(current.to_owned(), record.password_hash).await? {
-        return Err(AppError::field("current_password", "This is not your current password."));
+        return Err(AppError::field(
+            "current_password",
+            "This is not your current password.",
+        ));
     }
-    NewAccount { email: record.user.email, password: new.to_owned() }
-        .validate()
-        .map_err(|report| {
-            let err = AppError::from(report);
-            AppError::field("new_password", err.messages_for("password").join(" "))
-        })?;
+    NewAccount {
+        email: record.user.email,
+        password: new.to_owned(),
+    }
+    .validate()
+    .map_err(|report| {
+        let err = AppError::from(report);
+        AppError::field("new_password", err.messages_for("password").join(" "))
+    })?;
     let hash = password::hash(new.to_owned()).await?;
     users::set_password_hash(db, user_id, &hash).await
 }
@@ -85,7 +98,10 @@ pub async fn create_admin(db: &Db, email: &str, password: &str) -> Result<Sessio
                 )));
             }
             users::set_role(db, record.user.id, Role::Admin).await?;
-            Ok(SessionUser { role: Role::Admin, ..record.user })
+            Ok(SessionUser {
+                role: Role::Admin,
+                ..record.user
+            })
         }
         None => register(db, account, Role::Admin).await,
     }

@@ -25,7 +25,12 @@ pub fn FieldError(
     field: &'static str,
 ) -> impl IntoView {
     let messages = move || {
-        error.with(|error| error.as_ref().map(|e| e.messages_for(field).to_vec()).unwrap_or_default())
+        error.with(|error| {
+            error
+                .as_ref()
+                .map(|e| e.messages_for(field).to_vec())
+                .unwrap_or_default()
+        })
     };
     view! {
         <p class="field-error" id=format!("{field}-error") data-test=format!("{field}-error")>

@@ -34,7 +34,8 @@ pub fn FormView(
     action: Option<String>,
 ) -> impl IntoView {
     let definition = StoredValue::new(definition);
-    let live: Vec<crate::forms::Field> = definition.with_value(|d| d.live_fields().cloned().collect());
+    let live: Vec<crate::forms::Field> =
+        definition.with_value(|d| d.live_fields().cloned().collect());
     let has_files = live.iter().any(|f| f.kind == "file");
 
     // Page numbers: a page break starts a new page.
@@ -46,7 +47,11 @@ pub fn FormView(
             if f.page_break && i > 0 {
                 page += 1;
             }
-            let default = f.config.get("default_value").cloned().unwrap_or(Value::Null);
+            let default = f
+                .config
+                .get("default_value")
+                .cloned()
+                .unwrap_or(Value::Null);
             FieldState {
                 identifier: f.identifier.clone(),
                 value: RwSignal::new(initial.get(&f.identifier).cloned().unwrap_or(default)),
@@ -64,12 +69,17 @@ pub fn FormView(
     let current_page = RwSignal::new(0usize);
 
     let answers = move || -> RawAnswers {
-        states.with_value(|s| s.iter().map(|f| (f.identifier.clone(), f.value.get())).collect())
+        states.with_value(|s| {
+            s.iter()
+                .map(|f| (f.identifier.clone(), f.value.get()))
+                .collect()
+        })
     };
     let visible = Memo::new(move |_| definition.with_value(|d| visibility(d, &answers())));
     let is_shown = move |identifier: &str, page: usize| {
         !enhanced.get()
-            || (visible.with(|v| v.get(identifier).copied().unwrap_or(true)) && current_page.get() == page)
+            || (visible.with(|v| v.get(identifier).copied().unwrap_or(true))
+                && current_page.get() == page)
     };
 
     // Validates the fields of one page (or all), showing messages; true when all pass.
@@ -80,17 +90,24 @@ pub fn FormView(
         definition.with_value(|d| {
             states.with_value(|states| {
                 for (field, state) in d.live_fields().zip(states) {
-                    if only_page.is_some_and(|p| p != state.page) || !shown.get(&field.identifier).copied().unwrap_or(true) {
+                    if only_page.is_some_and(|p| p != state.page)
+                        || !shown.get(&field.identifier).copied().unwrap_or(true)
+                    {
                         state.error.set(None);
                         continue;
                     }
-                    let Some(t) = field.field_type() else { continue };
+                    let Some(t) = field.field_type() else {
+                        continue;
+                    };
                     let value = state.value.get_untracked();
                     // A chosen file is checked on upload by the server.
                     let message = if field.kind == "file" {
-                        (field.required && value.is_null()).then(|| crate::fields::REQUIRED.to_owned())
+                        (field.required && value.is_null())
+                            .then(|| crate::fields::REQUIRED.to_owned())
                     } else {
-                        t.validate(&value, &field.config, field.required).into_iter().next()
+                        t.validate(&value, &field.config, field.required)
+                            .into_iter()
+                            .next()
                     };
                     if message.is_some() {
                         ok = false;
@@ -218,7 +235,9 @@ fn focus_field(identifier: &str) {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
-        let selector = format!("[data-field=\"{identifier}\"] input, [data-field=\"{identifier}\"] select, [data-field=\"{identifier}\"] textarea");
+        let selector = format!(
+            "[data-field=\"{identifier}\"] input, [data-field=\"{identifier}\"] select, [data-field=\"{identifier}\"] textarea"
+        );
         if let Ok(Some(el)) = document().query_selector(&selector) {
             if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
                 let _ = el.focus();

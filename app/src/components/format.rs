@@ -15,7 +15,7 @@ pub fn iso_date(unix: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// Unix seconds at the start (UTC) of a `YYYY-MM-DD` day, by the days-from-civil algorithm.
+/// Unix seconds at the start (UTC) of a `YYYY-MM-DD` day.
 pub fn unix_from_iso_date(date: &str) -> Option<i64> {
     if !crate::fields::date::is_iso_date(date) {
         return None;
@@ -23,19 +23,18 @@ pub fn unix_from_iso_date(date: &str) -> Option<i64> {
     let year: i64 = date[0..4].parse().ok()?;
     let month: i64 = date[5..7].parse().ok()?;
     let day: i64 = date[8..10].parse().ok()?;
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400)
+    Some(crate::rules::custom::days_from_civil(year, month, day) * 86_400)
 }
 
 /// `YYYY-MM-DD HH:MM` (UTC) for Unix seconds.
 pub fn iso_datetime(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);
-    format!("{} {:02}:{:02}", iso_date(unix), secs / 3_600, secs % 3_600 / 60)
+    format!(
+        "{} {:02}:{:02}",
+        iso_date(unix),
+        secs / 3_600,
+        secs % 3_600 / 60
+    )
 }
 
 #[cfg(test)]
@@ -52,6 +51,9 @@ mod tests {
             assert_eq!(super::unix_from_iso_date(&iso_date(t)), Some(t));
         }
         assert_eq!(super::unix_from_iso_date("2026-02-30"), None);
-        assert_eq!(super::iso_datetime(1_795_564_800 + 3_600 * 13 + 60 * 7 + 59), "2026-11-25 13:07");
+        assert_eq!(
+            super::iso_datetime(1_795_564_800 + 3_600 * 13 + 60 * 7 + 59),
+            "2026-11-25 13:07"
+        );
     }
 }

@@ -13,20 +13,41 @@ use crate::routing::{decide, trace};
 
 const KINDS: &[(ActionKind, &str, &str)] = &[
     (ActionKind::Message, "message", "Show a message"),
-    (ActionKind::ExternalUrl, "external_url", "Redirect to an external URL"),
-    (ActionKind::EventType, "event_type", "Redirect to a booking page (path on this site)"),
+    (
+        ActionKind::ExternalUrl,
+        "external_url",
+        "Redirect to an external URL",
+    ),
+    (
+        ActionKind::EventType,
+        "event_type",
+        "Redirect to a booking page (path on this site)",
+    ),
 ];
 
 fn kind_from(s: &str) -> ActionKind {
-    KINDS.iter().find(|(_, k, _)| *k == s).map(|(k, _, _)| *k).unwrap_or(ActionKind::Message)
+    KINDS
+        .iter()
+        .find(|(_, k, _)| *k == s)
+        .map(|(k, _, _)| *k)
+        .unwrap_or(ActionKind::Message)
 }
 
 fn kind_str(kind: ActionKind) -> &'static str {
-    KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, s, _)| *s).unwrap_or("message")
+    KINDS
+        .iter()
+        .find(|(k, _, _)| *k == kind)
+        .map(|(_, s, _)| *s)
+        .unwrap_or("message")
 }
 
 #[component]
-fn ActionEditor(action: Signal<Action>, on_change: Callback<Action>, id: String, error: Signal<String>) -> impl IntoView {
+fn ActionEditor(
+    action: Signal<Action>,
+    on_change: Callback<Action>,
+    id: String,
+    error: Signal<String>,
+) -> impl IntoView {
     let type_id = format!("{id}-type");
     let value_id = format!("{id}-value");
     view! {
@@ -53,14 +74,28 @@ fn ActionEditor(action: Signal<Action>, on_change: Callback<Action>, id: String,
 }
 
 #[component]
-pub fn RoutesEditor(draft: RwSignal<FormDefinition>, local_errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let error_at = move |path: String| Signal::derive(move || local_errors.with(|e| e.get(&path).map(|m| m.join(" ")).unwrap_or_default()));
-    let add = move |_| draft.update(|d| d.routes.push(Route {
-        id: String::new(),
-        name: format!("Route {}", d.routes.len() + 1),
-        rule: Value::Object(Default::default()),
-        action: Action { kind: ActionKind::Message, value: "Thank you!".into() },
-    }));
+pub fn RoutesEditor(
+    draft: RwSignal<FormDefinition>,
+    local_errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let error_at = move |path: String| {
+        Signal::derive(move || {
+            local_errors.with(|e| e.get(&path).map(|m| m.join(" ")).unwrap_or_default())
+        })
+    };
+    let add = move |_| {
+        draft.update(|d| {
+            d.routes.push(Route {
+                id: String::new(),
+                name: format!("Route {}", d.routes.len() + 1),
+                rule: Value::Object(Default::default()),
+                action: Action {
+                    kind: ActionKind::Message,
+                    value: "Thank you!".into(),
+                },
+            })
+        })
+    };
     let count = move || draft.with(|d| d.routes.len());
     view! {
         <section class="card routes-editor" data-test="routes-editor">
@@ -135,12 +170,22 @@ pub fn RoutesEditor(draft: RwSignal<FormDefinition>, local_errors: RwSignal<Fiel
 #[component]
 fn TestRouting(draft: RwSignal<FormDefinition>) -> impl IntoView {
     let answers = RwSignal::new(RawAnswers::new());
-    let fields = move || draft.with(|d| d.live_fields().filter(|f| f.kind != "file").map(|f| (f.identifier.clone(), f.label.clone(), f.kind.clone())).collect::<Vec<_>>());
+    let fields = move || {
+        draft.with(|d| {
+            d.live_fields()
+                .filter(|f| f.kind != "file")
+                .map(|f| (f.identifier.clone(), f.label.clone(), f.kind.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
     let outcome = move || {
         let def = draft.get();
         let raw = answers.get();
         match check_answers(&def, &raw, UnknownKeys::Ignore) {
-            Err(errors) => Err(errors.into_iter().map(|(k, m)| format!("{k}: {}", m.join(" "))).collect::<Vec<_>>()),
+            Err(errors) => Err(errors
+                .into_iter()
+                .map(|(k, m)| format!("{k}: {}", m.join(" ")))
+                .collect::<Vec<_>>()),
             Ok(checked) => Ok((decide(&def, &checked.values), trace(&def, &checked.values))),
         }
     };

@@ -42,16 +42,24 @@ pub async fn insert(db: &Db, owner_id: i64, def: &FormDefinition) -> Result<Form
     .execute(db.pool())
     .await
     .map_err(AppError::internal)?;
-    Ok(FormRecord { id, owner_id, definition: def.clone(), created_at: at, updated_at: at })
+    Ok(FormRecord {
+        id,
+        owner_id,
+        definition: def.clone(),
+        created_at: at,
+        updated_at: at,
+    })
 }
 
 /// Any form by id (for the public page).
 pub async fn find(db: &Db, id: &str) -> Result<Option<FormRecord>, AppError> {
-    let row = sqlx::query("SELECT id, owner_id, definition, created_at, updated_at FROM forms WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+    let row = sqlx::query(
+        "SELECT id, owner_id, definition, created_at, updated_at FROM forms WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(AppError::internal)?;
     row.as_ref().map(record_of).transpose()
 }
 
@@ -88,7 +96,12 @@ pub async fn list(db: &Db, owner_id: i64) -> Result<Vec<FormSummary>, AppError> 
         .collect()
 }
 
-pub async fn update(db: &Db, id: &str, owner_id: i64, def: &FormDefinition) -> Result<FormRecord, AppError> {
+pub async fn update(
+    db: &Db,
+    id: &str,
+    owner_id: i64,
+    def: &FormDefinition,
+) -> Result<FormRecord, AppError> {
     let updated = sqlx::query(
         "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4 \
          WHERE id = $5 AND owner_id = $6",
@@ -131,7 +144,12 @@ fn sortable_id() -> String {
     format!("{micros:014x}{}", &new_id()[..18])
 }
 
-pub async fn insert_response(db: &Db, form_id: &str, answers: &str, route_id: Option<&str>) -> Result<String, AppError> {
+pub async fn insert_response(
+    db: &Db,
+    form_id: &str,
+    answers: &str,
+    route_id: Option<&str>,
+) -> Result<String, AppError> {
     let id = sortable_id();
     sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
@@ -171,8 +189,16 @@ const FILTERED: &str = "FROM responses WHERE form_id = $1 \
      AND created_at >= $4 AND created_at < $5";
 
 /// Newest first, `limit` rows after skipping `offset`.
-pub async fn list_responses(db: &Db, form_id: &str, filter: &ResponseFilter, limit: i64, offset: i64) -> Result<Vec<ResponseRecord>, AppError> {
-    let sql = format!("SELECT id, answers, route_id, created_at {FILTERED} ORDER BY id DESC LIMIT $6 OFFSET $7");
+pub async fn list_responses(
+    db: &Db,
+    form_id: &str,
+    filter: &ResponseFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ResponseRecord>, AppError> {
+    let sql = format!(
+        "SELECT id, answers, route_id, created_at {FILTERED} ORDER BY id DESC LIMIT $6 OFFSET $7"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(form_id)
         .bind(filter.route_param())
@@ -187,7 +213,11 @@ pub async fn list_responses(db: &Db, form_id: &str, filter: &ResponseFilter, lim
     rows.iter().map(response_of).collect()
 }
 
-pub async fn count_filtered(db: &Db, form_id: &str, filter: &ResponseFilter) -> Result<i64, AppError> {
+pub async fn count_filtered(
+    db: &Db,
+    form_id: &str,
+    filter: &ResponseFilter,
+) -> Result<i64, AppError> {
     let sql = format!("SELECT COUNT(*) AS n {FILTERED}");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(form_id)
@@ -203,7 +233,12 @@ pub async fn count_filtered(db: &Db, form_id: &str, filter: &ResponseFilter) -> 
 
 /// Up to `limit` responses older than `before` (a response id; `None` starts at the newest).
 /// Keyset paging: a long export never skips or repeats rows while answers keep arriving.
-pub async fn responses_before(db: &Db, form_id: &str, before: Option<&str>, limit: i64) -> Result<Vec<ResponseRecord>, AppError> {
+pub async fn responses_before(
+    db: &Db,
+    form_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ResponseRecord>, AppError> {
     let rows = sqlx::query(
         "SELECT id, answers, route_id, created_at FROM responses \
          WHERE form_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
@@ -227,7 +262,13 @@ fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
     })
 }
 
-pub async fn insert_upload(db: &Db, form_id: &str, name: &str, content_type: &str, size: i64) -> Result<String, AppError> {
+pub async fn insert_upload(
+    db: &Db,
+    form_id: &str,
+    name: &str,
+    content_type: &str,
+    size: i64,
+) -> Result<String, AppError> {
     let id = new_id();
     sqlx::query("INSERT INTO uploads (id, form_id, name, content_type, size, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -243,13 +284,22 @@ pub async fn insert_upload(db: &Db, form_id: &str, name: &str, content_type: &st
 }
 
 /// `(name, content_type)` of an upload belonging to `form_id`.
-pub async fn find_upload(db: &Db, form_id: &str, id: &str) -> Result<Option<(String, String)>, AppError> {
+pub async fn find_upload(
+    db: &Db,
+    form_id: &str,
+    id: &str,
+) -> Result<Option<(String, String)>, AppError> {
     let row = sqlx::query("SELECT name, content_type FROM uploads WHERE id = $1 AND form_id = $2")
         .bind(id)
         .bind(form_id)
         .fetch_optional(db.pool())
         .await
         .map_err(AppError::internal)?;
-    row.map(|r| Ok((r.try_get("name").map_err(AppError::internal)?, r.try_get("content_type").map_err(AppError::internal)?)))
-        .transpose()
+    row.map(|r| {
+        Ok((
+            r.try_get("name").map_err(AppError::internal)?,
+            r.try_get("content_type").map_err(AppError::internal)?,
+        ))
+    })
+    .transpose()
 }

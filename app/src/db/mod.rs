@@ -8,9 +8,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
-use sqlx::AnyPool;
 
 pub mod forms;
 pub mod notifications;
@@ -92,8 +92,12 @@ fn with_create_mode(url: &str) -> String {
 
 fn redact(url: &str) -> String {
     // scheme://user:password@host → scheme://user:***@host
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_owned(),
@@ -118,18 +122,33 @@ impl Db {
             // One writer at a time either way; a few readers help page loads under WAL.
             DbKind::Sqlite => options.max_connections(8).after_connect(|conn, _meta| {
                 Box::pin(async move {
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA journal_mode = WAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA synchronous = NORMAL")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA foreign_keys = ON")
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000")
+                        .execute(&mut *conn)
+                        .await?;
                     Ok(())
                 })
             }),
         };
         let pool = options.connect(url.as_str()).await.map_err(|e| {
-            format!("cannot open the database at {}: {}", url.redacted(), one_line(&e))
+            format!(
+                "cannot open the database at {}: {}",
+                url.redacted(),
+                one_line(&e)
+            )
         })?;
-        Ok(Db { pool, kind: url.kind })
+        Ok(Db {
+            pool,
+            kind: url.kind,
+        })
     }
 
     /// Applies the migrations this database has not seen yet.
@@ -138,7 +157,10 @@ impl Db {
             DbKind::Sqlite => &SQLITE_MIGRATIONS,
             DbKind::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.map_err(|e| format!("migrations failed: {}", one_line(&e)))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| format!("migrations failed: {}", one_line(&e)))
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -160,7 +182,11 @@ impl Db {
 }
 
 fn one_line(err: &dyn std::fmt::Display) -> String {
-    err.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ")
+    err.to_string()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Seconds since the Unix epoch.
@@ -178,7 +204,10 @@ mod tests {
     #[test]
     fn urls_are_classified_and_completed() {
         let url = DatabaseUrl::parse("sqlite://junction.db").unwrap();
-        assert_eq!((url.kind, url.as_str()), (DbKind::Sqlite, "sqlite://junction.db?mode=rwc"));
+        assert_eq!(
+            (url.kind, url.as_str()),
+            (DbKind::Sqlite, "sqlite://junction.db?mode=rwc")
+        );
         let url = DatabaseUrl::parse("data/j.db").unwrap();
         assert_eq!(url.as_str(), "sqlite://data/j.db?mode=rwc");
         let url = DatabaseUrl::parse("sqlite://x.db?mode=ro").unwrap();

@@ -7,7 +7,12 @@ use crate::api::notifications::Notice;
 use crate::error::AppError;
 use crate::forms::new_id;
 
-pub async fn insert(db: &Db, user_id: i64, form_id: &str, response_id: &str) -> Result<(), AppError> {
+pub async fn insert(
+    db: &Db,
+    user_id: i64,
+    form_id: &str,
+    response_id: &str,
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO notifications (id, user_id, form_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(new_id())
         .bind(user_id)

@@ -52,28 +52,32 @@ pub async fn insert(
             role,
             created_at,
         }),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            Err(AppError::field("email", "An account with this email already exists."))
-        }
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(AppError::field(
+            "email",
+            "An account with this email already exists.",
+        )),
         Err(e) => Err(AppError::internal(e)),
     }
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>, AppError> {
-    let row = sqlx::query("SELECT id, email, role, created_at, password_hash FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+    let row = sqlx::query(
+        "SELECT id, email, role, created_at, password_hash FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await
+    .map_err(AppError::internal)?;
     row.as_ref().map(from_row).transpose()
 }
 
 pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRecord>, AppError> {
-    let row = sqlx::query("SELECT id, email, role, created_at, password_hash FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+    let row =
+        sqlx::query("SELECT id, email, role, created_at, password_hash FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(AppError::internal)?;
     row.as_ref().map(from_row).transpose()
 }
 

@@ -17,7 +17,9 @@ pub struct CheckboxConfig {
 
 impl Default for CheckboxConfig {
     fn default() -> Self {
-        CheckboxConfig { help_text: String::new() }
+        CheckboxConfig {
+            help_text: String::new(),
+        }
     }
 }
 
@@ -62,7 +64,11 @@ impl FieldType for Checkbox {
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
-        &[ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text }]
+        &[ConfigProp {
+            key: "help_text",
+            label: "Help text",
+            kind: PropKind::Text,
+        }]
     }
 
     fn labelled_by_renderer(&self) -> bool {
@@ -70,7 +76,17 @@ impl FieldType for Checkbox {
     }
 
     fn input(&self, ctx: InputCtx, _config: &CheckboxConfig) -> AnyView {
-        let InputCtx { html_id, name, label, required, value, invalid, described_by, on_blur, disabled } = ctx;
+        let InputCtx {
+            html_id,
+            name,
+            label,
+            required,
+            value,
+            invalid,
+            described_by,
+            on_blur,
+            disabled,
+        } = ctx;
         let label_for = html_id.clone();
         view! {
             <label class="choice consent" for=label_for>
@@ -98,7 +114,11 @@ impl FieldType for Checkbox {
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({}),
-            valid: vec![(json!("on"), json!(true)), (json!(true), json!(true)), (json!("true"), json!(true))],
+            valid: vec![
+                (json!("on"), json!(true)),
+                (json!(true), json!(true)),
+                (json!("true"), json!(true)),
+            ],
             invalid: vec![json!("maybe"), json!([true]), json!(7)],
         }
     }

@@ -27,8 +27,14 @@ pub fn is_iso_date(text: &str) -> bool {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| text.get(r).filter(|s| s.bytes().all(|c| c.is_ascii_digit())).and_then(|s| s.parse::<u32>().ok());
-    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else { return false };
+    let num = |r: std::ops::Range<usize>| {
+        text.get(r)
+            .filter(|s| s.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|s| s.parse::<u32>().ok())
+    };
+    let (Some(year), Some(month), Some(day)) = (num(0..4), num(5..7), num(8..10)) else {
+        return false;
+    };
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -80,7 +86,10 @@ impl FieldType for Date {
         }
         if let (Some(min), Some(max)) = (&config.min, &config.max) {
             if errors.is_empty() && min > max {
-                errors.push(("min".into(), format!("must not be after the latest day ({max})")));
+                errors.push((
+                    "min".into(),
+                    format!("must not be after the latest day ({max})"),
+                ));
             }
         }
         errors
@@ -88,9 +97,21 @@ impl FieldType for Date {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "min", label: "Earliest day (YYYY-MM-DD)", kind: PropKind::Text },
-            ConfigProp { key: "max", label: "Latest day (YYYY-MM-DD)", kind: PropKind::Text },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "min",
+                label: "Earliest day (YYYY-MM-DD)",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "max",
+                label: "Latest day (YYYY-MM-DD)",
+                kind: PropKind::Text,
+            },
         ]
     }
 
@@ -108,8 +129,17 @@ impl FieldType for Date {
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({"min": "2026-01-01", "max": "2026-12-31"}),
-            valid: vec![(json!("2026-02-28"), json!("2026-02-28")), (json!(" 2026-12-31 "), json!("2026-12-31"))],
-            invalid: vec![json!("2026-02-29"), json!("2025-12-31"), json!("2027-01-01"), json!("01/02/2026"), json!("2026-13-01")],
+            valid: vec![
+                (json!("2026-02-28"), json!("2026-02-28")),
+                (json!(" 2026-12-31 "), json!("2026-12-31")),
+            ],
+            invalid: vec![
+                json!("2026-02-29"),
+                json!("2025-12-31"),
+                json!("2027-01-01"),
+                json!("01/02/2026"),
+                json!("2026-13-01"),
+            ],
         }
     }
 }

@@ -67,20 +67,40 @@ impl FieldType for Email {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Placeholder", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
+            ConfigProp {
+                key: "placeholder",
+                label: "Placeholder",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &EmailConfig) -> AnyView {
-        text_input_with(ctx, "email", placeholder_of(config), vec![("autocomplete", "email".into())])
+        text_input_with(
+            ctx,
+            "email",
+            placeholder_of(config),
+            vec![("autocomplete", "email".into())],
+        )
     }
 
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({}),
             valid: vec![(json!(" Ada@Example.COM "), json!("Ada@example.com"))],
-            invalid: vec![json!("ada"), json!("ada@"), json!("@example.com"), json!("ada@example"), json!("a b@example.com"), json!("ada@-x.com")],
+            invalid: vec![
+                json!("ada"),
+                json!("ada@"),
+                json!("@example.com"),
+                json!("ada@example"),
+                json!("a b@example.com"),
+                json!("ada@-x.com"),
+            ],
         }
     }
 }

@@ -26,7 +26,11 @@ pub struct FileConfig {
 
 impl Default for FileConfig {
     fn default() -> Self {
-        FileConfig { help_text: String::new(), allowed_types: Vec::new(), max_size_mb: 10 }
+        FileConfig {
+            help_text: String::new(),
+            allowed_types: Vec::new(),
+            max_size_mb: 10,
+        }
     }
 }
 
@@ -61,7 +65,10 @@ impl FileConfig {
         if allowed {
             Ok(())
         } else {
-            Err(format!("Upload one of these types: {}.", self.allowed_types.join(", ")))
+            Err(format!(
+                "Upload one of these types: {}.",
+                self.allowed_types.join(", ")
+            ))
         }
     }
 }
@@ -94,7 +101,8 @@ impl FieldType for File {
     };
 
     fn parse(&self, value: &Value, config: &FileConfig) -> Result<Value, String> {
-        let answer: FileAnswer = serde_json::from_value(value.clone()).map_err(|_| "Upload a file.".to_owned())?;
+        let answer: FileAnswer =
+            serde_json::from_value(value.clone()).map_err(|_| "Upload a file.".to_owned())?;
         if answer.file_id.is_empty() || !answer.file_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err("Upload a file.".into());
         }
@@ -107,20 +115,47 @@ impl FieldType for File {
             .allowed_types
             .iter()
             .filter(|t| !(t.starts_with('.') || t.contains('/')))
-            .map(|t| ("allowed_types".to_owned(), format!("\"{t}\" is neither an extension (.pdf) nor a media type (image/*)")))
+            .map(|t| {
+                (
+                    "allowed_types".to_owned(),
+                    format!("\"{t}\" is neither an extension (.pdf) nor a media type (image/*)"),
+                )
+            })
             .collect()
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "allowed_types", label: "Allowed types (comma-separated, e.g. .pdf, image/*)", kind: PropKind::List },
-            ConfigProp { key: "max_size_mb", label: "Maximum size (MB)", kind: PropKind::Number },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "allowed_types",
+                label: "Allowed types (comma-separated, e.g. .pdf, image/*)",
+                kind: PropKind::List,
+            },
+            ConfigProp {
+                key: "max_size_mb",
+                label: "Maximum size (MB)",
+                kind: PropKind::Number,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &FileConfig) -> AnyView {
-        let InputCtx { html_id, name, required, invalid, described_by, on_blur, disabled, value, .. } = ctx;
+        let InputCtx {
+            html_id,
+            name,
+            required,
+            invalid,
+            described_by,
+            on_blur,
+            disabled,
+            value,
+            ..
+        } = ctx;
         let accept = (!config.allowed_types.is_empty()).then(|| config.allowed_types.join(","));
         view! {
             <input
@@ -148,8 +183,14 @@ impl FieldType for File {
         Fixtures {
             config: json!({"allowed_types": [".pdf", "image/*"], "max_size_mb": 1}),
             valid: vec![
-                (file("cv.PDF", 1000, "application/pdf"), file("cv.PDF", 1000, "application/pdf")),
-                (file("me.png", 2000, "image/png"), file("me.png", 2000, "image/png")),
+                (
+                    file("cv.PDF", 1000, "application/pdf"),
+                    file("cv.PDF", 1000, "application/pdf"),
+                ),
+                (
+                    file("me.png", 2000, "image/png"),
+                    file("me.png", 2000, "image/png"),
+                ),
             ],
             invalid: vec![
                 file("cv.docx", 1000, "application/msword"),

@@ -36,13 +36,19 @@ impl FieldType for Hidden {
     fn parse(&self, value: &Value, _config: &HiddenConfig) -> Result<Value, String> {
         let text = as_text(value).ok_or("A hidden value must be text.")?;
         if text.chars().count() > HARD_MAX {
-            return Err(format!("A hidden value may have at most {HARD_MAX} characters."));
+            return Err(format!(
+                "A hidden value may have at most {HARD_MAX} characters."
+            ));
         }
         Ok(Value::String(text))
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
-        &[ConfigProp { key: "default_value", label: "Default value", kind: PropKind::Text }]
+        &[ConfigProp {
+            key: "default_value",
+            label: "Default value",
+            kind: PropKind::Text,
+        }]
     }
 
     fn labelled_by_renderer(&self) -> bool {
@@ -58,7 +64,10 @@ impl FieldType for Hidden {
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({}),
-            valid: vec![(json!("newsletter"), json!("newsletter")), (json!(42), json!("42"))],
+            valid: vec![
+                (json!("newsletter"), json!("newsletter")),
+                (json!(42), json!("42")),
+            ],
             invalid: vec![json!("x".repeat(2_001)), json!({"a": 1})],
         }
     }

@@ -29,7 +29,13 @@ pub struct LongTextConfig {
 
 impl Default for LongTextConfig {
     fn default() -> Self {
-        LongTextConfig { placeholder: String::new(), help_text: String::new(), min_length: None, max_length: None, rows: 4 }
+        LongTextConfig {
+            placeholder: String::new(),
+            help_text: String::new(),
+            min_length: None,
+            max_length: None,
+            rows: 4,
+        }
     }
 }
 
@@ -61,16 +67,46 @@ impl FieldType for LongText {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Placeholder", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "min_length", label: "Minimum length", kind: PropKind::Number },
-            ConfigProp { key: "max_length", label: "Maximum length", kind: PropKind::Number },
-            ConfigProp { key: "rows", label: "Visible lines", kind: PropKind::Number },
+            ConfigProp {
+                key: "placeholder",
+                label: "Placeholder",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "min_length",
+                label: "Minimum length",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "max_length",
+                label: "Maximum length",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "rows",
+                label: "Visible lines",
+                kind: PropKind::Number,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &LongTextConfig) -> AnyView {
-        let InputCtx { html_id, name, required, value, invalid, described_by, on_blur, disabled, .. } = ctx;
+        let InputCtx {
+            html_id,
+            name,
+            required,
+            value,
+            invalid,
+            described_by,
+            on_blur,
+            disabled,
+            ..
+        } = ctx;
         let placeholder = (!config.placeholder.is_empty()).then(|| config.placeholder.clone());
         let maxlength = config.max_length.unwrap_or(HARD_MAX as u32);
         view! {

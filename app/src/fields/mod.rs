@@ -185,7 +185,12 @@ pub trait DynFieldType: Send + Sync {
     /// The value stored for an answer: `None` for "not answered".
     fn normalize(&self, value: &Value, config: &Value, required: bool) -> Option<Value>;
     /// `validate` and `normalize` at once.
-    fn answer(&self, value: &Value, config: &Value, required: bool) -> Result<Option<Value>, String>;
+    fn answer(
+        &self,
+        value: &Value,
+        config: &Value,
+        required: bool,
+    ) -> Result<Option<Value>, String>;
     fn config_props(&self) -> &'static [ConfigProp];
     fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView;
     fn labelled_by_renderer(&self) -> bool;
@@ -207,10 +212,13 @@ impl<T: FieldType> DynFieldType for T {
     }
 
     fn check_config(&self, config: &Value) -> Result<Value, Vec<(String, String)>> {
-        let config = if config.is_null() { Value::Object(Default::default()) } else { config.clone() };
-        let parsed: T::Config = serde_json::from_value(config).map_err(|e| {
-            vec![(String::new(), serde_message(&e.to_string()))]
-        })?;
+        let config = if config.is_null() {
+            Value::Object(Default::default())
+        } else {
+            config.clone()
+        };
+        let parsed: T::Config = serde_json::from_value(config)
+            .map_err(|e| vec![(String::new(), serde_message(&e.to_string()))])?;
         let mut errors: Vec<(String, String)> = match parsed.validate() {
             Ok(()) => Vec::new(),
             Err(report) => report
@@ -236,9 +244,18 @@ impl<T: FieldType> DynFieldType for T {
         self.answer(value, config, required).ok().flatten()
     }
 
-    fn answer(&self, value: &Value, config: &Value, required: bool) -> Result<Option<Value>, String> {
+    fn answer(
+        &self,
+        value: &Value,
+        config: &Value,
+        required: bool,
+    ) -> Result<Option<Value>, String> {
         if FieldType::is_empty(self, value) {
-            return if required { Err(REQUIRED.to_owned()) } else { Ok(None) };
+            return if required {
+                Err(REQUIRED.to_owned())
+            } else {
+                Ok(None)
+            };
         }
         self.parse(value, &config_of::<T>(config)).map(Some)
     }
@@ -268,7 +285,11 @@ pub const REQUIRED: &str = "This field is required.";
 
 /// serde's messages mention Rust types; keep the part a form author can act on.
 fn serde_message(message: &str) -> String {
-    message.split(" at line ").next().unwrap_or(message).to_owned()
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
 }
 
 /// null, an empty or all-space string, or an empty list.
@@ -294,7 +315,11 @@ pub fn as_text(value: &Value) -> Option<String> {
 fn placeholder_of<C: Serialize>(config: &C) -> Option<String> {
     serde_json::to_value(config)
         .ok()
-        .and_then(|v| v.get("placeholder").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|v| {
+            v.get("placeholder")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .filter(|p| !p.is_empty())
 }
 
@@ -315,9 +340,23 @@ pub fn text_input_with(
     placeholder: Option<String>,
     extra: Vec<(&'static str, String)>,
 ) -> AnyView {
-    let InputCtx { html_id, name, required, value, invalid, described_by, on_blur, disabled, .. } =
-        ctx;
-    let attr = |key: &str| extra.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+    let InputCtx {
+        html_id,
+        name,
+        required,
+        value,
+        invalid,
+        described_by,
+        on_blur,
+        disabled,
+        ..
+    } = ctx;
+    let attr = |key: &str| {
+        extra
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    };
     view! {
         <input
             id=html_id
@@ -346,11 +385,38 @@ pub fn text_input_with(
     .into_any()
 }
 
+/// A `<fieldset>` of choices named by its legend (radio groups, multi-selects).
+pub fn choices_fieldset(
+    html_id: String,
+    label: String,
+    required: bool,
+    invalid: Signal<bool>,
+    described_by: String,
+    choices: AnyView,
+) -> AnyView {
+    view! {
+        <fieldset
+            class="choices"
+            id=html_id
+            aria-invalid=move || invalid.get().then_some("true")
+            aria-describedby=described_by
+        >
+            <legend>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</legend>
+            {choices}
+        </fieldset>
+    }
+    .into_any()
+}
+
 /// Errors of `check_config` keyed as `config.<key>` paths.
 pub fn config_errors(errors: Vec<(String, String)>) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for (path, message) in errors {
-        let key = if path.is_empty() { "config".to_owned() } else { format!("config.{path}") };
+        let key = if path.is_empty() {
+            "config".to_owned()
+        } else {
+            format!("config.{path}")
+        };
         out.entry(key).or_insert_with(Vec::new).push(message);
     }
     out

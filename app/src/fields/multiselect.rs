@@ -24,7 +24,12 @@ pub struct MultiSelectConfig {
 
 impl Default for MultiSelectConfig {
     fn default() -> Self {
-        MultiSelectConfig { help_text: String::new(), options: default_options(), min_selections: None, max_selections: None }
+        MultiSelectConfig {
+            help_text: String::new(),
+            options: default_options(),
+            min_selections: None,
+            max_selections: None,
+        }
     }
 }
 
@@ -53,7 +58,10 @@ impl FieldType for MultiSelect {
 
     fn parse(&self, value: &Value, config: &MultiSelectConfig) -> Result<Value, String> {
         let chosen = chosen(value).ok_or("Choose from the options.")?;
-        if let Some(unknown) = chosen.iter().find(|c| !c.is_empty() && !config.options.iter().any(|o| &o.value == *c)) {
+        if let Some(unknown) = chosen
+            .iter()
+            .find(|c| !c.is_empty() && !config.options.iter().any(|o| &o.value == *c))
+        {
             return Err(format!("\"{unknown}\" is not one of the options."));
         }
         let picked: Vec<Value> = config
@@ -75,21 +83,46 @@ impl FieldType for MultiSelect {
         let mut errors = Vec::new();
         if let (Some(min), Some(max)) = (config.min_selections, config.max_selections) {
             if min > max {
-                errors.push(("min_selections".into(), format!("must not exceed the maximum ({max})")));
+                errors.push((
+                    "min_selections".into(),
+                    format!("must not exceed the maximum ({max})"),
+                ));
             }
         }
-        if let Some(min) = config.min_selections.filter(|&m| m as usize > config.options.len()) {
-            errors.push(("min_selections".into(), format!("{min} is more than the number of options")));
+        if let Some(min) = config
+            .min_selections
+            .filter(|&m| m as usize > config.options.len())
+        {
+            errors.push((
+                "min_selections".into(),
+                format!("{min} is more than the number of options"),
+            ));
         }
         errors
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "options", label: "Options", kind: PropKind::Options },
-            ConfigProp { key: "min_selections", label: "Minimum choices", kind: PropKind::Number },
-            ConfigProp { key: "max_selections", label: "Maximum choices", kind: PropKind::Number },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "options",
+                label: "Options",
+                kind: PropKind::Options,
+            },
+            ConfigProp {
+                key: "min_selections",
+                label: "Minimum choices",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "max_selections",
+                label: "Maximum choices",
+                kind: PropKind::Number,
+            },
         ]
     }
 
@@ -98,18 +131,21 @@ impl FieldType for MultiSelect {
     }
 
     fn input(&self, ctx: InputCtx, config: &MultiSelectConfig) -> AnyView {
-        let InputCtx { html_id, name, label, required, value, invalid, described_by, on_blur, disabled } = ctx;
+        let InputCtx {
+            html_id,
+            name,
+            label,
+            required,
+            value,
+            invalid,
+            described_by,
+            on_blur,
+            disabled,
+        } = ctx;
         let options = config.options.clone();
-        let is_checked = move |v: &str| chosen(&value.get()).is_some_and(|c| c.iter().any(|x| x == v));
-        view! {
-            <fieldset
-                class="choices"
-                id=html_id.clone()
-                aria-invalid=move || invalid.get().then_some("true")
-                aria-describedby=described_by
-            >
-                <legend>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</legend>
-                {options
+        let is_checked =
+            move |v: &str| chosen(&value.get()).is_some_and(|c| c.iter().any(|x| x == v));
+        let choices = options
                     .into_iter()
                     .enumerate()
                     .map(|(i, o)| {
@@ -145,17 +181,23 @@ impl FieldType for MultiSelect {
                             </label>
                         }
                     })
-                    .collect_view()}
-            </fieldset>
-        }
-        .into_any()
+                    .collect_view()
+                    .into_any();
+        choices_fieldset(html_id, label, required, invalid, described_by, choices)
     }
 
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({"options": [{"value": "crm", "label": "CRM"}, {"value": "billing", "label": "Billing"}, {"value": "hr", "label": "HR"}], "max_selections": 2}),
-            valid: vec![(json!(["billing", "crm", "crm"]), json!(["crm", "billing"])), (json!("hr"), json!(["hr"]))],
-            invalid: vec![json!(["crm", "billing", "hr"]), json!(["erp"]), json!({"crm": true})],
+            valid: vec![
+                (json!(["billing", "crm", "crm"]), json!(["crm", "billing"])),
+                (json!("hr"), json!(["hr"])),
+            ],
+            invalid: vec![
+                json!(["crm", "billing", "hr"]),
+                json!(["erp"]),
+                json!({"crm": true}),
+            ],
         }
     }
 }

@@ -81,14 +81,21 @@ impl FieldType for Number {
 
     fn check(&self, config: &NumberConfig) -> Vec<(String, String)> {
         let mut errors = Vec::new();
-        for (key, v) in [("min", config.min), ("max", config.max), ("step", config.step)] {
+        for (key, v) in [
+            ("min", config.min),
+            ("max", config.max),
+            ("step", config.step),
+        ] {
             if v.is_some_and(|v| !v.is_finite()) {
                 errors.push((key.to_owned(), "must be a finite number".to_owned()));
             }
         }
         if let (Some(min), Some(max)) = (config.min, config.max) {
             if min > max {
-                errors.push(("min".into(), format!("must not exceed the maximum ({})", show(max))));
+                errors.push((
+                    "min".into(),
+                    format!("must not exceed the maximum ({})", show(max)),
+                ));
             }
         }
         errors
@@ -96,24 +103,62 @@ impl FieldType for Number {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Placeholder", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "min", label: "Minimum", kind: PropKind::Number },
-            ConfigProp { key: "max", label: "Maximum", kind: PropKind::Number },
-            ConfigProp { key: "step", label: "Step", kind: PropKind::Number },
-            ConfigProp { key: "integer_only", label: "Whole numbers only", kind: PropKind::Bool },
+            ConfigProp {
+                key: "placeholder",
+                label: "Placeholder",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "min",
+                label: "Minimum",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "max",
+                label: "Maximum",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "step",
+                label: "Step",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "integer_only",
+                label: "Whole numbers only",
+                kind: PropKind::Bool,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &NumberConfig) -> AnyView {
-        let mut extra = vec![("inputmode", if config.integer_only { "numeric" } else { "decimal" }.to_owned())];
+        let mut extra = vec![(
+            "inputmode",
+            if config.integer_only {
+                "numeric"
+            } else {
+                "decimal"
+            }
+            .to_owned(),
+        )];
         if let Some(min) = config.min {
             extra.push(("min", show(min)));
         }
         if let Some(max) = config.max {
             extra.push(("max", show(max)));
         }
-        let step = config.step.map(show).unwrap_or_else(|| if config.integer_only { "1".into() } else { "any".into() });
+        let step = config.step.map(show).unwrap_or_else(|| {
+            if config.integer_only {
+                "1".into()
+            } else {
+                "any".into()
+            }
+        });
         extra.push(("step", step));
         text_input_with(ctx, "number", placeholder_of(config), extra)
     }
@@ -121,8 +166,19 @@ impl FieldType for Number {
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({"min": 1, "max": 1000, "step": 0.5}),
-            valid: vec![(json!("12"), json!(12)), (json!(2.5), json!(2.5)), (json!(" 1000 "), json!(1000))],
-            invalid: vec![json!("0"), json!("1001"), json!("1.25"), json!("ten"), json!("NaN"), json!(true)],
+            valid: vec![
+                (json!("12"), json!(12)),
+                (json!(2.5), json!(2.5)),
+                (json!(" 1000 "), json!(1000)),
+            ],
+            invalid: vec![
+                json!("0"),
+                json!("1001"),
+                json!("1.25"),
+                json!("ten"),
+                json!("NaN"),
+                json!(true),
+            ],
         }
     }
 }

@@ -12,8 +12,11 @@ use super::*;
 
 pub struct Phone;
 
-pub const FORMATS: &[(&str, &str)] =
-    &[("international", "International (+49 30 123456)"), ("national", "National (030 123456)"), ("e164", "E.164 (+4930123456)")];
+pub const FORMATS: &[(&str, &str)] = &[
+    ("international", "International (+49 30 123456)"),
+    ("national", "National (030 123456)"),
+    ("e164", "E.164 (+4930123456)"),
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
@@ -34,7 +37,9 @@ fn country_code(value: &str, _: &()) -> garde::Result {
     if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(())
     } else {
-        Err(garde::Error::new("must be a two-letter country code in capitals, such as US or DE"))
+        Err(garde::Error::new(
+            "must be a two-letter country code in capitals, such as US or DE",
+        ))
     }
 }
 
@@ -61,7 +66,9 @@ impl Default for PhoneConfig {
 fn plausible(text: &str) -> bool {
     let digits = text.chars().filter(char::is_ascii_digit).count();
     (4..=17).contains(&digits)
-        && text.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
         && text.rfind('+').is_none_or(|i| i == 0)
 }
 
@@ -74,7 +81,8 @@ fn country(config: &PhoneConfig) -> Option<phonenumber::country::Id> {
 #[cfg(feature = "ssr")]
 pub fn to_e164(text: &str, config: &PhoneConfig) -> Option<String> {
     let number = phonenumber::parse(country(config), text).ok()?;
-    phonenumber::is_valid(&number).then(|| number.format().mode(phonenumber::Mode::E164).to_string())
+    phonenumber::is_valid(&number)
+        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// A stored E.164 number in the configured display format.
@@ -85,7 +93,9 @@ pub fn display(e164: &str, config: &PhoneConfig) -> String {
         "e164" => phonenumber::Mode::E164,
         _ => phonenumber::Mode::International,
     };
-    phonenumber::parse(None, e164).map(|n| n.format().mode(mode).to_string()).unwrap_or_else(|_| e164.to_owned())
+    phonenumber::parse(None, e164)
+        .map(|n| n.format().mode(mode).to_string())
+        .unwrap_or_else(|_| e164.to_owned())
 }
 
 impl FieldType for Phone {
@@ -113,7 +123,10 @@ impl FieldType for Phone {
         #[cfg(feature = "ssr")]
         {
             to_e164(text, config).map(Value::String).ok_or_else(|| {
-                format!("This is not a valid phone number (numbers without +code are read as {}).", config.default_country)
+                format!(
+                    "This is not a valid phone number (numbers without +code are read as {}).",
+                    config.default_country
+                )
             })
         }
         #[cfg(not(feature = "ssr"))]
@@ -126,7 +139,10 @@ impl FieldType for Phone {
     fn check(&self, config: &PhoneConfig) -> Vec<(String, String)> {
         #[cfg(feature = "ssr")]
         if country(config).is_none() {
-            return vec![("default_country".into(), format!("{} is not a known country code", config.default_country))];
+            return vec![(
+                "default_country".into(),
+                format!("{} is not a known country code", config.default_country),
+            )];
         }
         let _ = config;
         Vec::new()
@@ -134,15 +150,36 @@ impl FieldType for Phone {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Placeholder", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "default_country", label: "Default country (ISO code, e.g. US, DE)", kind: PropKind::Text },
-            ConfigProp { key: "format", label: "Display format", kind: PropKind::Choice(FORMATS) },
+            ConfigProp {
+                key: "placeholder",
+                label: "Placeholder",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "default_country",
+                label: "Default country (ISO code, e.g. US, DE)",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "format",
+                label: "Display format",
+                kind: PropKind::Choice(FORMATS),
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &PhoneConfig) -> AnyView {
-        text_input_with(ctx, "tel", placeholder_of(config), vec![("autocomplete", "tel".into()), ("inputmode", "tel".into())])
+        text_input_with(
+            ctx,
+            "tel",
+            placeholder_of(config),
+            vec![("autocomplete", "tel".into()), ("inputmode", "tel".into())],
+        )
     }
 
     fn fixtures(&self) -> Fixtures {
@@ -157,7 +194,12 @@ impl FieldType for Phone {
             } else {
                 vec![(json!(" +1 415 555 2671 "), json!("+1 415 555 2671"))]
             },
-            invalid: vec![json!("12"), json!("call me"), json!("+1 555"), json!("1+2345678")],
+            invalid: vec![
+                json!("12"),
+                json!("call me"),
+                json!("+1 555"),
+                json!("1+2345678"),
+            ],
         }
     }
 }

@@ -20,7 +20,10 @@ pub struct RadioConfig {
 
 impl Default for RadioConfig {
     fn default() -> Self {
-        RadioConfig { help_text: String::new(), options: default_options() }
+        RadioConfig {
+            help_text: String::new(),
+            options: default_options(),
+        }
     }
 }
 
@@ -45,8 +48,16 @@ impl FieldType for Radio {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "options", label: "Options", kind: PropKind::Options },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "options",
+                label: "Options",
+                kind: PropKind::Options,
+            },
         ]
     }
 
@@ -55,46 +66,47 @@ impl FieldType for Radio {
     }
 
     fn input(&self, ctx: InputCtx, config: &RadioConfig) -> AnyView {
-        let InputCtx { html_id, name, label, required, value, invalid, described_by, on_blur, disabled } = ctx;
+        let InputCtx {
+            html_id,
+            name,
+            label,
+            required,
+            value,
+            invalid,
+            described_by,
+            on_blur,
+            disabled,
+        } = ctx;
         let options = config.options.clone();
-        view! {
-            <fieldset
-                class="choices"
-                id=html_id.clone()
-                aria-invalid=move || invalid.get().then_some("true")
-                aria-describedby=described_by
-            >
-                <legend>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</legend>
-                {options
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, o)| {
-                        let id = format!("{html_id}-{i}");
-                        let label_for = id.clone();
-                        let option_value = o.value.clone();
-                        let checked_value = o.value.clone();
-                        view! {
-                            <label class="choice" for=label_for>
-                                <input
-                                    type="radio"
-                                    id=id
-                                    name=name.clone()
-                                    value=o.value.clone()
-                                    required=required
-                                    disabled=disabled
-                                    checked=display_value(&value.get_untracked()) == o.value
-                                    prop:checked=move || display_value(&value.get()) == checked_value
-                                    on:change=move |_| value.set(Value::String(option_value.clone()))
-                                    on:blur=move |_| on_blur.run(())
-                                />
-                                {o.label}
-                            </label>
-                        }
-                    })
-                    .collect_view()}
-            </fieldset>
-        }
-        .into_any()
+        let choices = options
+            .into_iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let id = format!("{html_id}-{i}");
+                let label_for = id.clone();
+                let option_value = o.value.clone();
+                let checked_value = o.value.clone();
+                view! {
+                    <label class="choice" for=label_for>
+                        <input
+                            type="radio"
+                            id=id
+                            name=name.clone()
+                            value=o.value.clone()
+                            required=required
+                            disabled=disabled
+                            checked=display_value(&value.get_untracked()) == o.value
+                            prop:checked=move || display_value(&value.get()) == checked_value
+                            on:change=move |_| value.set(Value::String(option_value.clone()))
+                            on:blur=move |_| on_blur.run(())
+                        />
+                        {o.label}
+                    </label>
+                }
+            })
+            .collect_view()
+            .into_any();
+        choices_fieldset(html_id, label, required, invalid, described_by, choices)
     }
 
     fn fixtures(&self) -> Fixtures {

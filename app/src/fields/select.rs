@@ -23,14 +23,24 @@ pub struct SelectConfig {
 
 impl Default for SelectConfig {
     fn default() -> Self {
-        SelectConfig { placeholder: String::new(), help_text: String::new(), options: default_options() }
+        SelectConfig {
+            placeholder: String::new(),
+            help_text: String::new(),
+            options: default_options(),
+        }
     }
 }
 
 pub(crate) fn default_options() -> Vec<Choice> {
     vec![
-        Choice { value: "option_1".into(), label: "Option 1".into() },
-        Choice { value: "option_2".into(), label: "Option 2".into() },
+        Choice {
+            value: "option_1".into(),
+            label: "Option 1".into(),
+        },
+        Choice {
+            value: "option_2".into(),
+            label: "Option 2".into(),
+        },
     ]
 }
 
@@ -39,13 +49,22 @@ pub(crate) fn valid_options(options: &[Choice], _: &()) -> garde::Result {
     let mut seen = HashSet::new();
     for (i, option) in options.iter().enumerate() {
         if option.value.trim().is_empty() || option.value.len() > 200 {
-            return Err(garde::Error::new(format!("option {} needs a value of 1 to 200 characters", i + 1)));
+            return Err(garde::Error::new(format!(
+                "option {} needs a value of 1 to 200 characters",
+                i + 1
+            )));
         }
         if option.label.trim().is_empty() || option.label.len() > 500 {
-            return Err(garde::Error::new(format!("option {} needs a label of 1 to 500 characters", i + 1)));
+            return Err(garde::Error::new(format!(
+                "option {} needs a label of 1 to 500 characters",
+                i + 1
+            )));
         }
         if !seen.insert(option.value.as_str()) {
-            return Err(garde::Error::new(format!("the value \"{}\" is used twice", option.value)));
+            return Err(garde::Error::new(format!(
+                "the value \"{}\" is used twice",
+                option.value
+            )));
         }
     }
     Ok(())
@@ -82,15 +101,41 @@ impl FieldType for Select {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Prompt (first, empty choice)", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "options", label: "Options", kind: PropKind::Options },
+            ConfigProp {
+                key: "placeholder",
+                label: "Prompt (first, empty choice)",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "options",
+                label: "Options",
+                kind: PropKind::Options,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &SelectConfig) -> AnyView {
-        let InputCtx { html_id, name, required, value, invalid, described_by, on_blur, disabled, .. } = ctx;
-        let prompt = if config.placeholder.is_empty() { "Choose…".to_owned() } else { config.placeholder.clone() };
+        let InputCtx {
+            html_id,
+            name,
+            required,
+            value,
+            invalid,
+            described_by,
+            on_blur,
+            disabled,
+            ..
+        } = ctx;
+        let prompt = if config.placeholder.is_empty() {
+            "Choose…".to_owned()
+        } else {
+            config.placeholder.clone()
+        };
         let options = config.options.clone();
         view! {
             <select

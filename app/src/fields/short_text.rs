@@ -29,12 +29,21 @@ pub struct ShortTextConfig {
 
 /// Compiles `pattern` anchored at both ends.
 pub(crate) fn compile_pattern(pattern: &str) -> Result<regex_lite::Regex, String> {
-    regex_lite::Regex::new(&format!("^(?:{pattern})$"))
-        .map_err(|e| format!("not a valid pattern: {}", e.to_string().lines().last().unwrap_or("")))
+    regex_lite::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| {
+        format!(
+            "not a valid pattern: {}",
+            e.to_string().lines().last().unwrap_or("")
+        )
+    })
 }
 
 /// Length checks shared by the text types.
-pub(crate) fn check_length(text: &str, min: Option<u32>, max: Option<u32>, hard_max: usize) -> Result<(), String> {
+pub(crate) fn check_length(
+    text: &str,
+    min: Option<u32>,
+    max: Option<u32>,
+    hard_max: usize,
+) -> Result<(), String> {
     let len = text.chars().count();
     if let Some(min) = min.filter(|&m| len < m as usize) {
         return Err(format!("Use at least {min} characters (you used {len})."));
@@ -49,7 +58,10 @@ pub(crate) fn check_length(text: &str, min: Option<u32>, max: Option<u32>, hard_
 pub(crate) fn check_min_max(min: Option<u32>, max: Option<u32>) -> Vec<(String, String)> {
     match (min, max) {
         (Some(min), Some(max)) if min > max => {
-            vec![("min_length".into(), format!("must not exceed the maximum length ({max})"))]
+            vec![(
+                "min_length".into(),
+                format!("must not exceed the maximum length ({max})"),
+            )]
         }
         _ => Vec::new(),
     }
@@ -99,16 +111,39 @@ impl FieldType for ShortText {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Placeholder", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "min_length", label: "Minimum length", kind: PropKind::Number },
-            ConfigProp { key: "max_length", label: "Maximum length", kind: PropKind::Number },
-            ConfigProp { key: "pattern", label: "Pattern (regular expression)", kind: PropKind::Text },
+            ConfigProp {
+                key: "placeholder",
+                label: "Placeholder",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "min_length",
+                label: "Minimum length",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "max_length",
+                label: "Maximum length",
+                kind: PropKind::Number,
+            },
+            ConfigProp {
+                key: "pattern",
+                label: "Pattern (regular expression)",
+                kind: PropKind::Text,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &ShortTextConfig) -> AnyView {
-        let mut extra = vec![("maxlength", config.max_length.map_or(HARD_MAX as u32, |m| m).to_string())];
+        let mut extra = vec![(
+            "maxlength",
+            config.max_length.map_or(HARD_MAX as u32, |m| m).to_string(),
+        )];
         if let Some(min) = config.min_length {
             extra.push(("minlength", min.to_string()));
         }
@@ -121,8 +156,17 @@ impl FieldType for ShortText {
     fn fixtures(&self) -> Fixtures {
         Fixtures {
             config: json!({"min_length": 2, "max_length": 10, "pattern": "[A-Za-z ]+"}),
-            valid: vec![(json!("  Ada "), json!("Ada")), (json!("Ada Byron"), json!("Ada Byron"))],
-            invalid: vec![json!("A"), json!("Ada Lovelace!"), json!("Ada4"), json!("two\nlines"), json!({"a": 1})],
+            valid: vec![
+                (json!("  Ada "), json!("Ada")),
+                (json!("Ada Byron"), json!("Ada Byron")),
+            ],
+            invalid: vec![
+                json!("A"),
+                json!("Ada Lovelace!"),
+                json!("Ada4"),
+                json!("two\nlines"),
+                json!({"a": 1}),
+            ],
         }
     }
 }

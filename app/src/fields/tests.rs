@@ -15,15 +15,36 @@ fn kinds_are_unique_and_documented() {
         let meta = t.meta();
         assert!(kinds.insert(meta.kind), "duplicate kind {}", meta.kind);
         assert!(lookup(meta.kind).is_some());
-        for text in [meta.name, meta.icon, meta.doc.what, meta.doc.stored, meta.doc.validation, meta.doc.example] {
+        for text in [
+            meta.name,
+            meta.icon,
+            meta.doc.what,
+            meta.doc.stored,
+            meta.doc.validation,
+            meta.doc.example,
+        ] {
             assert!(!text.is_empty(), "{} is missing metadata", meta.kind);
         }
     }
     let expected = [
-        "short_text", "long_text", "number", "email", "phone", "url", "select", "radio", "multiselect", "checkbox",
-        "date", "file", "hidden",
+        "short_text",
+        "long_text",
+        "number",
+        "email",
+        "phone",
+        "url",
+        "select",
+        "radio",
+        "multiselect",
+        "checkbox",
+        "date",
+        "file",
+        "hidden",
     ];
-    assert_eq!(REGISTRY.iter().map(|t| t.meta().kind).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        REGISTRY.iter().map(|t| t.meta().kind).collect::<Vec<_>>(),
+        expected
+    );
 }
 
 #[test]
@@ -31,12 +52,25 @@ fn every_type_passes_its_own_fixtures() {
     for t in REGISTRY {
         let kind = t.meta().kind;
         let fixtures = t.fixtures();
-        let config = t.check_config(&fixtures.config).unwrap_or_else(|e| panic!("{kind}: fixture config rejected: {e:?}"));
+        let config = t
+            .check_config(&fixtures.config)
+            .unwrap_or_else(|e| panic!("{kind}: fixture config rejected: {e:?}"));
         for (input, stored) in &fixtures.valid {
-            assert_eq!(t.validate(input, &config, true), Vec::<String>::new(), "{kind}: {input} should be valid");
-            assert_eq!(t.normalize(input, &config, true).as_ref(), Some(stored), "{kind}: {input}");
+            assert_eq!(
+                t.validate(input, &config, true),
+                Vec::<String>::new(),
+                "{kind}: {input} should be valid"
+            );
+            assert_eq!(
+                t.normalize(input, &config, true).as_ref(),
+                Some(stored),
+                "{kind}: {input}"
+            );
         }
-        assert!(!fixtures.invalid.is_empty(), "{kind} needs invalid fixtures");
+        assert!(
+            !fixtures.invalid.is_empty(),
+            "{kind} needs invalid fixtures"
+        );
         for input in &fixtures.invalid {
             let errors = t.validate(input, &config, false);
             assert_eq!(errors.len(), 1, "{kind}: {input} should be rejected");
@@ -51,8 +85,18 @@ fn empty_answers_are_required_or_absent() {
     for t in REGISTRY {
         let config = t.default_config();
         for empty in [Value::Null, json!(""), json!("   ")] {
-            assert_eq!(t.answer(&empty, &config, true), Err(REQUIRED.to_owned()), "{}", t.meta().kind);
-            assert_eq!(t.answer(&empty, &config, false), Ok(None), "{}", t.meta().kind);
+            assert_eq!(
+                t.answer(&empty, &config, true),
+                Err(REQUIRED.to_owned()),
+                "{}",
+                t.meta().kind
+            );
+            assert_eq!(
+                t.answer(&empty, &config, false),
+                Ok(None),
+                "{}",
+                t.meta().kind
+            );
         }
     }
 }
@@ -60,18 +104,47 @@ fn empty_answers_are_required_or_absent() {
 #[test]
 fn default_configs_are_valid_and_bad_ones_name_the_setting() {
     for t in REGISTRY {
-        assert!(t.check_config(&t.default_config()).is_ok(), "{}", t.meta().kind);
-        assert!(t.check_config(&Value::Null).is_ok(), "{}: null config means defaults", t.meta().kind);
+        assert!(
+            t.check_config(&t.default_config()).is_ok(),
+            "{}",
+            t.meta().kind
+        );
+        assert!(
+            t.check_config(&Value::Null).is_ok(),
+            "{}: null config means defaults",
+            t.meta().kind
+        );
         let unknown = t.check_config(&json!({"no_such_setting": 1})).unwrap_err();
-        assert!(unknown[0].1.contains("no_such_setting"), "{}: {unknown:?}", t.meta().kind);
+        assert!(
+            unknown[0].1.contains("no_such_setting"),
+            "{}: {unknown:?}",
+            t.meta().kind
+        );
     }
-    let dup = lookup("select").unwrap().check_config(&json!({"options": [{"value": "a", "label": "A"}, {"value": "a", "label": "B"}]}));
-    assert_eq!(dup.unwrap_err(), vec![("options".to_owned(), "the value \"a\" is used twice".to_owned())]);
-    let range = lookup("number").unwrap().check_config(&json!({"min": 10, "max": 1})).unwrap_err();
+    let dup = lookup("select").unwrap().check_config(
+        &json!({"options": [{"value": "a", "label": "A"}, {"value": "a", "label": "B"}]}),
+    );
+    assert_eq!(
+        dup.unwrap_err(),
+        vec![(
+            "options".to_owned(),
+            "the value \"a\" is used twice".to_owned()
+        )]
+    );
+    let range = lookup("number")
+        .unwrap()
+        .check_config(&json!({"min": 10, "max": 1}))
+        .unwrap_err();
     assert_eq!(range[0].0, "min");
-    let pattern = lookup("short_text").unwrap().check_config(&json!({"pattern": "(unclosed"})).unwrap_err();
+    let pattern = lookup("short_text")
+        .unwrap()
+        .check_config(&json!({"pattern": "(unclosed"}))
+        .unwrap_err();
     assert_eq!(pattern[0].0, "pattern");
-    let country = lookup("phone").unwrap().check_config(&json!({"default_country": "de"})).unwrap_err();
+    let country = lookup("phone")
+        .unwrap()
+        .check_config(&json!({"default_country": "de"}))
+        .unwrap_err();
     assert_eq!(country[0].0, "default_country");
 }
 
@@ -86,7 +159,13 @@ fn inputs_render_on_the_server() {
                 name: kind.to_owned(),
                 label: format!("{} question", t.meta().name),
                 required: true,
-                value: RwSignal::new(fixtures.valid.first().map(|(v, _)| v.clone()).unwrap_or(Value::Null)),
+                value: RwSignal::new(
+                    fixtures
+                        .valid
+                        .first()
+                        .map(|(v, _)| v.clone())
+                        .unwrap_or(Value::Null),
+                ),
                 invalid: Signal::derive(|| false),
                 described_by: format!("q-{kind}-help q-{kind}-error"),
                 on_blur: Callback::new(|_| ()),

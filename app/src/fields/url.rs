@@ -44,7 +44,9 @@ pub fn normalize_url(text: &str, require_https: bool) -> Result<String, String> 
     let host = host.split(':').next().unwrap_or("").to_ascii_lowercase();
     let valid_host = host == "localhost"
         || (host.contains('.')
-            && host.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')));
+            && host
+                .split('.')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-')));
     if !valid_host {
         return Err("Enter a web address like https://example.com.".into());
     }
@@ -73,15 +75,32 @@ impl FieldType for Url {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp { key: "placeholder", label: "Placeholder", kind: PropKind::Text },
-            ConfigProp { key: "help_text", label: "Help text", kind: PropKind::Text },
-            ConfigProp { key: "require_https", label: "Require https", kind: PropKind::Bool },
+            ConfigProp {
+                key: "placeholder",
+                label: "Placeholder",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "help_text",
+                label: "Help text",
+                kind: PropKind::Text,
+            },
+            ConfigProp {
+                key: "require_https",
+                label: "Require https",
+                kind: PropKind::Bool,
+            },
         ]
     }
 
     fn input(&self, ctx: InputCtx, config: &UrlConfig) -> AnyView {
         // type=text, not url: browsers refuse "example.com", which Junction accepts.
-        text_input_with(ctx, "text", placeholder_of(config), vec![("inputmode", "url".into()), ("autocomplete", "url".into())])
+        text_input_with(
+            ctx,
+            "text",
+            placeholder_of(config),
+            vec![("inputmode", "url".into()), ("autocomplete", "url".into())],
+        )
     }
 
     fn fixtures(&self) -> Fixtures {
@@ -89,9 +108,17 @@ impl FieldType for Url {
             config: json!({}),
             valid: vec![
                 (json!("example.com"), json!("https://example.com")),
-                (json!("HTTP://Example.com/a?b=1"), json!("http://Example.com/a?b=1")),
+                (
+                    json!("HTTP://Example.com/a?b=1"),
+                    json!("http://Example.com/a?b=1"),
+                ),
             ],
-            invalid: vec![json!("ftp://example.com"), json!("not a url"), json!("https://"), json!("https://nodot")],
+            invalid: vec![
+                json!("ftp://example.com"),
+                json!("not a url"),
+                json!("https://"),
+                json!("https://nodot"),
+            ],
         }
     }
 }

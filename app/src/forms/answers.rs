@@ -43,7 +43,9 @@ pub enum UnknownKeys {
 
 /// Whether `field` is shown, given the normalized answers to the fields before it.
 pub fn is_visible(field: &Field, earlier: &Map<String, Value>) -> bool {
-    let Some(condition) = &field.visible_if else { return true };
+    let Some(condition) = &field.visible_if else {
+        return true;
+    };
     let data = Value::Object(earlier.clone());
     match crate::rules::Rule::compile(condition) {
         Ok(rule) => rule.matches(&data).unwrap_or(false),
@@ -73,12 +75,19 @@ pub fn visibility(def: &FormDefinition, raw: &RawAnswers) -> BTreeMap<String, bo
 
 /// Checks every answer. Hidden fields (by condition) are not required and their values are
 /// dropped; errors are keyed by identifier.
-pub fn check_answers(def: &FormDefinition, raw: &RawAnswers, unknown: UnknownKeys) -> Result<CheckedAnswers, FieldErrors> {
+pub fn check_answers(
+    def: &FormDefinition,
+    raw: &RawAnswers,
+    unknown: UnknownKeys,
+) -> Result<CheckedAnswers, FieldErrors> {
     let mut errors = FieldErrors::new();
     if unknown == UnknownKeys::Reject {
         for key in raw.keys() {
             if !def.live_fields().any(|f| &f.identifier == key) {
-                errors.entry(key.clone()).or_default().push(format!("\"{key}\" is not a field of this form."));
+                errors
+                    .entry(key.clone())
+                    .or_default()
+                    .push(format!("\"{key}\" is not a field of this form."));
             }
         }
     }
@@ -87,19 +96,35 @@ pub fn check_answers(def: &FormDefinition, raw: &RawAnswers, unknown: UnknownKey
         if !is_visible(field, &checked.values) {
             continue;
         }
-        let Some(t) = field.field_type() else { continue };
+        let Some(t) = field.field_type() else {
+            continue;
+        };
         let raw_value = raw.get(&field.identifier).unwrap_or(&Value::Null);
         match t.answer(raw_value, &field.config, field.required) {
             Ok(Some(value)) => {
-                checked.values.insert(field.identifier.clone(), value.clone());
+                checked
+                    .values
+                    .insert(field.identifier.clone(), value.clone());
                 checked.stored.insert(
                     field.id.clone(),
-                    StoredAnswer { identifier: field.identifier.clone(), label: field.label.clone(), kind: field.kind.clone(), value },
+                    StoredAnswer {
+                        identifier: field.identifier.clone(),
+                        label: field.label.clone(),
+                        kind: field.kind.clone(),
+                        value,
+                    },
                 );
             }
             Ok(None) => {}
-            Err(message) => errors.entry(field.identifier.clone()).or_default().push(message),
+            Err(message) => errors
+                .entry(field.identifier.clone())
+                .or_default()
+                .push(message),
         }
     }
-    if errors.is_empty() { Ok(checked) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(checked)
+    } else {
+        Err(errors)
+    }
 }

@@ -46,7 +46,11 @@ pub struct FormSettings {
 
 impl Default for FormSettings {
     fn default() -> Self {
-        FormSettings { enabled: true, notify_owner: false, thank_you: String::new() }
+        FormSettings {
+            enabled: true,
+            notify_owner: false,
+            thank_you: String::new(),
+        }
     }
 }
 
@@ -100,7 +104,10 @@ pub struct Fallback {
 impl Default for Fallback {
     fn default() -> Self {
         Fallback {
-            action: Action { kind: ActionKind::Message, value: "Thank you! Your answers were sent.".into() },
+            action: Action {
+                kind: ActionKind::Message,
+                value: "Thank you! Your answers were sent.".into(),
+            },
         }
     }
 }
@@ -135,7 +142,10 @@ impl Field {
     }
 
     pub fn help_text(&self) -> Option<&str> {
-        self.config.get("help_text").and_then(Value::as_str).filter(|s| !s.is_empty())
+        self.config
+            .get("help_text")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -154,7 +164,9 @@ impl FormDefinition {
 
     /// Fields a respondent can see: not deleted and of a known type.
     pub fn live_fields(&self) -> impl Iterator<Item = &Field> {
-        self.fields.iter().filter(|f| !f.deleted && f.field_type().is_some())
+        self.fields
+            .iter()
+            .filter(|f| !f.deleted && f.field_type().is_some())
     }
 
     /// Parses a JSON document, naming the path of a structural problem.
@@ -193,7 +205,10 @@ pub fn unique_identifier(base: &str, taken: &HashSet<String>) -> String {
     if !taken.contains(base) {
         return base.to_owned();
     }
-    (2..).map(|n| format!("{base}_{n}")).find(|c| !taken.contains(c)).expect("an unused suffix exists")
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|c| !taken.contains(c))
+        .expect("an unused suffix exists")
 }
 
 pub fn is_valid_identifier(s: &str) -> bool {
@@ -232,10 +247,16 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
         push("description".into(), "Use at most 5,000 characters.".into());
     }
     if def.fields.len() > MAX_FIELDS {
-        push("fields".into(), format!("A form may have at most {MAX_FIELDS} fields."));
+        push(
+            "fields".into(),
+            format!("A form may have at most {MAX_FIELDS} fields."),
+        );
     }
     if def.routes.len() > MAX_ROUTES {
-        push("routes".into(), format!("A form may have at most {MAX_ROUTES} routes."));
+        push(
+            "routes".into(),
+            format!("A form may have at most {MAX_ROUTES} routes."),
+        );
     }
 
     // Ids and identifiers: keep those given, generate the rest, all unique.
@@ -248,11 +269,22 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
             if cfg!(feature = "ssr") {
                 field.id = new_id();
             }
-        } else if field.id.len() > 64 || !field.id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
-            push(at("id"), "An id uses letters, digits, - and _ (at most 64).".into());
+        } else if field.id.len() > 64
+            || !field
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            push(
+                at("id"),
+                "An id uses letters, digits, - and _ (at most 64).".into(),
+            );
         }
         if !field.id.is_empty() && !ids.insert(field.id.clone()) {
-            push(at("id"), format!("The id \"{}\" is used by another field.", field.id));
+            push(
+                at("id"),
+                format!("The id \"{}\" is used by another field.", field.id),
+            );
         }
         field.label = field.label.trim().to_owned();
         if field.label.is_empty() && field.kind != "hidden" {
@@ -261,24 +293,48 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
             push(at("label"), "Use at most 500 characters.".into());
         }
         if field.identifier.is_empty() {
-            let base = identifier_from_label(if field.label.is_empty() { &field.kind } else { &field.label });
+            let base = identifier_from_label(if field.label.is_empty() {
+                &field.kind
+            } else {
+                &field.label
+            });
             field.identifier = unique_identifier(&base, &identifiers);
         } else if !is_valid_identifier(&field.identifier) {
-            push(at("identifier"), "Use lower-case letters, digits and _, starting with a letter.".into());
+            push(
+                at("identifier"),
+                "Use lower-case letters, digits and _, starting with a letter.".into(),
+            );
         }
         if !identifiers.insert(field.identifier.clone()) {
-            push(at("identifier"), format!("\"{}\" is already the identifier of another field.", field.identifier));
+            push(
+                at("identifier"),
+                format!(
+                    "\"{}\" is already the identifier of another field.",
+                    field.identifier
+                ),
+            );
         }
         match field.field_type() {
             None => {
                 let known: Vec<&str> = fields::REGISTRY.iter().map(|t| t.meta().kind).collect();
-                push(at("type"), format!("Unknown field type \"{}\"; use one of {}.", field.kind, known.join(", ")));
+                push(
+                    at("type"),
+                    format!(
+                        "Unknown field type \"{}\"; use one of {}.",
+                        field.kind,
+                        known.join(", ")
+                    ),
+                );
             }
             Some(t) => match t.check_config(&field.config) {
                 Ok(config) => field.config = config,
                 Err(problems) => {
                     for (path, message) in problems {
-                        let key = if path.is_empty() { at("config") } else { format!("fields[{i}].config.{path}") };
+                        let key = if path.is_empty() {
+                            at("config")
+                        } else {
+                            format!("fields[{i}].config.{path}")
+                        };
                         push(key, message);
                     }
                 }
@@ -304,13 +360,21 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
             route.id = new_id();
         }
         if !route.id.is_empty() && !route_ids.insert(route.id.clone()) {
-            push(format!("routes[{i}].id"), format!("The id \"{}\" is used by another route.", route.id));
+            push(
+                format!("routes[{i}].id"),
+                format!("The id \"{}\" is used by another route.", route.id),
+            );
         }
         if route.name.chars().count() > 200 {
-            push(format!("routes[{i}].name"), "Use at most 200 characters.".into());
+            push(
+                format!("routes[{i}].name"),
+                "Use at most 200 characters.".into(),
+            );
         }
         if !is_empty_object(&route.rule) {
-            if let Err(message) = check_condition(&route.rule, &all_identifiers, "a field of this form") {
+            if let Err(message) =
+                check_condition(&route.rule, &all_identifiers, "a field of this form")
+            {
                 push(format!("routes[{i}].rule"), message);
             }
         }
@@ -322,7 +386,10 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
         push("fallback.action.value".into(), message);
     }
     if def.settings.thank_you.chars().count() > 5_000 {
-        push("settings.thank_you".into(), "Use at most 5,000 characters.".into());
+        push(
+            "settings.thank_you".into(),
+            "Use at most 5,000 characters.".into(),
+        );
     }
 
     if errors.is_empty() {
@@ -332,12 +399,19 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
             1 => "The form has a problem; see the highlighted setting.".to_owned(),
             n => format!("The form has {n} problems; see the highlighted settings."),
         };
-        Err(AppError::Validation { message, fields: errors })
+        Err(AppError::Validation {
+            message,
+            fields: errors,
+        })
     }
 }
 
 /// Compiles a rule or condition and checks that every answer it reads is `known`.
-pub fn check_condition(rule: &Value, known: &HashSet<&str>, what: &str) -> Result<crate::rules::Rule, String> {
+pub fn check_condition(
+    rule: &Value,
+    known: &HashSet<&str>,
+    what: &str,
+) -> Result<crate::rules::Rule, String> {
     let compiled = crate::rules::Rule::compile(rule).map_err(|e| e.to_string())?;
     for var in compiled.variables() {
         let root = var.split('.').next().unwrap_or("");
@@ -352,8 +426,12 @@ fn check_action(action: &Action) -> Result<(), String> {
     let value = action.value.trim();
     match action.kind {
         ActionKind::Message if value.is_empty() => Err("Write the message to show.".into()),
-        ActionKind::Message if value.chars().count() > 5_000 => Err("Use at most 5,000 characters.".into()),
-        ActionKind::ExternalUrl if !(value.starts_with("https://") || value.starts_with("http://")) => {
+        ActionKind::Message if value.chars().count() > 5_000 => {
+            Err("Use at most 5,000 characters.".into())
+        }
+        ActionKind::ExternalUrl
+            if !(value.starts_with("https://") || value.starts_with("http://")) =>
+        {
             Err("An external URL starts with https:// or http://.".into())
         }
         ActionKind::EventType if !value.starts_with('/') || value.starts_with("//") => {

@@ -34,8 +34,12 @@ fn the_documented_shape_parses_validates_and_round_trips() {
     let def = validate_definition(parse(sales_intake())).unwrap();
     assert_eq!(def.fields[0].id, "f_email", "given ids are kept");
     assert!(!def.fields[1].id.is_empty(), "missing ids are generated");
-    assert_eq!(def.fields[1].config["placeholder"], "", "configs are completed with defaults");
-    let again: FormDefinition = serde_json::from_str(&serde_json::to_string(&def).unwrap()).unwrap();
+    assert_eq!(
+        def.fields[1].config["placeholder"], "",
+        "configs are completed with defaults"
+    );
+    let again: FormDefinition =
+        serde_json::from_str(&serde_json::to_string(&def).unwrap()).unwrap();
     assert_eq!(again, def);
 }
 
@@ -48,11 +52,20 @@ fn problems_are_reported_by_path() {
     doc["fields"][0]["visible_if"] = json!({"==": [{"var": "size"}, 1]});
     doc["routes"][0]["action"]["value"] = json!("no-slash");
     doc["name"] = json!("  ");
-    let Err(AppError::Validation { fields, .. }) = validate_definition(parse(doc)) else { panic!("should fail") };
+    let Err(AppError::Validation { fields, .. }) = validate_definition(parse(doc)) else {
+        panic!("should fail")
+    };
     let paths: Vec<&str> = fields.keys().map(String::as_str).collect();
     assert_eq!(
         paths,
-        ["fields[0].visible_if", "fields[1].config.options", "fields[2].identifier", "fields[3].type", "name", "routes[0].action.value"]
+        [
+            "fields[0].visible_if",
+            "fields[1].config.options",
+            "fields[2].identifier",
+            "fields[3].type",
+            "name",
+            "routes[0].action.value"
+        ]
     );
     assert!(fields["fields[3].type"][0].contains("slider"));
     assert!(fields["fields[0].visible_if"][0].contains("not an earlier field"));
@@ -62,7 +75,8 @@ fn problems_are_reported_by_path() {
 fn unknown_keys_and_malformed_documents_are_refused_with_a_reason() {
     let err = FormDefinition::from_json(r#"{"name": "x", "colour": "red"}"#).unwrap_err();
     assert!(err.to_string().contains("colour"), "{err}");
-    let err = FormDefinition::from_json(r#"{"name": "x", "fields": [{"label": "A"}]}"#).unwrap_err();
+    let err =
+        FormDefinition::from_json(r#"{"name": "x", "fields": [{"label": "A"}]}"#).unwrap_err();
     assert!(err.to_string().contains("type"), "{err}");
     assert!(FormDefinition::from_json("not json").is_err());
 }
@@ -77,22 +91,39 @@ fn identifiers_come_from_labels_and_stay_unique() {
         {"label": "Name", "type": "short_text"}, {"label": "Name", "type": "short_text"}
     ]})))
     .unwrap();
-    assert_eq!((def.fields[0].identifier.as_str(), def.fields[1].identifier.as_str()), ("name", "name_2"));
+    assert_eq!(
+        (
+            def.fields[0].identifier.as_str(),
+            def.fields[1].identifier.as_str()
+        ),
+        ("name", "name_2")
+    );
 }
 
 fn raw(pairs: &[(&str, serde_json::Value)]) -> answers::RawAnswers {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
 }
 
 #[test]
 fn answers_are_normalized_and_hidden_fields_dropped() {
     let def = validate_definition(parse(sales_intake())).unwrap();
     // VAT is required only while visible (country = DE).
-    let us = raw(&[("email", json!("Ada@Example.com")), ("country", json!("US")), ("vat", json!("DE123")), ("size", json!("42"))]);
+    let us = raw(&[
+        ("email", json!("Ada@Example.com")),
+        ("country", json!("US")),
+        ("vat", json!("DE123")),
+        ("size", json!("42")),
+    ]);
     let checked = check_answers(&def, &us, UnknownKeys::Ignore).unwrap();
     assert_eq!(checked.values["email"], "Ada@example.com");
     assert_eq!(checked.values["size"], 42);
-    assert!(!checked.values.contains_key("vat"), "a hidden field's value is dropped");
+    assert!(
+        !checked.values.contains_key("vat"),
+        "a hidden field's value is dropped"
+    );
     assert_eq!(checked.stored["f_email"].label, "Work email");
 
     let de = raw(&[("email", json!("a@b.co")), ("country", json!("DE"))]);
@@ -117,7 +148,11 @@ fn forged_submissions_are_rejected_or_cleaned() {
     assert!(errors["size"][0].contains("number"));
     assert!(errors["is_admin"][0].contains("not a field"));
     // On the public page unknown keys are dropped rather than refused.
-    let long = raw(&[("email", json!("a@b.co")), ("is_admin", json!(true)), ("size", json!("12"))]);
+    let long = raw(&[
+        ("email", json!("a@b.co")),
+        ("is_admin", json!(true)),
+        ("size", json!("12")),
+    ]);
     let checked = check_answers(&def, &long, UnknownKeys::Ignore).unwrap();
     assert!(!checked.values.contains_key("is_admin"));
 }
@@ -129,6 +164,11 @@ fn deleted_and_unknown_type_fields_are_skipped() {
     def.fields[1].kind = "from_the_future".into();
     let live: Vec<&str> = def.live_fields().map(|f| f.identifier.as_str()).collect();
     assert_eq!(live, ["email", "vat"]);
-    let checked = check_answers(&def, &raw(&[("email", json!("a@b.co")), ("size", json!(5))]), UnknownKeys::Ignore).unwrap();
+    let checked = check_answers(
+        &def,
+        &raw(&[("email", json!("a@b.co")), ("size", json!(5))]),
+        UnknownKeys::Ignore,
+    )
+    .unwrap();
     assert!(!checked.values.contains_key("size"));
 }

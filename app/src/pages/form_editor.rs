@@ -52,12 +52,20 @@ fn EditorLoader(id: String) -> impl IntoView {
 fn errors_under(errors: &FieldErrors, prefix: &str) -> Vec<(String, String)> {
     errors
         .iter()
-        .filter_map(|(path, messages)| path.strip_prefix(prefix).map(|rest| (rest.to_owned(), messages.join(" "))))
+        .filter_map(|(path, messages)| {
+            path.strip_prefix(prefix)
+                .map(|rest| (rest.to_owned(), messages.join(" ")))
+        })
         .collect()
 }
 
 fn identifiers_except(def: &FormDefinition, skip: Option<usize>) -> HashSet<String> {
-    def.fields.iter().enumerate().filter(|(i, _)| Some(*i) != skip).map(|(_, f)| f.identifier.clone()).collect()
+    def.fields
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != skip)
+        .map(|(_, f)| f.identifier.clone())
+        .collect()
 }
 
 #[component]
@@ -71,16 +79,14 @@ fn Editor(record: FormRecord) -> impl IntoView {
     let local_errors = RwSignal::new(FieldErrors::new());
     let save = ServerAction::<SaveForm>::new();
 
-    Effect::new(move |_| {
-        match save.value().get() {
-            Some(Ok(record)) => {
-                draft.set(record.definition.clone());
-                saved.set(record.definition);
-                local_errors.set(FieldErrors::new());
-            }
-            Some(Err(AppError::Validation { fields, .. })) => local_errors.set(fields),
-            _ => {}
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(record)) => {
+            draft.set(record.definition.clone());
+            saved.set(record.definition);
+            local_errors.set(FieldErrors::new());
         }
+        Some(Err(AppError::Validation { fields, .. })) => local_errors.set(fields),
+        _ => {}
     });
     let save_error = Signal::derive(move || match save.value().get() {
         Some(Err(e @ AppError::Validation { .. })) => Some(e.to_string()),
@@ -92,10 +98,13 @@ fn Editor(record: FormRecord) -> impl IntoView {
     warn_before_leaving(dirty);
 
     let add_field = move |kind: &'static str| {
-        let Some(t) = fields::lookup(kind) else { return };
+        let Some(t) = fields::lookup(kind) else {
+            return;
+        };
         draft.update(|d| {
             let label = t.meta().name.to_owned();
-            let identifier = unique_identifier(&identifier_from_label(&label), &identifiers_except(d, None));
+            let identifier =
+                unique_identifier(&identifier_from_label(&label), &identifiers_except(d, None));
             d.fields.push(Field {
                 id: String::new(),
                 identifier,
@@ -126,7 +135,11 @@ fn Editor(record: FormRecord) -> impl IntoView {
     let neighbour = move |i: usize, up: bool| -> Option<usize> {
         draft.with_untracked(|d| {
             let live = |j: &usize| !d.fields[*j].deleted;
-            if up { (0..i).rev().find(live) } else { (i + 1..d.fields.len()).find(live) }
+            if up {
+                (0..i).rev().find(live)
+            } else {
+                (i + 1..d.fields.len()).find(live)
+            }
         })
     };
     let duplicate = move |i: usize| {
@@ -134,7 +147,10 @@ fn Editor(record: FormRecord) -> impl IntoView {
             let mut copy = d.fields[i].clone();
             copy.id = String::new();
             copy.label = format!("{} (copy)", copy.label);
-            copy.identifier = unique_identifier(&identifier_from_label(&copy.label), &identifiers_except(d, None));
+            copy.identifier = unique_identifier(
+                &identifier_from_label(&copy.label),
+                &identifiers_except(d, None),
+            );
             d.fields.insert(i + 1, copy);
         });
         selected.set(Some(i + 1));
@@ -161,14 +177,22 @@ fn Editor(record: FormRecord) -> impl IntoView {
                 Err(AppError::Validation { fields, .. }) => local_errors.set(fields),
                 _ => {
                     local_errors.set(FieldErrors::new());
-                    save.dispatch(SaveForm { id: form_id.clone(), definition: serde_json::to_string(&def).unwrap_or_default() });
+                    save.dispatch(SaveForm {
+                        id: form_id.clone(),
+                        definition: serde_json::to_string(&def).unwrap_or_default(),
+                    });
                 }
             }
         }
     };
 
     let form_level = Signal::derive(move || {
-        local_errors.with(|e| ["name", "description", "form", "fields"].iter().filter_map(|k| e.get(*k).map(|m| format!("{}", m.join(" ")))).collect::<Vec<_>>())
+        local_errors.with(|e| {
+            ["name", "description", "form", "fields"]
+                .iter()
+                .filter_map(|k| e.get(*k).map(|m| format!("{}", m.join(" "))))
+                .collect::<Vec<_>>()
+        })
     });
     let problem_count = move || local_errors.with(|e| e.len());
 
@@ -284,8 +308,13 @@ fn Editor(record: FormRecord) -> impl IntoView {
 }
 
 #[component]
-fn FormSettingsPanel(draft: RwSignal<FormDefinition>, local_errors: RwSignal<FieldErrors>) -> impl IntoView {
-    let error = move |key: &'static str| move || local_errors.with(|e| e.get(key).map(|m| m.join(" ")).unwrap_or_default());
+fn FormSettingsPanel(
+    draft: RwSignal<FormDefinition>,
+    local_errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
+    let error = move |key: &'static str| {
+        move || local_errors.with(|e| e.get(key).map(|m| m.join(" ")).unwrap_or_default())
+    };
     view! {
         <div class="card form-settings">
             <div class="field">
@@ -315,27 +344,63 @@ fn FormSettingsPanel(draft: RwSignal<FormDefinition>, local_errors: RwSignal<Fie
 }
 
 #[component]
-fn FieldSettings(index: usize, draft: RwSignal<FormDefinition>, local_errors: RwSignal<FieldErrors>) -> impl IntoView {
+fn FieldSettings(
+    index: usize,
+    draft: RwSignal<FormDefinition>,
+    local_errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
     let field = move || draft.with(|d| d.fields.get(index).cloned());
-    let errors = Signal::derive(move || local_errors.with(|e| errors_under(e, &format!("fields[{index}]."))));
-    let error = move |key: &'static str| move || errors.with(|e| e.iter().filter(|(k, _)| k == key).map(|(_, m)| m.clone()).collect::<Vec<_>>().join(" "));
-    let config_errors = Signal::derive(move || {
-        errors.with(|e| e.iter().filter_map(|(k, m)| k.strip_prefix("config.").map(|k| (k.to_owned(), m.clone()))).collect::<Vec<_>>())
+    let errors = Signal::derive(move || {
+        local_errors.with(|e| errors_under(e, &format!("fields[{index}].")))
     });
-    let edit = move |f: &dyn Fn(&mut Field)| draft.update(|d| if let Some(field) = d.fields.get_mut(index) { f(field) });
+    let error = move |key: &'static str| {
+        move || {
+            errors.with(|e| {
+                e.iter()
+                    .filter(|(k, _)| k == key)
+                    .map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+        }
+    };
+    let config_errors = Signal::derive(move || {
+        errors.with(|e| {
+            e.iter()
+                .filter_map(|(k, m)| k.strip_prefix("config.").map(|k| (k.to_owned(), m.clone())))
+                .collect::<Vec<_>>()
+        })
+    });
+    let edit = move |f: &dyn Fn(&mut Field)| {
+        draft.update(|d| {
+            if let Some(field) = d.fields.get_mut(index) {
+                f(field)
+            }
+        })
+    };
     let set_label = move |label: String| {
         draft.update(|d| {
             let taken = identifiers_except(d, Some(index));
-            let Some(field) = d.fields.get_mut(index) else { return };
+            let Some(field) = d.fields.get_mut(index) else {
+                return;
+            };
             // The identifier follows the label until it is saved with responses or edited by hand.
-            let auto = field.identifier == identifier_from_label(&field.label) || field.identifier.starts_with(&format!("{}_", identifier_from_label(&field.label)));
+            let auto = field.identifier == identifier_from_label(&field.label)
+                || field
+                    .identifier
+                    .starts_with(&format!("{}_", identifier_from_label(&field.label)));
             if auto && field.id.is_empty() {
                 field.identifier = unique_identifier(&identifier_from_label(&label), &taken);
             }
             field.label = label;
         });
     };
-    let condition_text = RwSignal::new(field().and_then(|f| f.visible_if).map(|c| serde_json::to_string_pretty(&c).unwrap_or_default()).unwrap_or_default());
+    let condition_text = RwSignal::new(
+        field()
+            .and_then(|f| f.visible_if)
+            .map(|c| serde_json::to_string_pretty(&c).unwrap_or_default())
+            .unwrap_or_default(),
+    );
     let condition_error = RwSignal::new(None::<String>);
     let set_condition = move |text: String| {
         condition_text.set(text.clone());
@@ -347,9 +412,16 @@ fn FieldSettings(index: usize, draft: RwSignal<FormDefinition>, local_errors: Rw
         match serde_json::from_str::<Value>(&text) {
             Err(e) => condition_error.set(Some(format!("Not valid JSON: {e}"))),
             Ok(rule) => {
-                let earlier: HashSet<String> = draft.with(|d| d.fields[..index].iter().map(|f| f.identifier.clone()).collect());
+                let earlier: HashSet<String> = draft.with(|d| {
+                    d.fields[..index]
+                        .iter()
+                        .map(|f| f.identifier.clone())
+                        .collect()
+                });
                 let earlier_refs: HashSet<&str> = earlier.iter().map(String::as_str).collect();
-                condition_error.set(crate::forms::check_condition(&rule, &earlier_refs, "an earlier field").err());
+                condition_error.set(
+                    crate::forms::check_condition(&rule, &earlier_refs, "an earlier field").err(),
+                );
                 edit(&|f| f.visible_if = Some(rule.clone()));
             }
         }
@@ -410,19 +482,31 @@ fn FieldSettings(index: usize, draft: RwSignal<FormDefinition>, local_errors: Rw
 fn ExportLink(draft: RwSignal<FormDefinition>) -> impl IntoView {
     let href = move || {
         let json = draft.with(|d| serde_json::to_string_pretty(d).unwrap_or_default());
-        format!("data:application/json;charset=utf-8,{}", percent_encoding::utf8_percent_encode(&json, percent_encoding::NON_ALPHANUMERIC))
+        format!(
+            "data:application/json;charset=utf-8,{}",
+            percent_encoding::utf8_percent_encode(&json, percent_encoding::NON_ALPHANUMERIC)
+        )
     };
-    let file_name = move || format!("{}.json", identifier_from_label(&draft.with(|d| d.name.clone())));
+    let file_name = move || {
+        format!(
+            "{}.json",
+            identifier_from_label(&draft.with(|d| d.name.clone()))
+        )
+    };
     view! { <a class="button button-secondary button-small" href=href download=file_name data-test="export">"Export JSON"</a> }
 }
 
 /// Replaces the draft with an imported JSON document, after checking it.
 #[component]
-fn ImportPanel(draft: RwSignal<FormDefinition>, local_errors: RwSignal<FieldErrors>) -> impl IntoView {
+fn ImportPanel(
+    draft: RwSignal<FormDefinition>,
+    local_errors: RwSignal<FieldErrors>,
+) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let problems = RwSignal::new(Vec::<String>::new());
     let import = move |_| {
-        let result = FormDefinition::from_json(&text.get_untracked()).and_then(crate::forms::validate_definition);
+        let result = FormDefinition::from_json(&text.get_untracked())
+            .and_then(crate::forms::validate_definition);
         match result {
             Ok(def) => {
                 draft.set(def);
@@ -430,7 +514,12 @@ fn ImportPanel(draft: RwSignal<FormDefinition>, local_errors: RwSignal<FieldErro
                 local_errors.set(FieldErrors::new());
             }
             Err(AppError::Validation { fields, .. }) => {
-                problems.set(fields.into_iter().map(|(path, m)| format!("{path}: {}", m.join(" "))).collect());
+                problems.set(
+                    fields
+                        .into_iter()
+                        .map(|(path, m)| format!("{path}: {}", m.join(" ")))
+                        .collect(),
+                );
             }
             Err(e) => problems.set(vec![e.to_string()]),
         }
@@ -464,25 +553,40 @@ fn warn_before_leaving(dirty: Memo<bool>) {
         });
         // Links are handled by the router before `beforeunload` could fire, so catch their
         // clicks first, in the capture phase.
-        let on_click = Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
-            if !dirty.get_untracked() {
-                return;
-            }
-            let link = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("a[href]").ok().flatten());
-            let Some(link) = link else { return };
-            if link.get_attribute("target").is_some() || link.has_attribute("download") {
-                return;
-            }
-            if !window().confirm_with_message("You have unsaved changes. Leave without saving?").unwrap_or(true) {
-                ev.prevent_default();
-                ev.stop_immediate_propagation();
-            }
-        });
-        let _ = document().add_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
+        let on_click =
+            Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+                if !dirty.get_untracked() {
+                    return;
+                }
+                let link = ev
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .and_then(|el| el.closest("a[href]").ok().flatten());
+                let Some(link) = link else { return };
+                if link.get_attribute("target").is_some() || link.has_attribute("download") {
+                    return;
+                }
+                if !window()
+                    .confirm_with_message("You have unsaved changes. Leave without saving?")
+                    .unwrap_or(true)
+                {
+                    ev.prevent_default();
+                    ev.stop_immediate_propagation();
+                }
+            });
+        let _ = document().add_event_listener_with_callback_and_bool(
+            "click",
+            on_click.as_ref().unchecked_ref(),
+            true,
+        );
         let on_click = send_wrapper::SendWrapper::new(on_click);
         on_cleanup(move || {
             unload.remove();
-            let _ = document().remove_event_listener_with_callback_and_bool("click", on_click.as_ref().unchecked_ref(), true);
+            let _ = document().remove_event_listener_with_callback_and_bool(
+                "click",
+                on_click.as_ref().unchecked_ref(),
+                true,
+            );
         });
     }
     #[cfg(not(feature = "hydrate"))]

@@ -17,7 +17,13 @@ pub fn FormResponsesPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
     let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
     let data = Resource::new(
         move || (id(), page(), param("route"), param("from"), param("to")),
@@ -42,12 +48,21 @@ pub fn FormResponsesPage() -> impl IntoView {
 fn cell(form_id: &str, value: &Value) -> AnyView {
     if let Ok(file) = serde_json::from_value::<FileAnswer>(value.clone()) {
         let href = format!("/forms/{form_id}/files/{}", file.file_id);
-        return view! { <a href=href download=file.name.clone()>{file.name.clone()}</a> }.into_any();
+        return view! { <a href=href download=file.name.clone()>{file.name.clone()}</a> }
+            .into_any();
     }
     let text = match value {
         Value::String(s) => s.clone(),
         Value::Bool(true) => "Yes".to_owned(),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", "),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
         other => other.to_string(),
     };
     view! { <span>{text}</span> }.into_any()
@@ -55,23 +70,54 @@ fn cell(form_id: &str, value: &Value) -> AnyView {
 
 #[component]
 fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
-    let ResponsesPage { form, rows, total, page } = page;
+    let ResponsesPage {
+        form,
+        rows,
+        total,
+        page,
+    } = page;
     let query = use_query_map();
     let current = move |key: &str| query.read_untracked().get(key).unwrap_or_default();
-    let route_names: Vec<(String, String)> =
-        form.definition.routes.iter().map(|r| (r.id.clone(), if r.name.is_empty() { r.id.clone() } else { r.name.clone() })).collect();
+    let route_names: Vec<(String, String)> = form
+        .definition
+        .routes
+        .iter()
+        .map(|r| {
+            (
+                r.id.clone(),
+                if r.name.is_empty() {
+                    r.id.clone()
+                } else {
+                    r.name.clone()
+                },
+            )
+        })
+        .collect();
     let route_name = {
         let names = route_names.clone();
         move |id: &Option<String>| match id {
             None => "Fallback".to_owned(),
-            Some(id) => names.iter().find(|(i, _)| i == id).map(|(_, n)| n.clone()).unwrap_or_else(|| id.clone()),
+            Some(id) => names
+                .iter()
+                .find(|(i, _)| i == id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_else(|| id.clone()),
         }
     };
     let selected_route = current("route");
     let enc = |key: &str| crate::routing::encode_uri_component(&current(key));
-    let filter_query = format!("route={}&from={}&to={}", enc("route"), enc("from"), enc("to"));
-    let columns: Vec<(String, String, bool)> =
-        form.definition.fields.iter().map(|f| (f.id.clone(), f.label.clone(), f.deleted)).collect();
+    let filter_query = format!(
+        "route={}&from={}&to={}",
+        enc("route"),
+        enc("from"),
+        enc("to")
+    );
+    let columns: Vec<(String, String, bool)> = form
+        .definition
+        .fields
+        .iter()
+        .map(|f| (f.id.clone(), f.label.clone(), f.deleted))
+        .collect();
     let pages = ((total + RESPONSES_PER_PAGE - 1) / RESPONSES_PER_PAGE).max(1);
     let form_id = form.id.clone();
     view! {

@@ -5,7 +5,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::forms::{CreateForm, DeleteForm, DuplicateForm, RenameForm, SetFormEnabled, list_forms};
+use crate::api::forms::{
+    CreateForm, DeleteForm, DuplicateForm, RenameForm, SetFormEnabled, list_forms,
+};
 use crate::components::auth::RequireUser;
 use crate::components::errors::FormError;
 use crate::components::format::iso_date;
@@ -29,7 +31,15 @@ fn FormsList() -> impl IntoView {
     let delete = ServerAction::<DeleteForm>::new();
     let enable = ServerAction::<SetFormEnabled>::new();
     let forms = Resource::new(
-        move || (create.version().get(), rename.version().get(), duplicate.version().get(), delete.version().get(), enable.version().get()),
+        move || {
+            (
+                create.version().get(),
+                rename.version().get(),
+                duplicate.version().get(),
+                delete.version().get(),
+                enable.version().get(),
+            )
+        },
         |_| list_forms(),
     );
     let navigate = use_navigate();
@@ -108,7 +118,13 @@ fn FormRow(
             copied.set(true);
         }
     };
-    let FormSummary { id: _, name, enabled, updated_at, responses } = form;
+    let FormSummary {
+        id: _,
+        name,
+        enabled,
+        updated_at,
+        responses,
+    } = form;
     view! {
         <li class="form-row card" data-test="form-row">
             <div class="form-row-main">
@@ -179,7 +195,10 @@ fn copy_to_clipboard(path: &str) {
     {
         let window = window();
         let origin = window.location().origin().unwrap_or_default();
-        let _ = window.navigator().clipboard().write_text(&format!("{origin}{path}"));
+        let _ = window
+            .navigator()
+            .clipboard()
+            .write_text(&format!("{origin}{path}"));
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = path;

@@ -15,7 +15,10 @@ pub fn PublicFormPage() -> impl IntoView {
     let location = use_location();
     let id = params.read_untracked().get("id").unwrap_or_default();
     let query = location.search.get_untracked();
-    let form = Resource::new(move || (id.clone(), query.clone()), |(id, query)| public_form(id, query));
+    let form = Resource::new(
+        move || (id.clone(), query.clone()),
+        |(id, query)| public_form(id, query),
+    );
     view! {
         <div class="public-page">
             <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
@@ -50,13 +53,27 @@ pub fn PublicFormPage() -> impl IntoView {
 #[component]
 fn Unavailable(error: AppError) -> impl IntoView {
     let (status, title, text) = match error {
-        AppError::NotFound(_) => (404, "Form not found", "There is no form at this address. Check the link you were given."),
-        AppError::Forbidden => (403, "This form is closed", "This form is not accepting responses at the moment."),
-        _ => (500, "Something went wrong", "The form could not be loaded. Please try again later."),
+        AppError::NotFound(_) => (
+            404,
+            "Form not found",
+            "There is no form at this address. Check the link you were given.",
+        ),
+        AppError::Forbidden => (
+            403,
+            "This form is closed",
+            "This form is not accepting responses at the moment.",
+        ),
+        _ => (
+            500,
+            "Something went wrong",
+            "The form could not be loaded. Please try again later.",
+        ),
     };
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        response.set_status(
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
     }
     let _ = status;
     view! {
@@ -72,7 +89,9 @@ fn Unavailable(error: AppError) -> impl IntoView {
 pub fn ThanksPage() -> impl IntoView {
     let params = use_params_map();
     let id = params.read_untracked().get("id").unwrap_or_default();
-    let route = leptos_router::hooks::use_query_map().read_untracked().get("route");
+    let route = leptos_router::hooks::use_query_map()
+        .read_untracked()
+        .get("route");
     let message = Resource::new(
         move || (id.clone(), route.clone()),
         |(id, route)| crate::api::forms::thank_you_message(id, route),

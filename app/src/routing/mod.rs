@@ -58,7 +58,11 @@ pub fn decide(def: &FormDefinition, answers: &Map<String, Value>) -> Decision {
             Err(e) => tracing::warn!(route = %route.id, "route rule failed: {e}"),
         }
     }
-    Decision { route_id: None, route_name: "Fallback".into(), action: substitute(&def.fallback.action, answers) }
+    Decision {
+        route_id: None,
+        route_name: "Fallback".into(),
+        action: substitute(&def.fallback.action, answers),
+    }
 }
 
 /// Every route in order, with whether it matched and why.
@@ -68,17 +72,35 @@ pub fn trace(def: &FormDefinition, answers: &Map<String, Value>) -> Vec<RouteTra
         .iter()
         .map(|route| {
             if is_empty_rule(&route.rule) {
-                return RouteTrace { route_id: route.id.clone(), name: route.name.clone(), matched: true, error: None, steps: Vec::new() };
+                return RouteTrace {
+                    route_id: route.id.clone(),
+                    name: route.name.clone(),
+                    matched: true,
+                    error: None,
+                    steps: Vec::new(),
+                };
             }
             match Rule::compile(&route.rule) {
-                Err(e) => RouteTrace { route_id: route.id.clone(), name: route.name.clone(), matched: false, error: Some(e.to_string()), steps: Vec::new() },
+                Err(e) => RouteTrace {
+                    route_id: route.id.clone(),
+                    name: route.name.clone(),
+                    matched: false,
+                    error: Some(e.to_string()),
+                    steps: Vec::new(),
+                },
                 Ok(rule) => {
                     let (result, steps) = rule.evaluate_traced(&data);
                     let (matched, error) = match result {
                         Ok(v) => (crate::rules::truthy(&v), None),
                         Err(e) => (false, Some(e.to_string())),
                     };
-                    RouteTrace { route_id: route.id.clone(), name: route.name.clone(), matched, error, steps }
+                    RouteTrace {
+                        route_id: route.id.clone(),
+                        name: route.name.clone(),
+                        matched,
+                        error,
+                        steps,
+                    }
                 }
             }
         })
@@ -99,7 +121,10 @@ pub fn substitute(action: &Action, answers: &Map<String, Value>) -> Action {
         let after = &rest[start + 1..];
         match after.find('}') {
             Some(end) if crate::forms::is_valid_identifier(&after[..end]) => {
-                let text = answers.get(&after[..end]).map(answer_text).unwrap_or_default();
+                let text = answers
+                    .get(&after[..end])
+                    .map(answer_text)
+                    .unwrap_or_default();
                 out.push_str(&encode_uri_component(&text));
                 rest = &after[end + 1..];
             }
@@ -110,7 +135,10 @@ pub fn substitute(action: &Action, answers: &Map<String, Value>) -> Action {
         }
     }
     out.push_str(rest);
-    Action { kind: action.kind, value: out }
+    Action {
+        kind: action.kind,
+        value: out,
+    }
 }
 
 /// An answer as text for a URL: lists joined with commas.
@@ -172,13 +200,28 @@ mod tests {
     #[test]
     fn the_first_matching_route_wins_and_the_fallback_is_last() {
         let def = form();
-        let d = decide(&def, &answers(json!({"email": "a b@x.io", "size": 900, "country": "DE"})));
+        let d = decide(
+            &def,
+            &answers(json!({"email": "a b@x.io", "size": 900, "country": "DE"})),
+        );
         assert_eq!(d.route_id.as_deref(), Some("big"));
-        assert_eq!(d.action.value, "/team/sales/enterprise?email=a%20b%40x.io&n=");
+        assert_eq!(
+            d.action.value,
+            "/team/sales/enterprise?email=a%20b%40x.io&n="
+        );
         let d = decide(&def, &answers(json!({"size": 10, "country": "DE"})));
-        assert_eq!((d.route_id.as_deref(), d.action.value.as_str()), (Some("de"), "https://example.com/de?c=DE"));
-        let d = decide(&def, &answers(json!({"size": 10, "country": "US", "email": "a@b.co"})));
-        assert_eq!(d.action.value, "Hello {email}", "messages are not substituted");
+        assert_eq!(
+            (d.route_id.as_deref(), d.action.value.as_str()),
+            (Some("de"), "https://example.com/de?c=DE")
+        );
+        let d = decide(
+            &def,
+            &answers(json!({"size": 10, "country": "US", "email": "a@b.co"})),
+        );
+        assert_eq!(
+            d.action.value, "Hello {email}",
+            "messages are not substituted"
+        );
         let d = decide(&def, &answers(json!({})));
         assert_eq!((d.route_id, d.action.value.as_str()), (None, "Thanks"));
     }
@@ -186,15 +229,30 @@ mod tests {
     #[test]
     fn an_empty_rule_matches_everyone() {
         let mut def = form();
-        def.routes.insert(0, serde_json::from_value(json!({"id": "all", "rule": {}, "action": {"type": "message", "value": "All"}})).unwrap());
-        assert_eq!(decide(&def, &answers(json!({}))).route_id.as_deref(), Some("all"));
+        def.routes.insert(
+            0,
+            serde_json::from_value(
+                json!({"id": "all", "rule": {}, "action": {"type": "message", "value": "All"}}),
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            decide(&def, &answers(json!({}))).route_id.as_deref(),
+            Some("all")
+        );
     }
 
     #[test]
     fn encoding_follows_encode_uri_component() {
-        assert_eq!(encode_uri_component("a b@c.de/?&=#+é"), "a%20b%40c.de%2F%3F%26%3D%23%2B%C3%A9");
+        assert_eq!(
+            encode_uri_component("a b@c.de/?&=#+é"),
+            "a%20b%40c.de%2F%3F%26%3D%23%2B%C3%A9"
+        );
         assert_eq!(encode_uri_component("-_.!~*'()"), "-_.!~*'()");
-        let action = Action { kind: ActionKind::ExternalUrl, value: "https://x.io/{a}/{ b }/{missing}/{".into() };
+        let action = Action {
+            kind: ActionKind::ExternalUrl,
+            value: "https://x.io/{a}/{ b }/{missing}/{".into(),
+        };
         let out = substitute(&action, &answers(json!({"a": ["x", "y z"]})));
         assert_eq!(out.value, "https://x.io/x%2Cy%20z/{ b }//{");
     }
@@ -202,9 +260,21 @@ mod tests {
     #[test]
     fn traces_say_which_conditions_held() {
         let traces = trace(&form(), &answers(json!({"size": 10, "country": "DE"})));
-        assert_eq!(traces.iter().map(|t| t.matched).collect::<Vec<_>>(), [false, true, true]);
+        assert_eq!(
+            traces.iter().map(|t| t.matched).collect::<Vec<_>>(),
+            [false, true, true]
+        );
         let de = &traces[1];
-        assert_eq!(de.steps.iter().map(|s| s.held).collect::<Vec<_>>().len(), de.steps.len());
-        assert!(de.steps.iter().any(|s| s.description.contains("country") && s.held), "{:?}", de.steps);
+        assert_eq!(
+            de.steps.iter().map(|s| s.held).collect::<Vec<_>>().len(),
+            de.steps.len()
+        );
+        assert!(
+            de.steps
+                .iter()
+                .any(|s| s.description.contains("country") && s.held),
+            "{:?}",
+            de.steps
+        );
     }
 }

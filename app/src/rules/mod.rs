@@ -95,7 +95,7 @@
 //! - A result that JavaScript would give as `undefined` comes back as `null`.
 
 mod compile;
-mod custom;
+pub(crate) mod custom;
 mod eval;
 mod value;
 

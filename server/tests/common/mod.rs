@@ -31,13 +31,13 @@ pub struct Response {
 
 impl Response {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
     /// `name=value` of the session cookie this response sets.
     pub fn session_cookie(&self) -> Option<String> {
-        self.set_cookie().and_then(|c| c.split(';').next().map(str::to_owned))
+        self.set_cookie()
+            .and_then(|c| c.split(';').next().map(str::to_owned))
     }
 
     pub fn set_cookie(&self) -> Option<String> {
@@ -50,19 +50,27 @@ impl Response {
     }
 
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
     }
 }
 
 impl TestApp {
     pub async fn new() -> TestApp {
         let database = TestDatabase::create().await;
-        let db = server::open_database(&database.url).await.expect("test database opens");
+        let db = server::open_database(&database.url)
+            .await
+            .expect("test database opens");
         let options = server::leptos_options("127.0.0.1:0".parse().unwrap());
         let state = server::app_state(db.clone(), options, database.data_dir());
         let router = server::router(state, false)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        TestApp { router, db, _database: database }
+        TestApp {
+            router,
+            db,
+            _database: database,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Response {
@@ -76,11 +84,25 @@ impl TestApp {
         for attempt in 1..=2 {
             let request = Request::from_parts(parts.clone(), Body::from(body.clone()));
             let result = tokio::time::timeout(Duration::from_secs(10), async {
-                let response = self.router.clone().oneshot(request).await.expect("router answers");
+                let response = self
+                    .router
+                    .clone()
+                    .oneshot(request)
+                    .await
+                    .expect("router answers");
                 let status = response.status();
                 let headers = response.headers().clone();
-                let bytes = response.into_body().collect().await.expect("body reads").to_bytes();
-                Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+                let bytes = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body reads")
+                    .to_bytes();
+                Response {
+                    status,
+                    headers,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                }
             })
             .await;
             match result {
@@ -117,10 +139,22 @@ impl TestApp {
 
     /// Signs up and returns the session cookie.
     pub async fn sign_up(&self, email: &str, password: &str) -> String {
-        let response =
-            self.call("/api/auth/signup", &[("email", email), ("password", password)], None).await;
-        assert_eq!(response.status, StatusCode::OK, "sign-up failed: {}", response.body);
-        response.session_cookie().expect("sign-up sets a session cookie")
+        let response = self
+            .call(
+                "/api/auth/signup",
+                &[("email", email), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "sign-up failed: {}",
+            response.body
+        );
+        response
+            .session_cookie()
+            .expect("sign-up sets a session cookie")
     }
 }
 
@@ -159,12 +193,20 @@ impl TestDatabase {
                 let sep = if base.contains('?') { '&' } else { '?' };
                 let url = DatabaseUrl::parse(&format!("{base}{sep}options[search_path]={schema}"))
                     .expect("schema URL parses");
-                TestDatabase { url, dir, postgres_schema: Some((base, schema)) }
+                TestDatabase {
+                    url,
+                    dir,
+                    postgres_schema: Some((base, schema)),
+                }
             }
             _ => {
                 let path = dir.path().join("junction.db");
                 let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).unwrap();
-                TestDatabase { url, dir, postgres_schema: None }
+                TestDatabase {
+                    url,
+                    dir,
+                    postgres_schema: None,
+                }
             }
         }
     }
@@ -176,16 +218,22 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        let Some((base, schema)) = self.postgres_schema.take() else { return };
+        let Some((base, schema)) = self.postgres_schema.take() else {
+            return;
+        };
         // Drop runs outside any runtime guarantee; use a small one of our own.
         let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 if let Ok(url) = DatabaseUrl::parse(&base) {
                     if let Ok(db) = Db::connect(&url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                            .execute(db.pool())
-                            .await;
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP SCHEMA {schema} CASCADE"
+                        )))
+                        .execute(db.pool())
+                        .await;
                         db.close().await;
                     }
                 }
