@@ -11,7 +11,7 @@ cd "$ROOT"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 # Every runner's output is also kept here, to total the counts at the end.
 summary_log="$(mktemp)"
-cleanup_steps=("rm -f $summary_log")
+cleanup_steps=("rm -f $summary_log" "$ROOT/scripts/prune-target.sh")
 cleanup() { for step in "${cleanup_steps[@]}"; do eval "$step" || true; done; }
 trap cleanup EXIT
 
