@@ -48,22 +48,29 @@ fn big_form() -> (FormDefinition, Map<String, Value>) {
         })
         .collect();
     let def: FormDefinition =
-        serde_json::from_value(json!({"name": "Bench", "fields": fields, "routes": routes})).unwrap();
+        serde_json::from_value(json!({"name": "Bench", "fields": fields, "routes": routes}))
+            .unwrap();
     (app::forms::validate_definition(def).unwrap(), answers)
 }
 
 fn routing_decision(c: &mut Criterion) {
     let (def, answers) = big_form();
-    assert_eq!(app::routing::decide(&def, &answers).route_id.as_deref(), Some("r19"));
-    c.bench_function("routing decision, 20 fields x 20 routes (last route matches)", |b| {
-        b.iter(|| app::routing::decide(black_box(&def), black_box(&answers)))
-    });
+    assert_eq!(
+        app::routing::decide(&def, &answers).route_id.as_deref(),
+        Some("r19")
+    );
+    c.bench_function(
+        "routing decision, 20 fields x 20 routes (last route matches)",
+        |b| b.iter(|| app::routing::decide(black_box(&def), black_box(&answers))),
+    );
 }
 
 fn logic_eval_throughput(c: &mut Criterion) {
     const LINES: usize = 10_000;
     let line = r#"{"rule": {"and": [{">=": [{"var": "size"}, 500]}, {"==": [{"var": "country"}, "DE"]}, {"in": [{"var": "plan"}, ["team", "solo"]]}]}, "data": {"size": 900, "country": "DE", "plan": "team"}}"#;
-    let input: String = std::iter::repeat_n(line, LINES).map(|l| format!("{l}\n")).collect();
+    let input: String = std::iter::repeat_n(line, LINES)
+        .map(|l| format!("{l}\n"))
+        .collect();
     let mut group = c.benchmark_group("junction logic eval");
     group.throughput(Throughput::Elements(LINES as u64));
     group.bench_function("rule and data per line", |b| {
@@ -73,8 +80,13 @@ fn logic_eval_throughput(c: &mut Criterion) {
             out
         })
     });
-    let rule = app::rules::Rule::compile(&json!({"and": [{">=": [{"var": "size"}, 500]}, {"==": [{"var": "country"}, "DE"]}]})).unwrap();
-    let data: String = std::iter::repeat_n(r#"{"size": 900, "country": "DE"}"#, LINES).map(|l| format!("{l}\n")).collect();
+    let rule = app::rules::Rule::compile(
+        &json!({"and": [{">=": [{"var": "size"}, 500]}, {"==": [{"var": "country"}, "DE"]}]}),
+    )
+    .unwrap();
+    let data: String = std::iter::repeat_n(r#"{"size": 900, "country": "DE"}"#, LINES)
+        .map(|l| format!("{l}\n"))
+        .collect();
     group.bench_function("--rule compiled once, data per line", |b| {
         b.iter(|| {
             let mut out = Vec::with_capacity(LINES * 20);

@@ -8,7 +8,7 @@ use app::forms::{FormDefinition, ResponseRecord};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tower_sessions::Session;
@@ -20,12 +20,9 @@ pub async fn responses_csv(
     Path(id): Path<String>,
     session: Session,
 ) -> Response {
-    let user_id: Option<i64> = session.get("user_id").await.ok().flatten();
-    let Some(user_id) = user_id else {
-        return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
-    };
-    let Ok(record) = db::find_owned(&state.db, &id, user_id).await else {
-        return (StatusCode::NOT_FOUND, "Not found.").into_response();
+    let record = match crate::public::owned_form(&state, &session, &id).await {
+        Ok(record) => record,
+        Err(response) => return response,
     };
     let def = record.definition;
     let header_row = csv_row(&header(&def));

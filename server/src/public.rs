@@ -10,7 +10,7 @@ use app::api::forms::PostedAnswers;
 use app::db::forms as db;
 use app::error::AppError;
 use app::fields::{FileAnswer, FileConfig};
-use app::forms::answers::{RawAnswers, UnknownKeys, check_answers};
+use app::forms::answers::{CheckedAnswers, RawAnswers, UnknownKeys, check_answers};
 use app::forms::{ActionKind, FormDefinition, FormRecord};
 use app::routing::{self, Decision};
 use app::state::AppState;
@@ -72,25 +72,10 @@ pub async fn submit(
     };
     match check_answers(&record.definition, &raw, UnknownKeys::Ignore) {
         Ok(checked) if upload_errors.is_empty() => {
-            let answers = match serde_json::to_string(&checked.stored) {
-                Ok(json) => json,
-                Err(e) => return internal(e),
-            };
             let decision = routing::decide(&record.definition, &checked.values);
-            match db::insert_response(
-                &state.db,
-                &record.id,
-                &answers,
-                decision.route_id.as_deref(),
-            )
-            .await
-            {
-                Ok(response_id) => {
-                    tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
-                    notify_owner(&state, &record, &response_id).await;
-                    Redirect::to(&destination(&record.id, &decision, None)).into_response()
-                }
-                Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            match store_response(&state, &record, &checked, &decision).await {
+                Ok(_) => Redirect::to(&destination(&record.id, &decision, None)).into_response(),
+                Err(response) => response,
             }
         }
         result => {
@@ -186,27 +171,55 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
         .filter(|(k, _)| k != "form" && k != "junction_dry_run")
         .collect();
     if !dry_run {
-        let answers = match serde_json::to_string(&checked.stored) {
-            Ok(json) => json,
-            Err(e) => return internal(e),
-        };
-        match db::insert_response(
-            &state.db,
-            &record.id,
-            &answers,
-            decision.route_id.as_deref(),
-        )
-        .await
-        {
-            Ok(response_id) => {
-                notify_owner(&state, &record, &response_id).await;
-                forwarded.push(("junction_response_id".into(), response_id));
-            }
-            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        match store_response(&state, &record, &checked, &decision).await {
+            Ok(response_id) => forwarded.push(("junction_response_id".into(), response_id)),
+            Err(response) => return response,
         }
     }
     let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
     Redirect::to(&destination(&record.id, &decision, Some(&query))).into_response()
+}
+
+/// Stores checked answers with the route they took, and tells the owner if the form asks
+/// for it. Returns the new response's id, or the error response to send.
+async fn store_response(
+    state: &AppState,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+    decision: &Decision,
+) -> Result<String, Response> {
+    let answers = serde_json::to_string(&checked.stored).map_err(internal)?;
+    let response_id = db::insert_response(
+        &state.db,
+        &record.id,
+        &answers,
+        decision.route_id.as_deref(),
+    )
+    .await
+    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+    tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
+    notify_owner(state, record, &response_id).await;
+    Ok(response_id)
+}
+
+/// The form `form_id` if the session's user owns it: 401 without a user, 404 for anyone
+/// else's (or a missing) form, so ids reveal nothing.
+pub(crate) async fn owned_form(
+    state: &AppState,
+    session: &Session,
+    form_id: &str,
+) -> Result<FormRecord, Response> {
+    let user_id: Option<i64> = session
+        .get(app::auth::SESSION_USER_ID_KEY)
+        .await
+        .ok()
+        .flatten();
+    let Some(user_id) = user_id else {
+        return Err((StatusCode::UNAUTHORIZED, "Please log in.").into_response());
+    };
+    db::find_owned(&state.db, form_id, user_id)
+        .await
+        .map_err(|_| (StatusCode::NOT_FOUND, "Not found.").into_response())
 }
 
 /// Leaves the owner a notice when the form asks for it. A failure is logged, never shown to
@@ -389,13 +402,10 @@ pub async fn download(
     Path((form_id, file_id)): Path<(String, String)>,
     session: Session,
 ) -> Response {
-    let user_id: Option<i64> = session.get("user_id").await.ok().flatten();
-    let Some(user_id) = user_id else {
-        return (StatusCode::UNAUTHORIZED, "Please log in.").into_response();
-    };
-    if db::find_owned(&state.db, &form_id, user_id).await.is_err()
-        || !file_id.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    if let Err(response) = owned_form(&state, &session, &form_id).await {
+        return response;
+    }
+    if !file_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     }
     let Ok(Some((name, _content_type))) = db::find_upload(&state.db, &form_id, &file_id).await

@@ -16,8 +16,7 @@ pub(crate) mod context {
     use crate::error::AppError;
     use crate::state::AppState;
 
-    /// The session key holding the signed-in user's id.
-    pub const USER_ID_KEY: &str = "user_id";
+    pub use crate::auth::SESSION_USER_ID_KEY as USER_ID_KEY;
 
     pub fn state() -> Result<AppState, AppError> {
         use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from context"))

@@ -14,6 +14,9 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub use rate_limit::LoginLimiter;
 
+/// The session key holding the signed-in user's id.
+pub const SESSION_USER_ID_KEY: &str = "user_id";
+
 /// Shortest password accepted at sign-up.
 pub const MIN_PASSWORD_LEN: usize = 8;
 /// Longest password accepted: hashing is deliberately costly, so unbounded input is a DoS.
