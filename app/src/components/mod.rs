@@ -1,6 +1,7 @@
 //! Reusable view pieces: navigation, the signed-in gate, form error display.
 
 pub mod auth;
+pub mod condition_builder;
 pub mod config_editor;
 pub mod errors;
 pub mod form_view;

@@ -1,14 +1,14 @@
 //! The builder's routes: ordered routes with a rule and an action, the fallback, and the
 //! "test routing" panel, which runs the same routing code in the browser as the server.
 
-use std::collections::HashSet;
-
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::components::condition_builder::ConditionBuilder;
 use crate::error::FieldErrors;
 use crate::forms::answers::{RawAnswers, UnknownKeys, check_answers};
-use crate::forms::{Action, ActionKind, FormDefinition, Route, check_condition};
+use crate::forms::conditions::Subject;
+use crate::forms::{Action, ActionKind, FormDefinition, Route};
 use crate::routing::{decide, trace};
 
 const KINDS: &[(ActionKind, &str, &str)] = &[
@@ -77,6 +77,8 @@ fn ActionEditor(
 pub fn RoutesEditor(
     draft: RwSignal<FormDefinition>,
     local_errors: RwSignal<FieldErrors>,
+    /// Bumped whenever the routes are replaced or reordered.
+    generation: RwSignal<u32>,
 ) -> impl IntoView {
     let error_at = move |path: String| {
         Signal::derive(move || {
@@ -84,6 +86,7 @@ pub fn RoutesEditor(
         })
     };
     let add = move |_| {
+        generation.update(|g| *g += 1);
         draft.update(|d| {
             d.routes.push(Route {
                 id: String::new(),
@@ -96,32 +99,22 @@ pub fn RoutesEditor(
             })
         })
     };
-    let count = move || draft.with(|d| d.routes.len());
+    let count = Memo::new(move |_| draft.with(|d| d.routes.len()));
+    let subjects = Memo::new(move |_| draft.with(Subject::all_of));
+    // Drawn again when routes are added, moved, copied, deleted or imported (`generation`),
+    // not on every edit, so the condition builders keep their state and the focus.
+    let reorder = move |f: &dyn Fn(&mut Vec<Route>)| {
+        draft.update(|d| f(&mut d.routes));
+        generation.update(|g| *g += 1);
+    };
     view! {
         <section class="card routes-editor" data-test="routes-editor">
             <h2>"Routes"</h2>
-            <p class="muted small">"The first route whose rule holds decides where a respondent goes; an empty rule matches everyone."</p>
+            <p class="muted small">"The first route whose conditions hold decides where a respondent goes; a route without conditions takes everyone."</p>
             <ol class="route-list">
-                {move || (0..count()).map(|i| {
+                {move || { generation.get(); (0..count.get()).map(|i| {
                     let route = move || draft.with(|d| d.routes.get(i).cloned());
-                    let rule_text = RwSignal::new(route().map(|r| if r.rule.as_object().is_some_and(|o| o.is_empty()) || r.rule.is_null() { String::new() } else { serde_json::to_string(&r.rule).unwrap_or_default() }).unwrap_or_default());
-                    let rule_error = RwSignal::new(None::<String>);
-                    let set_rule = move |text: String| {
-                        rule_text.set(text.clone());
-                        let rule = if text.trim().is_empty() { Ok(Value::Object(Default::default())) } else { serde_json::from_str::<Value>(&text).map_err(|e| format!("Not valid JSON: {e}")) };
-                        match rule {
-                            Err(e) => rule_error.set(Some(e)),
-                            Ok(rule) => {
-                                let ids: HashSet<String> = draft.with(|d| d.fields.iter().map(|f| f.identifier.clone()).collect());
-                                let refs: HashSet<&str> = ids.iter().map(String::as_str).collect();
-                                let empty = rule.as_object().is_some_and(|o| o.is_empty());
-                                rule_error.set(if empty { None } else { check_condition(&rule, &refs, "a field of this form").err() });
-                                draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.rule = rule });
-                            }
-                        }
-                    };
-                    let swap = move |j: usize| draft.update(|d| if j < d.routes.len() { d.routes.swap(i, j) });
-                    let rule_path_error = error_at(format!("routes[{i}].rule"));
+                    let swap = move |j: usize| reorder(&|routes| if j < routes.len() && i < routes.len() { routes.swap(i, j) });
                     view! {
                         <li class="route-item" data-test="route-item">
                             <div class="field">
@@ -130,10 +123,18 @@ pub fn RoutesEditor(
                                     on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.name = v }) } data-test="route-name" />
                             </div>
                             <div class="field">
-                                <label for=format!("route-{i}-rule")>"When (JSON Logic over answers; empty = always)"</label>
-                                <textarea id=format!("route-{i}-rule") rows="2" class="code" prop:value=move || rule_text.get()
-                                    on:change=move |ev| set_rule(event_target_value(&ev)) data-test="route-rule"></textarea>
-                                <p class="field-error" data-test="route-rule-error">{move || rule_error.get().unwrap_or_else(|| rule_path_error.get())}</p>
+                                <span class="label">"When"</span>
+                                <ConditionBuilder
+                                    rule=route().map(|r| r.rule)
+                                    subjects=subjects.into()
+                                    on_change=Callback::new(move |rule: Option<Value>| draft.update(|d| if let Some(r) = d.routes.get_mut(i) {
+                                        r.rule = rule.unwrap_or_else(|| Value::Object(Default::default()))
+                                    }))
+                                    id=format!("route-{i}-rule")
+                                    what="a field of this form"
+                                    error=error_at(format!("routes[{i}].rule"))
+                                    empty_means="everyone"
+                                />
                             </div>
                             <ActionEditor
                                 id=format!("route-{i}-action")
@@ -143,15 +144,15 @@ pub fn RoutesEditor(
                             />
                             <div class="field-item-actions">
                                 <button type="button" class="icon-button" aria-label="Move route up" disabled={move || i == 0} on:click={move |_| if i > 0 { swap(i - 1) }}>"↑"</button>
-                                <button type="button" class="icon-button" aria-label="Move route down" disabled={move || i + 1 >= count()} on:click={move |_| swap(i + 1)}>"↓"</button>
-                                <button type="button" class="icon-button" aria-label="Duplicate route"
-                                    on:click=move |_| draft.update(|d| { let mut c = d.routes[i].clone(); c.id = String::new(); c.name = format!("{} (copy)", c.name); d.routes.insert(i + 1, c) })>"⧉"</button>
-                                <button type="button" class="icon-button danger" aria-label="Delete route"
-                                    on:click=move |_| draft.update(|d| { d.routes.remove(i); })>"✕"</button>
+                                <button type="button" class="icon-button" aria-label="Move route down" disabled={move || i + 1 >= count.get()} on:click={move |_| swap(i + 1)}>"↓"</button>
+                                <button type="button" class="icon-button" aria-label="Duplicate route" data-test="duplicate-route"
+                                    on:click=move |_| reorder(&|routes| if let Some(r) = routes.get(i) { let mut c = r.clone(); c.id = String::new(); c.name = format!("{} (copy)", c.name); routes.insert(i + 1, c) })>"⧉"</button>
+                                <button type="button" class="icon-button danger" aria-label="Delete route" data-test="delete-route"
+                                    on:click=move |_| reorder(&|routes| if i < routes.len() { routes.remove(i); })>"✕"</button>
                             </div>
                         </li>
                     }
-                }).collect_view()}
+                }).collect_view() }}
             </ol>
             <button type="button" class="button button-secondary button-small" on:click=add data-test="add-route">"Add route"</button>
             <h3>"Otherwise (fallback)"</h3>

@@ -11,6 +11,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::fields;
 
 pub mod answers;
+pub mod conditions;
 
 /// Most fields a form may have (deleted ones included).
 pub const MAX_FIELDS: usize = 200;

@@ -13,12 +13,14 @@ use serde_json::Value;
 
 use crate::api::forms::{SaveForm, get_form};
 use crate::components::auth::RequireUser;
+use crate::components::condition_builder::ConditionBuilder;
 use crate::components::config_editor::ConfigEditor;
 use crate::components::errors::ErrorPage;
 use crate::components::form_view::FormView;
 use crate::components::routes_editor::RoutesEditor;
 use crate::error::{AppError, FieldErrors};
 use crate::fields::{self, REGISTRY};
+use crate::forms::conditions::Subject;
 use crate::forms::{Field, FormDefinition, FormRecord, identifier_from_label, unique_identifier};
 
 #[component]
@@ -77,6 +79,8 @@ fn Editor(record: FormRecord) -> impl IntoView {
     let selected = RwSignal::new(None::<usize>);
     let dragging = RwSignal::new(None::<usize>);
     let local_errors = RwSignal::new(FieldErrors::new());
+    // Counts wholesale replacements of the routes (import, reordering), which redraw them.
+    let generation = RwSignal::new(0u32);
     let save = ServerAction::<SaveForm>::new();
 
     Effect::new(move |_| match save.value().get() {
@@ -301,8 +305,8 @@ fn Editor(record: FormRecord) -> impl IntoView {
                     {move || view! { <FormView definition=draft.get() /> }}
                 </aside>
             </div>
-            <RoutesEditor draft local_errors />
-            <ImportPanel draft local_errors />
+            <RoutesEditor draft local_errors generation />
+            <ImportPanel draft local_errors generation />
         </section>
     }
 }
@@ -395,37 +399,9 @@ fn FieldSettings(
             field.label = label;
         });
     };
-    let condition_text = RwSignal::new(
-        field()
-            .and_then(|f| f.visible_if)
-            .map(|c| serde_json::to_string_pretty(&c).unwrap_or_default())
-            .unwrap_or_default(),
-    );
-    let condition_error = RwSignal::new(None::<String>);
-    let set_condition = move |text: String| {
-        condition_text.set(text.clone());
-        if text.trim().is_empty() {
-            condition_error.set(None);
-            edit(&|f| f.visible_if = None);
-            return;
-        }
-        match serde_json::from_str::<Value>(&text) {
-            Err(e) => condition_error.set(Some(format!("Not valid JSON: {e}"))),
-            Ok(rule) => {
-                let earlier: HashSet<String> = draft.with(|d| {
-                    d.fields[..index]
-                        .iter()
-                        .map(|f| f.identifier.clone())
-                        .collect()
-                });
-                let earlier_refs: HashSet<&str> = earlier.iter().map(String::as_str).collect();
-                condition_error.set(
-                    crate::forms::check_condition(&rule, &earlier_refs, "an earlier field").err(),
-                );
-                edit(&|f| f.visible_if = Some(rule.clone()));
-            }
-        }
-    };
+    let earlier = Memo::new(move |_| draft.with(|d| Subject::before(d, index)));
+    let set_condition =
+        Callback::new(move |rule: Option<Value>| edit(&|f| f.visible_if = rule.clone()));
     let kind = field().map(|f| f.kind).unwrap_or_default();
     let t = fields::lookup(&kind);
     view! {
@@ -466,11 +442,19 @@ fn FieldSettings(
                 />
             })}
             <div class="field">
-                <label for="field-condition">"Show only when (JSON Logic over earlier answers; empty = always)"</label>
-                <textarea id="field-condition" rows="3" class="code" prop:value=move || condition_text.get()
-                    placeholder=r#"{"==": [{"var": "country"}, "DE"]}"#
-                    on:change=move |ev| set_condition(event_target_value(&ev)) data-test="field-condition"></textarea>
-                <p class="field-error" data-test="field-condition-error">{move || condition_error.get().unwrap_or_else(error("visible_if"))}</p>
+                <span class="label">"Show this field only when"</span>
+                {(index == 0).then(|| view! { <p class="muted small">"The first field is always shown: conditions test earlier answers."</p> })}
+                {(index > 0).then(|| view! {
+                    <ConditionBuilder
+                        rule=field().and_then(|f| f.visible_if)
+                        subjects=earlier.into()
+                        on_change=set_condition
+                        id="field-condition".to_owned()
+                        what="an earlier field"
+                        error=Signal::derive(error("visible_if"))
+                        empty_means="always"
+                    />
+                })}
             </div>
             <p class="field-error">{error("config")}{error("type")}{error("id")}</p>
         </div>
@@ -501,6 +485,7 @@ fn ExportLink(draft: RwSignal<FormDefinition>) -> impl IntoView {
 fn ImportPanel(
     draft: RwSignal<FormDefinition>,
     local_errors: RwSignal<FieldErrors>,
+    generation: RwSignal<u32>,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let problems = RwSignal::new(Vec::<String>::new());
@@ -510,6 +495,7 @@ fn ImportPanel(
         match result {
             Ok(def) => {
                 draft.set(def);
+                generation.update(|g| *g += 1);
                 problems.set(Vec::new());
                 local_errors.set(FieldErrors::new());
             }
