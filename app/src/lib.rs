@@ -29,6 +29,7 @@ use crate::components::frame::Frame;
 use crate::pages::{
     dashboard::DashboardPage,
     form_editor::FormEditorPage,
+    form_insights::FormInsightsPage,
     form_responses::FormResponsesPage,
     forms::FormsPage,
     home::HomePage,
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("forms") view=FormsPage ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/edit") view=FormEditorPage ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/responses") view=FormResponsesPage ssr=SsrMode::Async />
+                    <Route path=path!("forms/:id/insights") view=FormInsightsPage ssr=SsrMode::Async />
                 </ParentRoute>
                 // Respondents see the form alone, without the app's navigation.
                 <Route path=path!("f/:id") view=PublicFormPage ssr=SsrMode::Async />

@@ -52,7 +52,15 @@ pub async fn responses_csv(
             if c.done {
                 return None;
             }
-            match db::responses_before(&c.state.db, &c.form_id, c.before.as_deref(), BATCH).await {
+            match db::responses_before(
+                &c.state.db,
+                &c.form_id,
+                c.before.as_deref(),
+                i64::MIN,
+                BATCH,
+            )
+            .await
+            {
                 Ok(rows) => {
                     c.done = (rows.len() as i64) < BATCH;
                     c.before = rows.last().map(|r| r.id.clone());

@@ -265,3 +265,77 @@ async fn responses_filter_by_route_and_day() {
     let bad = list([base(), vec![("from", "yesterday".to_owned())]].concat()).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insights_count_days_routes_and_answers_for_the_owner_only() {
+    let app = TestApp::new().await;
+    let (cookie, id) = setup(&app).await;
+    submit(&app, &id, "email=a%40b.co&plan=solo").await;
+    submit(&app, &id, "email=c%40d.co&plan=team").await;
+    submit(&app, &id, "email=e%40f.co&plan=team&size=900").await;
+    submit(&app, &id, "email=g%40h.co").await;
+    let insights = app
+        .call(
+            "/api/forms/insights",
+            &[("form_id", &id), ("days", "7")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(insights.status, StatusCode::OK, "{}", insights.body);
+    let data = insights.json();
+    assert_eq!(data["days"], 7);
+    let insights = &data["insights"];
+    assert_eq!(insights["total"], 4);
+    let days = insights["per_day"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    assert_eq!(
+        days[6]["label"],
+        app::components::format::iso_date(app::db::now())
+    );
+    assert_eq!(days[6]["count"], 4);
+    let bars = |v: &Value| -> Vec<(String, i64)> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (
+                    b["label"].as_str().unwrap().to_owned(),
+                    b["count"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let owned = |xs: &[(&str, i64)]| {
+        xs.iter()
+            .map(|(l, n)| (l.to_string(), *n))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        bars(&insights["per_route"]),
+        owned(&[("Enterprise", 1), ("Team", 1), ("Solo", 1), ("Fallback", 1)])
+    );
+    assert_eq!(insights["fields"][0]["label"], "Plan");
+    assert_eq!(
+        bars(&insights["fields"][0]["bars"]),
+        owned(&[("Team", 2), ("Solo", 1)])
+    );
+    // The page draws the charts on the server.
+    let page = app
+        .get(&format!("/forms/{id}/insights?days=7"), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Hits per route"), "{}", page.body);
+    assert!(page.body.contains("<svg"));
+    // Nobody else sees them.
+    let other = app
+        .sign_up("nosy@example.com", "correct horse battery")
+        .await;
+    let refused = app
+        .call(
+            "/api/forms/insights",
+            &[("form_id", &id), ("days", "7")],
+            Some(&other),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+}

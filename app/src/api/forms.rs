@@ -144,6 +144,50 @@ pub async fn list_responses(
     })
 }
 
+/// The periods the insights page offers, in days.
+pub const INSIGHT_PERIODS: [i64; 4] = [7, 30, 90, 365];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsightsData {
+    pub form_id: String,
+    pub name: String,
+    pub days: i64,
+    pub insights: crate::forms::insights::Insights,
+}
+
+/// Charts of one form's responses over the last `days` days (7, 30, 90 or 365; another
+/// number means 30). Responses are read in batches, so a large form never sits in memory.
+#[server(endpoint = "forms/insights")]
+pub async fn form_insights(form_id: String, days: i64) -> Result<InsightsData, AppError> {
+    const BATCH: i64 = 1_000;
+    let user = require_user().await?;
+    let db_ = &state()?.db;
+    let form = db::find_owned(db_, &form_id, user.id).await?;
+    let days = if INSIGHT_PERIODS.contains(&days) {
+        days
+    } else {
+        30
+    };
+    let today = crate::db::now().div_euclid(86_400);
+    let mut tally = crate::forms::insights::Tally::new(&form.definition, today, days);
+    let mut before: Option<String> = None;
+    loop {
+        let batch =
+            db::responses_before(db_, &form_id, before.as_deref(), tally.since(), BATCH).await?;
+        batch.iter().for_each(|r| tally.add(r));
+        match batch.last() {
+            Some(last) if batch.len() as i64 == BATCH => before = Some(last.id.clone()),
+            _ => break,
+        }
+    }
+    Ok(InsightsData {
+        form_id: form.id,
+        name: form.definition.name.clone(),
+        days,
+        insights: tally.finish(&form.definition),
+    })
+}
+
 /// What a respondent's page needs: the fields (never the routes or the owner), and the
 /// answers and errors to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -231,20 +231,24 @@ pub async fn count_filtered(
     row.try_get("n").map_err(AppError::internal)
 }
 
-/// Up to `limit` responses older than `before` (a response id; `None` starts at the newest).
-/// Keyset paging: a long export never skips or repeats rows while answers keep arriving.
+/// Up to `limit` responses older than `before` (a response id; `None` starts at the newest)
+/// and submitted at or after `since` (Unix seconds). Keyset paging: a long export never
+/// skips or repeats rows while answers keep arriving.
 pub async fn responses_before(
     db: &Db,
     form_id: &str,
     before: Option<&str>,
+    since: i64,
     limit: i64,
 ) -> Result<Vec<ResponseRecord>, AppError> {
     let rows = sqlx::query(
         "SELECT id, answers, route_id, created_at FROM responses \
-         WHERE form_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+         WHERE form_id = $1 AND ($2 IS NULL OR id < $2) AND created_at >= $3 \
+         ORDER BY id DESC LIMIT $4",
     )
     .bind(form_id)
     .bind(before)
+    .bind(since)
     .bind(limit)
     .fetch_all(db.pool())
     .await

@@ -12,6 +12,7 @@ use crate::fields;
 
 pub mod answers;
 pub mod conditions;
+pub mod insights;
 
 /// Most fields a form may have (deleted ones included).
 pub const MAX_FIELDS: usize = 200;

@@ -128,6 +128,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                     <h1>{form.definition.name.clone()}" — responses"</h1>
                 </div>
                 <div class="editor-actions">
+                    <A href=format!("/forms/{}/insights", form.id) attr:class="button button-secondary button-small" attr:data-test="insights-link">"Insights"</A>
                     <a href=format!("/forms/{}/responses.csv", form.id) class="button button-secondary button-small" download data-test="export-csv">"Export CSV"</a>
                     <A href=format!("/forms/{}/edit", form.id) attr:class="button button-secondary button-small">"Edit form"</A>
                 </div>

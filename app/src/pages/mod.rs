@@ -2,6 +2,7 @@
 
 pub mod dashboard;
 pub mod form_editor;
+pub mod form_insights;
 pub mod form_responses;
 pub mod forms;
 pub mod home;

@@ -1,0 +1,340 @@
+//! A form's insights: submissions per day, hits per route (the fallback included) and how
+//! often each option of a choice field was picked. [`Tally`] takes responses one at a time,
+//! so the server can feed it batch by batch without holding every response.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{FormDefinition, ResponseRecord};
+use crate::components::format::iso_date;
+
+/// One bar: what it counts and how many.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    pub label: String,
+    pub count: i64,
+}
+
+/// How the answers to one choice field spread over its options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Distribution {
+    pub label: String,
+    pub identifier: String,
+    /// Responses that answered the field (for a checkbox: every response).
+    pub answered: i64,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Insights {
+    /// Responses in the period.
+    pub total: i64,
+    /// Every day of the period, oldest first, as `YYYY-MM-DD`, with its submissions.
+    pub per_day: Vec<Bar>,
+    /// The routes in order, then the fallback, then routes deleted since.
+    pub per_route: Vec<Bar>,
+    pub fields: Vec<Distribution>,
+}
+
+struct Choice {
+    label: String,
+    identifier: String,
+    field_id: String,
+    checkbox: bool,
+    /// `(value, label)` of the options, in order.
+    options: Vec<(String, String)>,
+    counts: HashMap<String, i64>,
+    answered: i64,
+}
+
+/// Counts responses submitted on the `days` days ending with `today` (a Unix day number).
+pub struct Tally {
+    first_day: i64,
+    per_day: Vec<i64>,
+    per_route: HashMap<Option<String>, i64>,
+    choices: Vec<Choice>,
+    total: i64,
+}
+
+impl Tally {
+    pub fn new(def: &FormDefinition, today: i64, days: i64) -> Tally {
+        let days = days.max(1);
+        let choices = def
+            .live_fields()
+            .filter(|f| {
+                matches!(
+                    f.kind.as_str(),
+                    "select" | "radio" | "multiselect" | "checkbox"
+                )
+            })
+            .map(|f| Choice {
+                label: f.label.clone(),
+                identifier: f.identifier.clone(),
+                field_id: f.id.clone(),
+                checkbox: f.kind == "checkbox",
+                options: f
+                    .config
+                    .get("options")
+                    .and_then(Value::as_array)
+                    .map(|options| {
+                        options
+                            .iter()
+                            .filter_map(|o| {
+                                let value = o.get("value")?.as_str()?.to_owned();
+                                let label =
+                                    o.get("label").and_then(Value::as_str).unwrap_or(&value);
+                                Some((value.clone(), label.to_owned()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                counts: HashMap::new(),
+                answered: 0,
+            })
+            .collect();
+        Tally {
+            first_day: today - days + 1,
+            per_day: vec![0; days as usize],
+            per_route: HashMap::new(),
+            choices,
+            total: 0,
+        }
+    }
+
+    /// The first moment (Unix seconds) the period covers.
+    pub fn since(&self) -> i64 {
+        self.first_day * 86_400
+    }
+
+    /// Whether responses need their answers read (only for the choice fields).
+    pub fn wants_answers(&self) -> bool {
+        !self.choices.is_empty()
+    }
+
+    pub fn add(&mut self, response: &ResponseRecord) {
+        let day = response.created_at.div_euclid(86_400) - self.first_day;
+        let Some(slot) = usize::try_from(day)
+            .ok()
+            .and_then(|d| self.per_day.get_mut(d))
+        else {
+            return;
+        };
+        *slot += 1;
+        self.total += 1;
+        *self.per_route.entry(response.route_id.clone()).or_default() += 1;
+        for choice in &mut self.choices {
+            let value = response.answers.get(&choice.field_id).map(|a| &a.value);
+            let picked: Vec<String> = match value {
+                Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                Some(Value::Bool(true)) => vec!["true".into()],
+                _ => Vec::new(),
+            };
+            if choice.checkbox || !picked.is_empty() {
+                choice.answered += 1;
+            }
+            for p in picked {
+                *choice.counts.entry(p).or_default() += 1;
+            }
+        }
+    }
+
+    pub fn finish(self, def: &FormDefinition) -> Insights {
+        let per_day = self
+            .per_day
+            .iter()
+            .enumerate()
+            .map(|(i, &count)| Bar {
+                label: iso_date((self.first_day + i as i64) * 86_400),
+                count,
+            })
+            .collect();
+        let mut routes = self.per_route;
+        let mut per_route: Vec<Bar> = def
+            .routes
+            .iter()
+            .map(|r| Bar {
+                label: if r.name.is_empty() {
+                    r.id.clone()
+                } else {
+                    r.name.clone()
+                },
+                count: routes.remove(&Some(r.id.clone())).unwrap_or(0),
+            })
+            .collect();
+        per_route.push(Bar {
+            label: "Fallback".into(),
+            count: routes.remove(&None).unwrap_or(0),
+        });
+        let removed: i64 = routes.values().sum();
+        if removed > 0 {
+            per_route.push(Bar {
+                label: "Routes deleted since".into(),
+                count: removed,
+            });
+        }
+        let fields = self
+            .choices
+            .into_iter()
+            .map(|mut c| {
+                let bars = if c.checkbox {
+                    let checked = c.counts.remove("true").unwrap_or(0);
+                    vec![
+                        Bar {
+                            label: "Checked".into(),
+                            count: checked,
+                        },
+                        Bar {
+                            label: "Not checked".into(),
+                            count: c.answered - checked,
+                        },
+                    ]
+                } else {
+                    let mut bars: Vec<Bar> = c
+                        .options
+                        .iter()
+                        .map(|(value, label)| Bar {
+                            label: label.clone(),
+                            count: c.counts.remove(value).unwrap_or(0),
+                        })
+                        .collect();
+                    // Options removed since, by their stored value.
+                    let mut rest: Vec<(String, i64)> = c.counts.into_iter().collect();
+                    rest.sort();
+                    bars.extend(rest.into_iter().map(|(value, count)| Bar {
+                        label: format!("{value} (removed option)"),
+                        count,
+                    }));
+                    bars
+                };
+                Distribution {
+                    label: c.label,
+                    identifier: c.identifier,
+                    answered: c.answered,
+                    bars,
+                }
+            })
+            .collect();
+        Insights {
+            total: self.total,
+            per_day,
+            per_route,
+            fields,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::forms::answers::StoredAnswer;
+
+    fn def() -> FormDefinition {
+        serde_json::from_value(json!({
+            "name": "Insights",
+            "fields": [
+                {"id": "f1", "identifier": "plan", "label": "Plan", "type": "radio",
+                 "config": {"options": [{"value": "free", "label": "Free"}, {"value": "pro", "label": "Pro"}]}},
+                {"id": "f2", "identifier": "topics", "label": "Topics", "type": "multiselect",
+                 "config": {"options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]}},
+                {"id": "f3", "identifier": "agree", "label": "Agree", "type": "checkbox"},
+                {"id": "f4", "identifier": "name", "label": "Name", "type": "short_text"}
+            ],
+            "routes": [{"id": "r1", "name": "Pro", "action": {"type": "message", "value": "x"}}]
+        }))
+        .unwrap()
+    }
+
+    fn response(day: i64, route: Option<&str>, answers: &[(&str, Value)]) -> ResponseRecord {
+        ResponseRecord {
+            id: String::new(),
+            answers: answers
+                .iter()
+                .map(|(id, v)| {
+                    let answer = StoredAnswer {
+                        identifier: String::new(),
+                        label: String::new(),
+                        kind: String::new(),
+                        value: v.clone(),
+                    };
+                    (id.to_string(), answer)
+                })
+                .collect::<BTreeMap<_, _>>(),
+            route_id: route.map(str::to_owned),
+            created_at: day * 86_400 + 3_600,
+        }
+    }
+
+    #[test]
+    fn counts_days_routes_and_options() {
+        let def = def();
+        let today = 20_000;
+        let mut tally = Tally::new(&def, today, 3);
+        assert_eq!(tally.since(), 19_998 * 86_400);
+        tally.add(&response(
+            today,
+            Some("r1"),
+            &[
+                ("f1", json!("pro")),
+                ("f2", json!(["a", "b"])),
+                ("f3", json!(true)),
+            ],
+        ));
+        tally.add(&response(
+            today,
+            None,
+            &[("f1", json!("gone")), ("f2", json!(["b"]))],
+        ));
+        tally.add(&response(today - 2, Some("deleted"), &[]));
+        tally.add(&response(today - 3, None, &[("f1", json!("pro"))])); // before the period
+        let insights = tally.finish(&def);
+        assert_eq!(insights.total, 3);
+        let counts = |bars: &[Bar]| {
+            bars.iter()
+                .map(|b| (b.label.clone(), b.count))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            counts(&insights.per_day),
+            [
+                ("2024-10-02".into(), 1),
+                ("2024-10-03".into(), 0),
+                ("2024-10-04".into(), 2)
+            ]
+        );
+        assert_eq!(
+            counts(&insights.per_route),
+            [
+                ("Pro".into(), 1),
+                ("Fallback".into(), 1),
+                ("Routes deleted since".into(), 1)
+            ]
+        );
+        let [plan, topics, agree] = insights.fields.as_slice() else {
+            panic!("three choice fields")
+        };
+        assert_eq!(
+            counts(&plan.bars),
+            [
+                ("Free".into(), 0),
+                ("Pro".into(), 1),
+                ("gone (removed option)".into(), 1)
+            ]
+        );
+        assert_eq!(plan.answered, 2);
+        assert_eq!(counts(&topics.bars), [("A".into(), 1), ("B".into(), 2)]);
+        assert_eq!(
+            counts(&agree.bars),
+            [("Checked".into(), 1), ("Not checked".into(), 2)]
+        );
+    }
+}
