@@ -4,11 +4,11 @@
 
 use app::db::forms as db;
 use app::forms::answers::StoredAnswer;
-use app::forms::{FormDefinition, ResponseRecord};
+use app::forms::{FormDefinition, LinkedRoutes, ResponseRecord};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tower_sessions::Session;
@@ -24,6 +24,10 @@ pub async fn responses_csv(
         Ok(record) => record,
         Err(response) => return response,
     };
+    let linked = match db::linked_routes(&state.db, &record.definition, record.owner_id).await {
+        Ok(linked) => linked,
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
     let def = record.definition;
     let header_row = csv_row(&header(&def));
     let file_name = format!(
@@ -35,6 +39,7 @@ pub async fn responses_csv(
         state: AppState,
         form_id: String,
         def: FormDefinition,
+        linked: LinkedRoutes,
         before: Option<String>,
         done: bool,
     }
@@ -45,6 +50,7 @@ pub async fn responses_csv(
             state,
             form_id: record.id,
             def,
+            linked,
             before: None,
             done: false,
         },
@@ -66,7 +72,7 @@ pub async fn responses_csv(
                     c.before = rows.last().map(|r| r.id.clone());
                     let mut chunk = Vec::new();
                     for row in &rows {
-                        chunk.extend(csv_row(&line(&c.def, row)));
+                        chunk.extend(csv_row(&line(&c.def, &c.linked, row)));
                     }
                     Some((Ok(Bytes::from(chunk)), c))
                 }
@@ -112,22 +118,8 @@ fn header(def: &FormDefinition) -> Vec<String> {
     out
 }
 
-fn line(def: &FormDefinition, row: &ResponseRecord) -> Vec<String> {
-    let route = match &row.route_id {
-        None => "Fallback".to_owned(),
-        Some(id) => def
-            .routes
-            .iter()
-            .find(|r| &r.id == id)
-            .map(|r| {
-                if r.name.is_empty() {
-                    r.id.clone()
-                } else {
-                    r.name.clone()
-                }
-            })
-            .unwrap_or_else(|| id.clone()),
-    };
+fn line(def: &FormDefinition, linked: &LinkedRoutes, row: &ResponseRecord) -> Vec<String> {
+    let route = def.route_label(row.route_id.as_deref(), linked);
     let mut out = vec![app::components::format::iso_datetime(row.created_at), route];
     out.extend(
         def.fields

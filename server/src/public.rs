@@ -72,7 +72,11 @@ pub async fn submit(
     };
     match check_answers(&record.definition, &raw, UnknownKeys::Ignore) {
         Ok(checked) if upload_errors.is_empty() => {
-            let decision = routing::decide(&record.definition, &checked.values);
+            let decision =
+                match app::forms::service::decide(&state.db, &record, &checked.values).await {
+                    Ok(decision) => decision,
+                    Err(e) => return internal(e),
+                };
             match store_response(&state, &record, &checked, &decision).await {
                 Ok(_) => Redirect::to(&destination(&record.id, &decision, None)).into_response(),
                 Err(response) => response,
@@ -165,7 +169,10 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
                 .into_response();
         }
     };
-    let decision = routing::decide(&record.definition, &checked.values);
+    let decision = match app::forms::service::decide(&state.db, &record, &checked.values).await {
+        Ok(decision) => decision,
+        Err(e) => return internal(e),
+    };
     let mut forwarded: Vec<(String, String)> = pairs
         .into_iter()
         .filter(|(k, _)| k != "form" && k != "junction_dry_run")

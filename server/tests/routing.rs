@@ -339,3 +339,137 @@ async fn insights_count_days_routes_and_answers_for_the_owner_only() {
         .await;
     assert_eq!(refused.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_router_form_reuses_another_forms_routes() {
+    let app = TestApp::new().await;
+    let (cookie, shared) = setup(&app).await;
+    let create = |name: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            app.call("/api/forms/create", &[("name", name)], Some(&cookie))
+                .await
+                .json()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let router = create("Router").await;
+    let save = |id: String, def: Value| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            app.call(
+                "/api/forms/save",
+                &[("id", &id), ("definition", &def.to_string())],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    let definition = |reuse: &str| {
+        json!({
+            "name": "Router",
+            "fields": [
+                {"identifier": "email", "label": "Email", "type": "email", "required": true},
+                {"identifier": "size", "label": "Size", "type": "number"},
+                {"identifier": "plan", "label": "Plan", "type": "radio",
+                 "config": {"options": [{"value": "team", "label": "Team"}, {"value": "solo", "label": "Solo"}]}}
+            ],
+            "routes": [
+                {"id": "vip", "name": "VIP", "rule": {"==": [{"var": "email"}, "boss@x.co"]},
+                 "action": {"type": "message", "value": "Hello boss"}},
+                {"id": "shared", "name": "Shared", "use_routes_of": reuse}
+            ],
+            "fallback": {"action": {"type": "message", "value": "Router fallback"}}
+        })
+    };
+    let saved = save(router.clone(), definition(&shared)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+
+    // Decisions walk the other form's routes in place of the router route.
+    let to = submit(&app, &router, "email=a%40b.co&size=900").await;
+    assert_eq!(to.location(), Some("/team/sales/enterprise?email=a%40b.co"));
+    let solo = submit(&app, &router, "email=s%40b.co&plan=solo").await;
+    let location = solo.location().unwrap().to_owned();
+    assert_eq!(location, format!("/f/{router}/thanks?route=shared%2Fsolo"));
+    let thanks = app.get(&location, None).await;
+    assert!(
+        thanks.body.contains("Solo plans start today."),
+        "{}",
+        thanks.body
+    );
+    let boss = submit(&app, &router, "email=boss%40x.co&size=900").await;
+    assert_eq!(
+        boss.location(),
+        Some(format!("/f/{router}/thanks?route=vip").as_str())
+    );
+    let none = submit(&app, &router, "email=n%40b.co").await;
+    assert_eq!(
+        none.location(),
+        Some(format!("/f/{router}/thanks").as_str())
+    );
+    assert_eq!(
+        routes_taken(&app, &cookie, &router).await,
+        [
+            json!(null),
+            json!("vip"),
+            json!("shared/solo"),
+            json!("shared/enterprise")
+        ]
+    );
+    // Tables and exports name both routes; the router route filters its reused ones.
+    let csv = app
+        .get(&format!("/forms/{router}/responses.csv"), Some(&cookie))
+        .await;
+    assert!(csv.body.contains(",Shared → Solo,s@b.co"), "{}", csv.body);
+    let filtered = app
+        .call(
+            "/api/forms/responses",
+            &[("form_id", &router), ("page", "1"), ("route", "shared")],
+            Some(&cookie),
+        )
+        .await
+        .json();
+    assert_eq!(filtered["total"], 2);
+
+    // What cannot be reused is refused at save time, naming the route.
+    let refused = |body: &str| {
+        serde_json::from_str::<Value>(body).unwrap()["Validation"]["fields"]["routes[1].use_routes_of"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    };
+    let own = save(router.clone(), definition(&router)).await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", own.body);
+    assert_eq!(
+        refused(&own.body),
+        "A form cannot reuse its own routes.",
+        "{}",
+        own.body
+    );
+    let other_user = app
+        .sign_up("stranger@example.com", "correct horse battery")
+        .await;
+    let theirs = app
+        .call(
+            "/api/forms/create",
+            &[("name", "theirs")],
+            Some(&other_user),
+        )
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let foreign = save(router.clone(), definition(&theirs)).await;
+    assert_eq!(refused(&foreign.body), "None of your forms has this id.");
+    let mut narrow = definition(&shared);
+    narrow["fields"].as_array_mut().unwrap().truncate(1);
+    let misfit = save(router.clone(), narrow).await;
+    assert!(
+        refused(&misfit.body).contains("\"size\""),
+        "{}",
+        misfit.body
+    );
+}

@@ -39,8 +39,28 @@ pub async fn get_form(id: String) -> Result<FormRecord, AppError> {
 #[server(endpoint = "forms/save")]
 pub async fn save_form(id: String, definition: String) -> Result<FormRecord, AppError> {
     let user = require_user().await?;
-    let def = crate::forms::validate_definition(FormDefinition::from_json(&definition)?)?;
-    db::update(&state()?.db, &id, user.id, &def).await
+    let def = FormDefinition::from_json(&definition)?;
+    crate::forms::service::save(&state()?.db, &id, user.id, def).await
+}
+
+/// The routes of the given forms (comma-separated ids) that belong to the signed-in user,
+/// for the builder's test panel and its list of forms to reuse routes from.
+#[server(endpoint = "forms/linked-routes")]
+pub async fn linked_routes(ids: String) -> Result<crate::forms::LinkedRoutes, AppError> {
+    let user = require_user().await?;
+    let db_ = &state()?.db;
+    let mut linked = crate::forms::LinkedRoutes::new();
+    for id in ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .take(100)
+    {
+        if let Ok(record) = db::find_owned(db_, id, user.id).await {
+            linked.insert(record.id, record.definition.routes);
+        }
+    }
+    Ok(linked)
 }
 
 #[server(endpoint = "forms/rename")]
@@ -49,8 +69,9 @@ pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
     let db_ = &state()?.db;
     let mut def = db::find_owned(db_, &id, user.id).await?.definition;
     def.name = name;
-    let def = crate::forms::validate_definition(def)?;
-    db::update(db_, &id, user.id, &def).await.map(drop)
+    crate::forms::service::save(db_, &id, user.id, def)
+        .await
+        .map(drop)
 }
 
 #[server(endpoint = "forms/enable")]
@@ -81,6 +102,8 @@ pub async fn delete_form(id: String) -> Result<(), AppError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponsesPage {
     pub form: FormRecord,
+    /// The routes of the forms this one reuses, to name reused routes.
+    pub linked: crate::forms::LinkedRoutes,
     pub rows: Vec<ResponseRecord>,
     /// Responses matching the filter.
     pub total: i64,
@@ -136,8 +159,10 @@ pub async fn list_responses(
         }
     }
     let total = db::count_filtered(db_, &form_id, &filter).await?;
+    let linked = db::linked_routes(db_, &form.definition, user.id).await?;
     Ok(ResponsesPage {
         form,
+        linked,
         rows,
         total,
         page,
@@ -180,11 +205,12 @@ pub async fn form_insights(form_id: String, days: i64) -> Result<InsightsData, A
             _ => break,
         }
     }
+    let linked = db::linked_routes(db_, &form.definition, user.id).await?;
     Ok(InsightsData {
         form_id: form.id,
         name: form.definition.name.clone(),
         days,
-        insights: tally.finish(&form.definition),
+        insights: tally.finish(&form.definition, &linked),
     })
 }
 
@@ -276,16 +302,17 @@ pub async fn thank_you_message(
     let record = db::find(&state()?.db, &id)
         .await?
         .ok_or_else(|| AppError::NotFound("This form".into()))?;
-    let def = record.definition;
+    let linked = db::linked_routes(&state()?.db, &record.definition, record.owner_id).await?;
+    let def = crate::routing::expand(&record.definition, &linked);
     let action = route
         .as_deref()
         .and_then(|r| def.routes.iter().find(|x| x.id == r))
         .map(|r| r.action.clone())
-        .unwrap_or(def.fallback.action);
+        .unwrap_or_else(|| def.fallback.action.clone());
     let text = if action.kind == crate::forms::ActionKind::Message {
         action.value
     } else {
         crate::forms::Fallback::default().action.value
     };
-    Ok((def.name, text))
+    Ok((def.name.clone(), text))
 }

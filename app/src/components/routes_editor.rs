@@ -4,12 +4,13 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::api::forms::{linked_routes, list_forms};
 use crate::components::condition_builder::ConditionBuilder;
 use crate::error::FieldErrors;
 use crate::forms::answers::{RawAnswers, UnknownKeys, check_answers};
 use crate::forms::conditions::Subject;
-use crate::forms::{Action, ActionKind, FormDefinition, Route};
-use crate::routing::{decide, trace};
+use crate::forms::{Action, ActionKind, FormDefinition, LinkedRoutes, Route};
+use crate::routing::{decide, expand, trace};
 
 const KINDS: &[(ActionKind, &str, &str)] = &[
     (ActionKind::Message, "message", "Show a message"),
@@ -75,6 +76,8 @@ fn ActionEditor(
 
 #[component]
 pub fn RoutesEditor(
+    /// The form being edited: it cannot reuse its own routes.
+    form_id: String,
     draft: RwSignal<FormDefinition>,
     local_errors: RwSignal<FieldErrors>,
     /// Bumped whenever the routes are replaced or reordered.
@@ -96,10 +99,35 @@ pub fn RoutesEditor(
                     kind: ActionKind::Message,
                     value: "Thank you!".into(),
                 },
+                use_routes_of: None,
             })
         })
     };
     let count = Memo::new(move |_| draft.with(|d| d.routes.len()));
+    // The owner's other forms (to reuse routes from) and the routes of those reused: loaded
+    // in the browser, as the editor is.
+    let forms = LocalResource::new(list_forms);
+    let form_id = StoredValue::new(form_id);
+    let other_forms = move || {
+        forms.get().map(|r| {
+            r.unwrap_or_default()
+                .into_iter()
+                .filter(|f| form_id.with_value(|id| *id != f.id))
+                .collect::<Vec<_>>()
+        })
+    };
+    let reused = Memo::new(move |_| draft.with(|d| d.reused_forms().join(",")));
+    let linked = LocalResource::new(move || {
+        let ids = reused.get();
+        async move {
+            if ids.is_empty() {
+                LinkedRoutes::new()
+            } else {
+                linked_routes(ids).await.unwrap_or_default()
+            }
+        }
+    });
+    let linked = Signal::derive(move || linked.get().unwrap_or_default());
     let subjects = Memo::new(move |_| draft.with(Subject::all_of));
     // Drawn again when routes are added, moved, copied, deleted or imported (`generation`),
     // not on every edit, so the condition builders keep their state and the focus.
@@ -136,12 +164,42 @@ pub fn RoutesEditor(
                                     empty_means="everyone"
                                 />
                             </div>
-                            <ActionEditor
-                                id=format!("route-{i}-action")
-                                action=Signal::derive(move || route().map(|r| r.action).unwrap_or(Action { kind: ActionKind::Message, value: String::new() }))
-                                on_change=Callback::new(move |a: Action| draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.action = a }))
-                                error=error_at(format!("routes[{i}].action.value"))
-                            />
+                            {
+                                let reuse = Memo::new(move |_| draft.with(|d| d.routes.get(i).and_then(|r| r.use_routes_of.clone())));
+                                let reuse_error = error_at(format!("routes[{i}].use_routes_of"));
+                                move || {
+                                    let current = reuse.get();
+                                    let forms = other_forms();
+                                    let known = forms.as_ref().is_some_and(|f| f.iter().any(|f| Some(&f.id) == current.as_ref()));
+                                    view! {
+                                        <div class="field">
+                                            <label for=format!("route-{i}-reuse")>"Decided by"</label>
+                                            <select id=format!("route-{i}-reuse") data-test="route-reuse"
+                                                on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.use_routes_of = (!v.is_empty()).then_some(v) }) }>
+                                                <option value="" selected=current.is_none()>"This route's own action"</option>
+                                                {forms.unwrap_or_default().into_iter().map(|f| {
+                                                    let selected = Some(&f.id) == current.as_ref();
+                                                    view! { <option value=f.id selected=selected>{format!("The routes of “{}”", f.name)}</option> }
+                                                }).collect_view()}
+                                                {current.clone().filter(|_| !known).map(|id| view! { <option value=id selected=true>"The routes of another form"</option> })}
+                                            </select>
+                                            <p class="field-error">{move || reuse_error.get()}</p>
+                                        </div>
+                                        {if current.is_some() {
+                                            view! { <p class="muted small">"When this route's conditions hold, that form's routes are tried in order with these answers; if none holds, the next route here is."</p> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionEditor
+                                                    id=format!("route-{i}-action")
+                                                    action=Signal::derive(move || route().map(|r| r.action).unwrap_or_default())
+                                                    on_change=Callback::new(move |a: Action| draft.update(|d| if let Some(r) = d.routes.get_mut(i) { r.action = a }))
+                                                    error=error_at(format!("routes[{i}].action.value"))
+                                                />
+                                            }.into_any()
+                                        }}
+                                    }
+                                }
+                            }
                             <div class="field-item-actions">
                                 <button type="button" class="icon-button" aria-label="Move route up" disabled={move || i == 0} on:click={move |_| if i > 0 { swap(i - 1) }}>"↑"</button>
                                 <button type="button" class="icon-button" aria-label="Move route down" disabled={move || i + 1 >= count.get()} on:click={move |_| swap(i + 1)}>"↓"</button>
@@ -162,14 +220,14 @@ pub fn RoutesEditor(
                 on_change=Callback::new(move |a: Action| draft.update(|d| d.fallback.action = a))
                 error=error_at("fallback.action.value".to_owned())
             />
-            <TestRouting draft />
+            <TestRouting draft linked />
         </section>
     }
 }
 
 /// Answers typed here are checked and routed exactly as a submission would be.
 #[component]
-fn TestRouting(draft: RwSignal<FormDefinition>) -> impl IntoView {
+fn TestRouting(draft: RwSignal<FormDefinition>, linked: Signal<LinkedRoutes>) -> impl IntoView {
     let answers = RwSignal::new(RawAnswers::new());
     let fields = move || {
         draft.with(|d| {
@@ -187,7 +245,10 @@ fn TestRouting(draft: RwSignal<FormDefinition>) -> impl IntoView {
                 .into_iter()
                 .map(|(k, m)| format!("{k}: {}", m.join(" ")))
                 .collect::<Vec<_>>()),
-            Ok(checked) => Ok((decide(&def, &checked.values), trace(&def, &checked.values))),
+            Ok(checked) => {
+                let def = linked.with(|l| expand(&def, l));
+                Ok((decide(&def, &checked.values), trace(&def, &checked.values)))
+            }
         }
     };
     view! {

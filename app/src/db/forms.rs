@@ -5,7 +5,7 @@ use sqlx::any::AnyRow;
 
 use super::{Db, now};
 use crate::error::AppError;
-use crate::forms::{FormDefinition, FormRecord, FormSummary, ResponseRecord, new_id};
+use crate::forms::{FormDefinition, FormRecord, FormSummary, LinkedRoutes, ResponseRecord, new_id};
 
 fn definition_of(row: &AnyRow) -> Result<FormDefinition, AppError> {
     let json: String = row.try_get("definition").map_err(AppError::internal)?;
@@ -70,6 +70,22 @@ pub async fn find_owned(db: &Db, id: &str, owner_id: i64) -> Result<FormRecord, 
         Some(record) if record.owner_id == owner_id => Ok(record),
         _ => Err(AppError::NotFound("That form".into())),
     }
+}
+
+/// The routes of the forms `def` reuses that belong to `owner_id` (others are left out, as
+/// if deleted).
+pub async fn linked_routes(
+    db: &Db,
+    def: &FormDefinition,
+    owner_id: i64,
+) -> Result<LinkedRoutes, AppError> {
+    let mut linked = LinkedRoutes::new();
+    for id in def.reused_forms() {
+        if let Some(record) = find(db, &id).await?.filter(|r| r.owner_id == owner_id) {
+            linked.insert(id, record.definition.routes);
+        }
+    }
+    Ok(linked)
 }
 
 pub async fn list(db: &Db, owner_id: i64) -> Result<Vec<FormSummary>, AppError> {
@@ -185,7 +201,8 @@ impl ResponseFilter {
 }
 
 const FILTERED: &str = "FROM responses WHERE form_id = $1 \
-     AND ($2 IS NULL OR route_id = $2) AND ($3 = 0 OR route_id IS NULL) \
+     AND ($2 IS NULL OR route_id = $2 OR route_id LIKE $2 || '/%') \
+     AND ($3 = 0 OR route_id IS NULL) \
      AND created_at >= $4 AND created_at < $5";
 
 /// Newest first, `limit` rows after skipping `offset`.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{FormDefinition, ResponseRecord};
+use super::{FormDefinition, LinkedRoutes, ResponseRecord};
 use crate::components::format::iso_date;
 
 /// One bar: what it counts and how many.
@@ -144,7 +144,8 @@ impl Tally {
         }
     }
 
-    pub fn finish(self, def: &FormDefinition) -> Insights {
+    /// `linked` names the routes this form reuses (see `FormDefinition::route_label`).
+    pub fn finish(self, def: &FormDefinition, linked: &LinkedRoutes) -> Insights {
         let per_day = self
             .per_day
             .iter()
@@ -155,16 +156,22 @@ impl Tally {
             })
             .collect();
         let mut routes = self.per_route;
-        let mut per_route: Vec<Bar> = def
-            .routes
-            .iter()
-            .map(|r| Bar {
-                label: if r.name.is_empty() {
-                    r.id.clone()
-                } else {
-                    r.name.clone()
-                },
-                count: routes.remove(&Some(r.id.clone())).unwrap_or(0),
+        // Each route in order; a route that reuses another form's routes counts each of them.
+        let ids = def.routes.iter().flat_map(|r| match &r.use_routes_of {
+            None => vec![r.id.clone()],
+            Some(form) => linked
+                .get(form)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .filter(|o| o.use_routes_of.is_none())
+                .map(|o| format!("{}/{}", r.id, o.id))
+                .collect(),
+        });
+        let mut per_route: Vec<Bar> = ids
+            .map(|id| Bar {
+                label: def.route_label(Some(&id), linked),
+                count: routes.remove(&Some(id)).unwrap_or(0),
             })
             .collect();
         per_route.push(Bar {
@@ -296,7 +303,7 @@ mod tests {
         ));
         tally.add(&response(today - 2, Some("deleted"), &[]));
         tally.add(&response(today - 3, None, &[("f1", json!("pro"))])); // before the period
-        let insights = tally.finish(&def);
+        let insights = tally.finish(&def, &LinkedRoutes::new());
         assert_eq!(insights.total, 3);
         let counts = |bars: &[Bar]| {
             bars.iter()

@@ -13,6 +13,11 @@ use crate::fields;
 pub mod answers;
 pub mod conditions;
 pub mod insights;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+/// The routes of the forms a form reuses, by form id.
+pub type LinkedRoutes = BTreeMap<String, Vec<Route>>;
 
 /// Most fields a form may have (deleted ones included).
 pub const MAX_FIELDS: usize = 200;
@@ -94,7 +99,15 @@ pub struct Route {
     /// JSON Logic over answers by identifier; empty (`{}` or absent) matches everyone.
     #[serde(default, skip_serializing_if = "is_empty_object")]
     pub rule: Value,
+    /// Ignored while `use_routes_of` is set.
+    #[serde(default)]
     pub action: Action,
+    /// The id of another form of the same owner whose routes this route stands for (a
+    /// "router" route): when `rule` holds, that form's routes are tried in order, with this
+    /// form's answers; when none matches, the next route here is. Responses record
+    /// `"{this route's id}/{the other route's id}"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub use_routes_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -120,6 +133,15 @@ pub struct Action {
     #[serde(rename = "type")]
     pub kind: ActionKind,
     pub value: String,
+}
+
+impl Default for Action {
+    fn default() -> Self {
+        Action {
+            kind: ActionKind::Message,
+            value: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +174,50 @@ impl Field {
 }
 
 impl FormDefinition {
+    /// How a response's route reads in tables, exports and charts: the route's name,
+    /// "Fallback", or for a reused route (`"{route}/{other}"`) both names joined by an arrow.
+    /// A route deleted since shows its id.
+    pub fn route_label(&self, route_id: Option<&str>, linked: &LinkedRoutes) -> String {
+        fn name(r: &Route) -> &str {
+            if r.name.is_empty() { &r.id } else { &r.name }
+        }
+        let Some(id) = route_id else {
+            return "Fallback".to_owned();
+        };
+        let (own, reused) = match id.split_once('/') {
+            Some((own, inner)) => (own, Some(inner)),
+            None => (id, None),
+        };
+        let Some(route) = self.routes.iter().find(|r| r.id == own) else {
+            return id.to_owned();
+        };
+        match reused {
+            None => name(route).to_owned(),
+            Some(inner) => {
+                let other = route
+                    .use_routes_of
+                    .as_ref()
+                    .and_then(|form| linked.get(form))
+                    .and_then(|routes| routes.iter().find(|r| r.id == inner))
+                    .map(name)
+                    .unwrap_or(inner);
+                format!("{} → {other}", name(route))
+            }
+        }
+    }
+
+    /// The forms whose routes this one reuses.
+    pub fn reused_forms(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .routes
+            .iter()
+            .filter_map(|r| r.use_routes_of.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// An empty, enabled form.
     pub fn new(name: &str) -> Self {
         FormDefinition {
@@ -361,7 +427,17 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
         if route.id.is_empty() && cfg!(feature = "ssr") {
             route.id = new_id();
         }
-        if !route.id.is_empty() && !route_ids.insert(route.id.clone()) {
+        if !route
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || route.id.len() > 64
+        {
+            push(
+                format!("routes[{i}].id"),
+                "A route id uses at most 64 letters, digits, _ and -.".into(),
+            );
+        } else if !route.id.is_empty() && !route_ids.insert(route.id.clone()) {
             push(
                 format!("routes[{i}].id"),
                 format!("The id \"{}\" is used by another route.", route.id),
@@ -380,8 +456,17 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
                 push(format!("routes[{i}].rule"), message);
             }
         }
-        if let Err(message) = check_action(&route.action) {
-            push(format!("routes[{i}].action.value"), message);
+        match &route.use_routes_of {
+            Some(form) if form.trim().is_empty() || form.len() > 64 => push(
+                format!("routes[{i}].use_routes_of"),
+                "Choose the form whose routes to use.".into(),
+            ),
+            Some(_) => {}
+            None => {
+                if let Err(message) = check_action(&route.action) {
+                    push(format!("routes[{i}].action.value"), message);
+                }
+            }
         }
     }
     if let Err(message) = check_action(&def.fallback.action) {

@@ -305,7 +305,7 @@ fn Editor(record: FormRecord) -> impl IntoView {
                     {move || view! { <FormView definition=draft.get() /> }}
                 </aside>
             </div>
-            <RoutesEditor draft local_errors generation />
+            <RoutesEditor form_id=form_id.clone() draft local_errors generation />
             <ImportPanel draft local_errors generation />
         </section>
     }

@@ -72,6 +72,7 @@ fn cell(form_id: &str, value: &Value) -> AnyView {
 fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
     let ResponsesPage {
         form,
+        linked,
         rows,
         total,
         page,
@@ -94,15 +95,8 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
         })
         .collect();
     let route_name = {
-        let names = route_names.clone();
-        move |id: &Option<String>| match id {
-            None => "Fallback".to_owned(),
-            Some(id) => names
-                .iter()
-                .find(|(i, _)| i == id)
-                .map(|(_, n)| n.clone())
-                .unwrap_or_else(|| id.clone()),
-        }
+        let def = form.definition.clone();
+        move |id: &Option<String>| def.route_label(id.as_deref(), &linked)
     };
     let selected_route = current("route");
     let enc = |key: &str| crate::routing::encode_uri_component(&current(key));

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::forms::{Action, ActionKind, FormDefinition};
+use crate::forms::{Action, ActionKind, FormDefinition, LinkedRoutes, Route};
 use crate::rules::{Rule, TraceStep};
 
 /// Where a respondent goes.
@@ -40,6 +40,43 @@ fn matches(rule: &Value, data: &Value) -> Result<bool, String> {
     }
     let compiled = Rule::compile(rule).map_err(|e| e.to_string())?;
     compiled.matches(data).map_err(|e| e.to_string())
+}
+
+/// The routes a decision walks, with reused routes put in place: a route that uses another
+/// form's routes becomes those routes, in order, each also requiring the reusing route's
+/// rule, with ids `"{route}/{other}"` and names `"{route} → {other}"`. The other form's own
+/// reusing routes are left out (no chains, hence no cycles); a form missing from `linked`
+/// (deleted, or not the owner's) contributes nothing.
+pub fn expand(def: &FormDefinition, linked: &LinkedRoutes) -> FormDefinition {
+    if def.routes.iter().all(|r| r.use_routes_of.is_none()) {
+        return def.clone();
+    }
+    let mut routes = Vec::with_capacity(def.routes.len());
+    for route in &def.routes {
+        let Some(form) = &route.use_routes_of else {
+            routes.push(route.clone());
+            continue;
+        };
+        let others = linked.get(form).map(Vec::as_slice).unwrap_or_default();
+        for other in others.iter().filter(|o| o.use_routes_of.is_none()) {
+            let rule = match (is_empty_rule(&route.rule), is_empty_rule(&other.rule)) {
+                (true, _) => other.rule.clone(),
+                (false, true) => route.rule.clone(),
+                (false, false) => serde_json::json!({ "and": [route.rule, other.rule] }),
+            };
+            routes.push(Route {
+                id: format!("{}/{}", route.id, other.id),
+                name: format!("{} → {}", route.name, other.name),
+                rule,
+                action: other.action.clone(),
+                use_routes_of: None,
+            });
+        }
+    }
+    FormDefinition {
+        routes,
+        ..def.clone()
+    }
 }
 
 /// The decision for normalized answers (by identifier).
@@ -195,6 +232,53 @@ mod tests {
 
     fn answers(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn reused_routes_stand_in_place_of_the_router_route() {
+        let mut def = form();
+        def.routes.insert(
+            0,
+            serde_json::from_value(json!({"id": "shared", "name": "Shared",
+                "rule": {"==": [{"var": "country"}, "FR"]}, "use_routes_of": "other"}))
+            .unwrap(),
+        );
+        let other: Vec<Route> = serde_json::from_value(json!([
+            {"id": "o1", "name": "Big in France", "rule": {">": [{"var": "size"}, 10]},
+             "action": {"type": "external_url", "value": "https://example.fr/{email}"}},
+            {"id": "o2", "name": "Chain", "use_routes_of": "shared"},
+            {"id": "o3", "name": "Anyone", "action": {"type": "message", "value": "Bonjour"}}
+        ]))
+        .unwrap();
+        let linked: LinkedRoutes = [("other".to_owned(), other)].into();
+        let expanded = expand(&def, &linked);
+        let ids: Vec<&str> = expanded.routes.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["shared/o1", "shared/o3", "big", "de", "everyone"]);
+        let fr = |size: i64| {
+            decide(
+                &expanded,
+                &answers(json!({"email": "a@b.c", "size": size, "country": "FR"})),
+            )
+        };
+        assert_eq!(fr(20).route_id.as_deref(), Some("shared/o1"));
+        assert_eq!(fr(20).action.value, "https://example.fr/a%40b.c");
+        assert_eq!(fr(5).route_id.as_deref(), Some("shared/o3"));
+        assert_eq!(fr(5).route_name, "Shared → Anyone");
+        // The router route's own rule gates the reused ones.
+        let de = decide(&expanded, &answers(json!({"size": 20, "country": "DE"})));
+        assert_eq!(de.route_id.as_deref(), Some("de"));
+        assert_eq!(
+            def.route_label(Some("shared/o3"), &linked),
+            "Shared → Anyone"
+        );
+        assert_eq!(
+            def.route_label(Some("shared/gone"), &linked),
+            "Shared → gone"
+        );
+        assert_eq!(def.route_label(None, &linked), "Fallback");
+        // A form that is gone contributes nothing.
+        let bare = expand(&def, &LinkedRoutes::new());
+        assert_eq!(bare.routes.len(), 3);
     }
 
     #[test]
