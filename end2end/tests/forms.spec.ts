@@ -20,9 +20,14 @@ class Builder {
     await values.nth(index).press('Tab');
   }
 
-  async condition(json: string): Promise<void> {
-    await this.page.getByTestId('field-condition').fill(json);
-    await this.page.getByTestId('field-condition').press('Tab');
+  /** Shows the selected field only when a choice field has one value (the visual builder). */
+  async showWhen(field: string, value: string): Promise<void> {
+    const settings = this.page.getByTestId('field-settings');
+    await settings.getByTestId('cond-add').click();
+    const row = settings.getByTestId('cond-row').first();
+    await row.getByTestId('cond-field').selectOption(field);
+    await expect(row.getByTestId('cond-op')).toHaveValue('equals');
+    await row.getByTestId('cond-value').selectOption(value);
   }
 
   fieldLabels() {
@@ -48,8 +53,11 @@ test('build a form, answer it from a fresh browser, and read the response', asyn
   await builder.setOption(0, 'United States', 'US');
   await builder.setOption(1, 'Germany', 'DE');
   await builder.add('short_text', 'VAT number', { required: true });
-  await builder.condition('{"==": [{"var": "country"}, "DE"]}');
-  await expect(page.getByTestId('field-condition-error')).toHaveText('');
+  await builder.showWhen('country', 'DE');
+  await expect(page.getByTestId('field-settings').getByTestId('cond-error')).toHaveText('');
+  // The advanced mode shows the JSON Logic the builder wrote.
+  await page.getByTestId('field-settings').getByTestId('cond-mode').click();
+  await expect(page.getByTestId('field-settings').getByTestId('cond-json')).toHaveValue(/"==": \[\s*\{\s*"var": "country"\s*\},\s*"DE"/);
   await builder.add('number', 'Team size');
   await builder.add('checkbox', 'I agree to be contacted', { required: true });
 

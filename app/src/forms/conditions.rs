@@ -826,4 +826,69 @@ mod tests {
         c.fit(&subjects[3]);
         assert_eq!(c.values, vec!["a".to_owned()]);
     }
+
+    /// Random trees of every operator, nested up to four levels, read back as written,
+    /// also after a trip through JSON text (what the browser sends the server).
+    #[test]
+    fn random_trees_round_trip() {
+        let subjects = subjects();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        fn tree(subjects: &[Subject], depth: usize, next: &mut dyn FnMut(usize) -> usize) -> Group {
+            let children = (0..1 + next(3))
+                .map(|_| {
+                    if depth < 3 && next(3) == 0 {
+                        return Node::Group(tree(subjects, depth + 1, next));
+                    }
+                    let s = &subjects[next(subjects.len())];
+                    let ops = s.family().operators();
+                    let op = ops[next(ops.len())];
+                    let values = match op.operand() {
+                        Operand::Nothing => vec![],
+                        Operand::One if s.family() == Family::Number => {
+                            vec![format!("{}", next(1000))]
+                        }
+                        Operand::One if s.family() == Family::Choice => {
+                            vec![s.options[next(3)].0.clone()]
+                        }
+                        Operand::One => vec![format!("v{}", next(50))],
+                        Operand::Two => vec![format!("{}", next(10)), format!("{}", 10 + next(10))],
+                        Operand::Many => s
+                            .options
+                            .iter()
+                            .filter(|_| next(2) == 0)
+                            .map(|o| o.0.clone())
+                            .collect(),
+                    };
+                    Node::Condition(Condition {
+                        field: s.identifier.clone(),
+                        op,
+                        values,
+                    })
+                })
+                .collect();
+            let combinator = Combinator::EVERY[next(3)];
+            Group {
+                combinator,
+                children,
+            }
+        }
+        for _ in 0..500 {
+            let group = tree(&subjects, 0, &mut next);
+            let logic = group.to_logic(&subjects).unwrap();
+            let text = serde_json::to_string(&logic).unwrap();
+            let back: Value = serde_json::from_str(&text).unwrap();
+            Rule::compile(&back).unwrap();
+            assert_eq!(
+                Group::from_logic(&back, &subjects).as_ref(),
+                Some(&group),
+                "{text}"
+            );
+        }
+    }
 }
