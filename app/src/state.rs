@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::auth::LoginLimiter;
+use crate::auth::{ApiLimiter, LoginLimiter};
 use crate::db::Db;
 
 #[derive(Clone, Debug, FromRef)]
@@ -14,6 +14,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub login_limiter: Arc<LoginLimiter>,
+    pub api_limiter: Arc<ApiLimiter>,
     /// Where uploaded files and other server-side data live.
     pub data_dir: PathBuf,
 }

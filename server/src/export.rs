@@ -20,10 +20,14 @@ pub async fn responses_csv(
     Path(id): Path<String>,
     session: Session,
 ) -> Response {
-    let record = match crate::public::owned_form(&state, &session, &id).await {
-        Ok(record) => record,
-        Err(response) => return response,
-    };
+    match crate::public::owned_form(&state, &session, &id).await {
+        Ok(record) => csv_response(state, record).await,
+        Err(response) => response,
+    }
+}
+
+/// The streamed CSV of `record`'s responses; the caller has checked who may read them.
+pub async fn csv_response(state: AppState, record: app::forms::FormRecord) -> Response {
     let linked = match db::linked_routes(&state.db, &record.definition, record.owner_id).await {
         Ok(linked) => linked,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::auth::LoginLimiter;
+use app::auth::{ApiLimiter, LoginLimiter};
 use app::db::sessions::DbSessionStore;
 use app::db::{DatabaseUrl, Db};
 use app::error::AppError;
@@ -30,6 +30,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 mod export;
 pub mod logic;
 mod public;
+pub mod rest;
 
 /// Largest request body accepted, except form submissions with files.
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -79,11 +80,17 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
 }
 
 /// The application state for a database and options; shared by `serve` and the tests.
-pub fn app_state(db: Db, leptos_options: LeptosOptions, data_dir: PathBuf) -> AppState {
+pub fn app_state(
+    db: Db,
+    leptos_options: LeptosOptions,
+    data_dir: PathBuf,
+    api_limiter: ApiLimiter,
+) -> AppState {
     AppState {
         leptos_options,
         db,
         login_limiter: Arc::new(LoginLimiter::default()),
+        api_limiter: Arc::new(api_limiter),
         data_dir,
     }
 }
@@ -99,6 +106,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .nest("/api/v1", rest::routes())
         .route("/f/{id}", post(public::submit))
         .route("/router", get(public::headless_router))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
@@ -198,7 +206,12 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         data_dir = %config.data_dir.display(),
         "starting"
     );
-    let state = app_state(db.clone(), options, config.data_dir.clone());
+    let state = app_state(
+        db.clone(),
+        options,
+        config.data_dir.clone(),
+        ApiLimiter::from_env()?,
+    );
     spawn_housekeeping(state.clone());
     let app = router(state, config.secure_cookies);
 
@@ -230,6 +243,7 @@ fn spawn_housekeeping(state: AppState) {
                 tracing::warn!("could not delete expired sessions: {e}");
             }
             state.login_limiter.prune();
+            state.api_limiter.prune();
         }
     });
 }
@@ -273,6 +287,30 @@ pub async fn create_admin(
             "administrator {} (id {}) is ready",
             user.email, user.id
         )),
+        Err(app::error::AppError::Validation { fields, .. }) => Err(fields
+            .into_iter()
+            .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
+            .collect::<Vec<_>>()
+            .join("; ")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Creates an API key for the account with `email`; returns only the key.
+pub async fn create_api_key(url: &DatabaseUrl, email: &str, name: &str) -> Result<String, String> {
+    let db = open_database(url).await?;
+    let result = async {
+        let user = app::db::users::find_by_email(&db, &app::auth::normalize_email(email))
+            .await?
+            .ok_or_else(|| {
+                app::error::AppError::field("email", format!("There is no account for {email}."))
+            })?;
+        app::auth::api_key::create(&db, user.user.id, name).await
+    }
+    .await;
+    db.close().await;
+    match result {
+        Ok((key, _)) => Ok(key),
         Err(app::error::AppError::Validation { fields, .. }) => Err(fields
             .into_iter()
             .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))

@@ -48,6 +48,11 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Manage API keys.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Work with JSON Logic rules.
     Logic {
         #[command(subcommand)]
@@ -75,6 +80,18 @@ struct ServeArgs {
     /// Mark the session cookie Secure (set when Junction is served over HTTPS).
     #[arg(long, env = "JUNCTION_SECURE_COOKIES")]
     secure_cookies: bool,
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key acting as the account with this email; prints only the key.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// A label to tell the key apart in Settings.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +148,13 @@ async fn run(cli: Cli) -> Result<String, String> {
             let password = read_password()?;
             server::create_admin(&database_url()?, email, &password).await
         }
+        Some(Command::ApiKey {
+            command:
+                ApiKeyCommand::Create {
+                    ref email,
+                    ref name,
+                },
+        }) => server::create_api_key(&database_url()?, email, name).await,
         Some(Command::Logic {
             command: LogicCommand::Eval { ref rule },
         }) => {

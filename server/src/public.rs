@@ -187,26 +187,16 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
     Redirect::to(&destination(&record.id, &decision, Some(&query))).into_response()
 }
 
-/// Stores checked answers with the route they took, and tells the owner if the form asks
-/// for it. Returns the new response's id, or the error response to send.
+/// Stores checked answers (see `service::store`); the error is the response to send.
 async fn store_response(
     state: &AppState,
     record: &FormRecord,
     checked: &CheckedAnswers,
     decision: &Decision,
 ) -> Result<String, Response> {
-    let answers = serde_json::to_string(&checked.stored).map_err(internal)?;
-    let response_id = db::insert_response(
-        &state.db,
-        &record.id,
-        &answers,
-        decision.route_id.as_deref(),
-    )
-    .await
-    .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
-    tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
-    notify_owner(state, record, &response_id).await;
-    Ok(response_id)
+    app::forms::service::store(&state.db, record, checked, decision)
+        .await
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// The form `form_id` if the session's user owns it: 401 without a user, 404 for anyone
@@ -227,19 +217,6 @@ pub(crate) async fn owned_form(
     db::find_owned(&state.db, form_id, user_id)
         .await
         .map_err(|_| (StatusCode::NOT_FOUND, "Not found.").into_response())
-}
-
-/// Leaves the owner a notice when the form asks for it. A failure is logged, never shown to
-/// the respondent, whose answers are already stored.
-async fn notify_owner(state: &AppState, record: &FormRecord, response_id: &str) {
-    if record.definition.settings.notify_owner {
-        if let Err(e) =
-            app::db::notifications::insert(&state.db, record.owner_id, &record.id, response_id)
-                .await
-        {
-            tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
-        }
-    }
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {

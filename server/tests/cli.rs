@@ -111,6 +111,42 @@ fn admin_create_reads_the_password_from_the_environment() {
     );
     assert!(ok.status.success(), "{}", stderr(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("administrator root@example.com"));
+
+    // An API key for that account: only the key is printed.
+    let key = junction(
+        &[
+            "api-key",
+            "create",
+            "--email",
+            "Root@Example.com",
+            "--name",
+            "cron",
+        ],
+        &env,
+    );
+    assert!(key.status.success(), "{}", stderr(&key));
+    let printed = String::from_utf8_lossy(&key.stdout).into_owned();
+    assert!(
+        printed.starts_with("jk_") && printed.trim().len() == 67 && printed.lines().count() == 1,
+        "{printed}"
+    );
+    let nobody = junction(
+        &[
+            "api-key",
+            "create",
+            "--email",
+            "nobody@example.com",
+            "--name",
+            "x",
+        ],
+        &env,
+    );
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(
+        stderr(&nobody).contains("no account for nobody@example.com"),
+        "{}",
+        stderr(&nobody)
+    );
 }
 
 #[test]

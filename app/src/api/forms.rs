@@ -24,8 +24,8 @@ pub async fn list_forms() -> Result<Vec<FormSummary>, AppError> {
 #[server(endpoint = "forms/create")]
 pub async fn create_form(name: String) -> Result<String, AppError> {
     let user = require_user().await?;
-    let def = crate::forms::validate_definition(FormDefinition::new(&name))?;
-    let record = db::insert(&state()?.db, user.id, &def).await?;
+    let record =
+        crate::forms::service::create(&state()?.db, user.id, FormDefinition::new(&name)).await?;
     Ok(record.id)
 }
 
@@ -110,13 +110,6 @@ pub struct ResponsesPage {
     pub page: i64,
 }
 
-/// `YYYY-MM-DD` → Unix seconds at the start of that day (UTC).
-#[cfg(feature = "ssr")]
-fn day_start(date: &str) -> Result<i64, AppError> {
-    crate::components::format::unix_from_iso_date(date)
-        .ok_or_else(|| AppError::field("date", format!("\"{date}\" is not a date as YYYY-MM-DD.")))
-}
-
 /// One page of responses, optionally only one route's (`"fallback"` for the fallback) and
 /// only between two days (inclusive).
 #[server(endpoint = "forms/responses")]
@@ -131,14 +124,7 @@ pub async fn list_responses(
     let db_ = &state()?.db;
     let form = db::find_owned(db_, &form_id, user.id).await?;
     let page = page.max(1);
-    let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-    let filter = db::ResponseFilter {
-        route: nonempty(route).map(|r| if r == "fallback" { String::new() } else { r }),
-        from: nonempty(from).map(|d| day_start(&d)).transpose()?,
-        until: nonempty(to)
-            .map(|d| day_start(&d).map(|t| t + 86_400))
-            .transpose()?,
-    };
+    let filter = db::ResponseFilter::parse(route, from, to)?;
     let mut rows = db::list_responses(
         db_,
         &form_id,

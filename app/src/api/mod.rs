@@ -2,6 +2,7 @@
 //! context, call the domain code and `db`, and return `AppError`s; the server gives each
 //! error its HTTP status (`AppError::status`).
 
+pub mod api_keys;
 pub mod auth;
 pub mod forms;
 pub mod notifications;

@@ -5,6 +5,8 @@ use garde::Validate;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
+pub mod api_key;
+#[cfg(feature = "ssr")]
 mod password;
 #[cfg(feature = "ssr")]
 mod rate_limit;
@@ -12,7 +14,7 @@ mod rate_limit;
 pub mod service;
 
 #[cfg(feature = "ssr")]
-pub use rate_limit::LoginLimiter;
+pub use rate_limit::{ApiLimiter, LoginLimiter};
 
 /// The session key holding the signed-in user's id.
 pub const SESSION_USER_ID_KEY: &str = "user_id";

@@ -191,6 +191,28 @@ pub struct ResponseFilter {
 }
 
 impl ResponseFilter {
+    /// From a listing's parameters: a route id (`"fallback"` for the fallback) and the first
+    /// and last day (`YYYY-MM-DD`, UTC, inclusive); empty ones are ignored.
+    pub fn parse(
+        route: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
+    ) -> Result<ResponseFilter, AppError> {
+        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        let day_start = |key: &str, date: String| {
+            crate::components::format::unix_from_iso_date(date.trim()).ok_or_else(|| {
+                AppError::field(key, format!("\"{date}\" is not a date as YYYY-MM-DD."))
+            })
+        };
+        Ok(ResponseFilter {
+            route: nonempty(route).map(|r| if r == "fallback" { String::new() } else { r }),
+            from: nonempty(from).map(|d| day_start("from", d)).transpose()?,
+            until: nonempty(to)
+                .map(|d| day_start("to", d).map(|t| t + 86_400))
+                .transpose()?,
+        })
+    }
+
     fn route_param(&self) -> Option<&str> {
         self.route.as_deref().filter(|r| !r.is_empty())
     }
@@ -224,6 +246,33 @@ pub async fn list_responses(
         .bind(filter.until.unwrap_or(i64::MAX))
         .bind(limit)
         .bind(offset)
+        .fetch_all(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    rows.iter().map(response_of).collect()
+}
+
+/// Up to `limit` filtered responses older than `before` (a response id), newest first: the
+/// API's cursor pages, which never skip or repeat rows while answers keep arriving.
+pub async fn responses_page(
+    db: &Db,
+    form_id: &str,
+    filter: &ResponseFilter,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ResponseRecord>, AppError> {
+    let sql = format!(
+        "SELECT id, answers, route_id, created_at {FILTERED} AND ($6 IS NULL OR id < $6) \
+         ORDER BY id DESC LIMIT $7"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(form_id)
+        .bind(filter.route_param())
+        .bind(filter.fallback_only())
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.until.unwrap_or(i64::MAX))
+        .bind(before)
+        .bind(limit)
         .fetch_all(db.pool())
         .await
         .map_err(AppError::internal)?;

@@ -12,6 +12,7 @@ use sqlx::AnyPool;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 
+pub mod api_keys;
 pub mod forms;
 pub mod notifications;
 pub mod sessions;

@@ -24,6 +24,7 @@ pub const MAX_FIELDS: usize = 200;
 pub const MAX_ROUTES: usize = 100;
 
 /// A form as exported, imported and sent through the API.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormDefinition {
@@ -40,6 +41,7 @@ pub struct FormDefinition {
     pub fallback: Fallback,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FormSettings {
@@ -61,6 +63,7 @@ impl Default for FormSettings {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Field {
@@ -89,6 +92,7 @@ pub struct Field {
     pub deleted: bool,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
@@ -110,6 +114,7 @@ pub struct Route {
     pub use_routes_of: Option<String>,
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fallback {
@@ -127,6 +132,7 @@ impl Default for Fallback {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
@@ -144,6 +150,7 @@ impl Default for Action {
     }
 }
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionKind {
@@ -533,6 +540,7 @@ fn check_action(action: &Action) -> Result<(), String> {
 mod tests;
 
 /// A stored form, as its owner sees it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormRecord {
     pub id: String,
@@ -543,6 +551,7 @@ pub struct FormRecord {
 }
 
 /// A line in the owner's list of forms.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormSummary {
     pub id: String,

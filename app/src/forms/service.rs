@@ -5,9 +5,41 @@
 
 use std::collections::HashSet;
 
+use super::answers::CheckedAnswers;
 use super::{FormDefinition, FormRecord, check_condition, validate_definition};
 use crate::db::{Db, forms as db};
 use crate::error::{AppError, FieldErrors};
+use crate::routing::Decision;
+
+/// Creates a form for `owner_id` from a whole definition.
+pub async fn create(db_: &Db, owner_id: i64, def: FormDefinition) -> Result<FormRecord, AppError> {
+    let def = validate_definition(def)?;
+    check_reused_routes(db_, "", owner_id, &def).await?;
+    db::insert(db_, owner_id, &def).await
+}
+
+/// Stores checked answers with the route they took and leaves the owner a notice when the
+/// form asks for one (a failed notice is logged, never the respondent's problem: their
+/// answers are stored). Returns the new response's id.
+pub async fn store(
+    db_: &Db,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+    decision: &Decision,
+) -> Result<String, AppError> {
+    let answers = serde_json::to_string(&checked.stored).map_err(AppError::internal)?;
+    let response_id =
+        db::insert_response(db_, &record.id, &answers, decision.route_id.as_deref()).await?;
+    tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
+    if record.definition.settings.notify_owner {
+        if let Err(e) =
+            crate::db::notifications::insert(db_, record.owner_id, &record.id, &response_id).await
+        {
+            tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
+        }
+    }
+    Ok(response_id)
+}
 
 pub async fn save(
     db_: &Db,
@@ -74,7 +106,7 @@ pub async fn decide(
     db_: &Db,
     record: &FormRecord,
     answers: &serde_json::Map<String, serde_json::Value>,
-) -> Result<crate::routing::Decision, AppError> {
+) -> Result<Decision, AppError> {
     let def = &record.definition;
     if def.routes.iter().all(|r| r.use_routes_of.is_none()) {
         return Ok(crate::routing::decide(def, answers));

@@ -57,13 +57,18 @@ impl Response {
 }
 
 impl TestApp {
+    /// A server with the API's rate limits off.
     pub async fn new() -> TestApp {
+        TestApp::with_limits(app::auth::ApiLimiter::new(0, 0)).await
+    }
+
+    pub async fn with_limits(limits: app::auth::ApiLimiter) -> TestApp {
         let database = TestDatabase::create().await;
         let db = server::open_database(&database.url)
             .await
             .expect("test database opens");
         let options = server::leptos_options("127.0.0.1:0".parse().unwrap());
-        let state = server::app_state(db.clone(), options, database.data_dir());
+        let state = server::app_state(db.clone(), options, database.data_dir(), limits);
         let router = server::router(state, false)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         TestApp {

@@ -1,0 +1,44 @@
+//! Server functions for the signed-in user's API keys (Settings).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use super::context::{require_user, state};
+
+/// A key as its owner sees it after creation: never the key itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters, to tell keys apart.
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[server(endpoint = "api-keys/list")]
+pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
+    let user = require_user().await?;
+    crate::db::api_keys::list(&state()?.db, user.id).await
+}
+
+/// Creates a key and returns it: the only time it is shown.
+#[server(endpoint = "api-keys/create")]
+pub async fn create_api_key(name: String) -> Result<String, AppError> {
+    let user = require_user().await?;
+    let (key, _) = crate::auth::api_key::create(&state()?.db, user.id, &name).await?;
+    Ok(key)
+}
+
+#[server(endpoint = "api-keys/revoke")]
+pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    if crate::db::api_keys::delete(&state()?.db, user.id, &id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("That API key".into()))
+    }
+}
