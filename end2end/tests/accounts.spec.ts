@@ -82,3 +82,29 @@ test('unknown pages show a 404', async ({ page }) => {
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('an API key is shown once, works, and stops working when revoked', async ({ page, request }) => {
+  await signUp(page);
+  await page.goto('/settings');
+  await hydrated(page);
+  await expect(page.getByTestId('no-api-keys')).toBeVisible();
+  await page.getByTestId('api-key-name').fill('CRM sync');
+  await page.getByTestId('create-api-key').click();
+  const key = (await page.getByTestId('new-api-key').textContent())!.trim();
+  expect(key).toMatch(/^jk_[0-9a-f]{64}$/);
+  await expect(page.getByTestId('api-key-row')).toHaveCount(1);
+  await expect(page.getByTestId('api-key-row')).toContainText('CRM sync');
+  await expect(page.getByTestId('api-key-row')).toContainText(key.slice(0, 10));
+
+  const auth = { headers: { Authorization: `Bearer ${key}` } };
+  expect((await request.get('/api/v1/forms', auth)).status()).toBe(200);
+  // After a reload the key is no longer on the page.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('new-api-key')).toHaveCount(0);
+  await expect(page.locator('body')).not.toContainText(key);
+
+  await page.getByTestId('revoke-api-key').click();
+  await expect(page.getByTestId('no-api-keys')).toBeVisible();
+  expect((await request.get('/api/v1/forms', auth)).status()).toBe(401);
+});

@@ -12,6 +12,7 @@ use app::db::sessions::DbSessionStore;
 use app::db::{DatabaseUrl, Db};
 use app::error::AppError;
 use app::state::AppState;
+use app::components::frame::PageUser;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -117,6 +118,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), load_page_user))
         .layer(sessions)
         .layer(axum::middleware::from_fn(limit_body))
         // A stalled response (see ARCHITECTURE.md, "Known issues") ends instead of hanging.
@@ -131,6 +133,38 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
 /// Server functions answer every error with 500; this gives each `AppError` its own status
 /// (401, 422, 429 with `Retry-After`, …), including errors raised before the function body
 /// runs, such as arguments that do not parse.
+/// For page requests (GET, outside `/api/` and `/pkg/`), looks up the signed-in user
+/// before rendering and hands it to the app as a request extension (`PageUser`), so pages
+/// render in one pass without waiting on a resource.
+async fn load_page_user(
+    State(state): State<AppState>,
+    session: tower_sessions::Session,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let page = request.method() == axum::http::Method::GET
+        && !path.starts_with("/api/")
+        && !path.starts_with("/pkg/");
+    if page {
+        let user = async {
+            let id: Option<i64> = session
+                .get(app::auth::SESSION_USER_ID_KEY)
+                .await
+                .map_err(AppError::internal)?;
+            match id {
+                None => Ok(None),
+                Some(id) => Ok(app::db::users::find_by_id(&state.db, id)
+                    .await?
+                    .map(|record| record.user)),
+            }
+        }
+        .await;
+        request.extensions_mut().insert(PageUser(user));
+    }
+    next.run(request).await
+}
+
 async fn server_fn_error_status(response: Response) -> Response {
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)

@@ -217,15 +217,15 @@ fn group_view(ctx: Ctx, path: Vec<usize>) -> AnyView {
                 }).collect_view()}
             </ul>
             <div class="cond-actions">
-                <button type="button" class="button button-secondary button-small" data-test="cond-add"
+                <button type="button" class="link-button small" data-test="cond-add"
                     disabled=move || ctx.subjects.with(Vec::is_empty)
                     on:click=move |_| {
                         let Some(first) = ctx.subjects.get_untracked().into_iter().next() else { return };
                         ctx.edit_group(&p4, |g| g.children.push(Node::Condition(Condition::on(&first))))
-                    }>"Add condition"</button>
+                    }>"+ Add condition"</button>
                 {(depth + 1 < MAX_DEPTH).then(|| view! {
-                    <button type="button" class="button button-secondary button-small" data-test="cond-add-group"
-                        on:click=move |_| ctx.edit_group(&p5, |g| g.children.push(Node::Group(Group::default())))>"Add group"</button>
+                    <button type="button" class="link-button small" data-test="cond-add-group"
+                        on:click=move |_| ctx.edit_group(&p5, |g| g.children.push(Node::Group(Group::default())))>"+ Add group"</button>
                 })}
             </div>
         </fieldset>

@@ -153,7 +153,7 @@ pub fn RoutesEditor(
                             <div class="field">
                                 <span class="label">"When"</span>
                                 <ConditionBuilder
-                                    rule=route().map(|r| r.rule)
+                                    rule=draft.with_untracked(|d| d.routes.get(i).map(|r| r.rule.clone()))
                                     subjects=subjects.into()
                                     on_change=Callback::new(move |rule: Option<Value>| draft.update(|d| if let Some(r) = d.routes.get_mut(i) {
                                         r.rule = rule.unwrap_or_else(|| Value::Object(Default::default()))
@@ -203,8 +203,8 @@ pub fn RoutesEditor(
                             <div class="field-item-actions">
                                 <button type="button" class="icon-button" aria-label="Move route up" disabled={move || i == 0} on:click={move |_| if i > 0 { swap(i - 1) }}>"↑"</button>
                                 <button type="button" class="icon-button" aria-label="Move route down" disabled={move || i + 1 >= count.get()} on:click={move |_| swap(i + 1)}>"↓"</button>
-                                <button type="button" class="icon-button" aria-label="Duplicate route" data-test="duplicate-route"
-                                    on:click=move |_| reorder(&|routes| if let Some(r) = routes.get(i) { let mut c = r.clone(); c.id = String::new(); c.name = format!("{} (copy)", c.name); routes.insert(i + 1, c) })>"⧉"</button>
+                                <button type="button" class="icon-button text" aria-label="Duplicate route" data-test="duplicate-route"
+                                    on:click=move |_| reorder(&|routes| if let Some(r) = routes.get(i) { let mut c = r.clone(); c.id = String::new(); c.name = format!("{} (copy)", c.name); routes.insert(i + 1, c) })>"Copy"</button>
                                 <button type="button" class="icon-button danger" aria-label="Delete route" data-test="delete-route"
                                     on:click=move |_| reorder(&|routes| if i < routes.len() { routes.remove(i); })>"✕"</button>
                             </div>

@@ -281,8 +281,8 @@ fn Editor(record: FormRecord) -> impl IntoView {
                                                 on:click=move |_| if let Some(j) = neighbour(i, true) { move_field(i, j) } data-test="move-up">"↑"</button>
                                             <button type="button" class="icon-button" aria-label=format!("Move {} down", field.label)
                                                 on:click=move |_| if let Some(j) = neighbour(i, false) { move_field(i, j) } data-test="move-down">"↓"</button>
-                                            <button type="button" class="icon-button" aria-label=format!("Duplicate {}", field.label)
-                                                on:click=move |_| duplicate(i) data-test="duplicate-field">"⧉"</button>
+                                            <button type="button" class="icon-button text" aria-label=format!("Duplicate {}", field.label)
+                                                on:click=move |_| duplicate(i) data-test="duplicate-field">"Copy"</button>
                                             <button type="button" class="icon-button danger" aria-label=format!("Delete {}", field.label)
                                                 on:click=move |_| remove(i) data-test="delete-field">"✕"</button>
                                         </div>
@@ -446,7 +446,7 @@ fn FieldSettings(
                 {(index == 0).then(|| view! { <p class="muted small">"The first field is always shown: conditions test earlier answers."</p> })}
                 {(index > 0).then(|| view! {
                     <ConditionBuilder
-                        rule=field().and_then(|f| f.visible_if)
+                        rule=draft.with_untracked(|d| d.fields.get(index).and_then(|f| f.visible_if.clone()))
                         subjects=earlier.into()
                         on_change=set_condition
                         id="field-condition".to_owned()

@@ -61,7 +61,7 @@ fn InsightsView(data: InsightsData) -> impl IntoView {
             </div>
             <nav class="periods" aria-label="Period">
                 {INSIGHT_PERIODS.into_iter().map(|d| view! {
-                    <A href=format!("?days={d}") attr:aria-current=(d == days).then_some("page")>{format!("Last {d} days")}</A>
+                    <a href=format!("?days={d}") aria-current=(d == days).then_some("page")>{format!("Last {d} days")}</a>
                 }).collect_view()}
             </nav>
             <p class="muted" data-test="insights-total">{format!("{} responses in the last {days} days (UTC)", insights.total)}</p>

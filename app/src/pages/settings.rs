@@ -103,7 +103,7 @@ fn ApiKeys() -> impl IntoView {
             <h2>"API keys"</h2>
             <p class="muted">"Scripts and other services use a key to act as you through the "
                 <a href="/api/v1/openapi.json">"JSON API"</a>" (send it as "<code>"Authorization: Bearer <key>"</code>")."</p>
-            <ActionForm action=create node_ref=form attr:class="form inline-form">
+            <ActionForm action=create node_ref=form attr:class="form">
                 <FormError error />
                 <div class="field">
                     <label for="api-key-name">"Name"</label>
