@@ -7,6 +7,7 @@ cd "$ROOT"
 
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132
+SCHEMATHESIS_VERSION=4.32.5
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
 
@@ -59,5 +60,10 @@ if $want_test; then
       say "installing Debian's postgresql for the database tests"
       apt_install postgresql
     fi
+  fi
+  if [[ "$(schemathesis --version 2>/dev/null || true)" != *"$SCHEMATHESIS_VERSION"* ]]; then
+    say "installing schemathesis $SCHEMATHESIS_VERSION (API fuzzing) from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      "schemathesis==$SCHEMATHESIS_VERSION"
   fi
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: Rust unit and integration tests on SQLite, the same database
-# tests on PostgreSQL, then the Playwright tests in Chromium against a real server.
+# tests on PostgreSQL, then the Playwright tests in Chromium against a real server, and a
+# Schemathesis run against that server's /api/v1/openapi.json.
 # Installs what is missing first; safe to run again.
 set -euo pipefail
 shopt -s lastpipe
@@ -56,7 +57,9 @@ e2e_dir="$(mktemp -d)"
 cleanup_steps+=("rm -rf $e2e_dir")
 port="${JUNCTION_E2E_PORT:-3100}"
 export JUNCTION_BASE_URL="http://127.0.0.1:$port"
-DATABASE_URL="sqlite://$e2e_dir/e2e.db" JUNCTION_DATA_DIR="$e2e_dir/data" \
+export DATABASE_URL="sqlite://$e2e_dir/e2e.db" JUNCTION_DATA_DIR="$e2e_dir/data"
+# The browser tests and the fuzzer submit far faster than any respondent.
+JUNCTION_SUBMIT_RATE_LIMIT=0 JUNCTION_API_RATE_LIMIT=0 \
   JUNCTION_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG="${RUST_LOG:-warn}" \
   "$CARGO_TARGET_DIR/debug/junction" serve >"$e2e_dir/server.log" 2>&1 &
 server_pid=$!
@@ -70,6 +73,27 @@ if ! (cd end2end && npx playwright test) 2>&1 | tee -a "$summary_log"; then
   echo "---- server log ----"; tail -n 100 "$e2e_dir/server.log"
   exit 1
 fi
+
+say "API fuzzing (Schemathesis against /api/v1/openapi.json)"
+# A key and a real form, so generated requests get past 404 to validation and routing.
+# Every check runs except "schema-valid data is accepted": a definition can fit the schema
+# and still be refused with 422 for what a schema cannot say (an empty message, a rule
+# naming a field the form lacks).
+JUNCTION_PASSWORD="fuzzing password" "$CARGO_TARGET_DIR/debug/junction" admin create --email fuzz@example.com >/dev/null
+fuzz_key="$("$CARGO_TARGET_DIR/debug/junction" api-key create --email fuzz@example.com --name fuzz)"
+JUNCTION_FUZZ_FORM_ID="$(curl -fsS -H "Authorization: Bearer $fuzz_key" -H 'Content-Type: application/json' \
+  --data @scripts/bench/form.json "$JUNCTION_BASE_URL/api/v1/forms" \
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+export JUNCTION_FUZZ_FORM_ID
+if ! schemathesis --config-file end2end/fuzz/schemathesis.toml run "$JUNCTION_BASE_URL/api/v1/openapi.json" \
+  -H "Authorization: Bearer $fuzz_key" --checks all --exclude-checks positive_data_acceptance \
+  --max-examples 30 --seed 20261126 --no-color 2>&1 | tee "$e2e_dir/fuzz.log" | tail -n 25; then
+  echo "---- server log ----"; tail -n 100 "$e2e_dir/server.log"
+  exit 1
+fi
+fuzz_cases=$(grep -oE '[0-9]+ generated' "$e2e_dir/fuzz.log" | tail -n 1)
+echo "api fuzzing: ${fuzz_cases:-0 generated} cases, no failures" | tee -a "$summary_log"
+
 passed=$(grep -hoE '(test result: ok\. [0-9]+ passed|^ +[0-9]+ passed \()' "$summary_log" | grep -oE '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 say "all tests passed"
 echo "junction: $passed passed, 0 failed"

@@ -495,7 +495,8 @@ pub struct Submission {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SubmitQuery {
-    /// `1` routes the answers without storing them.
+    /// `1` (or `true`) routes the answers without storing them.
+    #[param(pattern = "^(0|1|true|false)$")]
     pub dry_run: Option<String>,
 }
 

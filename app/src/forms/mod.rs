@@ -28,6 +28,7 @@ pub const MAX_ROUTES: usize = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormDefinition {
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, max_length = 200))]
     pub name: String,
     #[serde(default)]
     pub description: String,
