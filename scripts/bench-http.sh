@@ -44,4 +44,4 @@ echo "== GET /f/$form_id ($connections connections, ${seconds}s)"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency "$base/f/$form_id"
 stored="$(curl -sf -H "Authorization: Bearer $key" "$base/api/v1/forms" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["forms"][0]["responses"])')"
-echo "== responses stored: $stored"
+echo "== responses stored: $stored (wrk counts only the requests answered within its window)"

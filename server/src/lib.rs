@@ -202,11 +202,16 @@ async fn limit_body(request: axum::extract::Request, next: axum::middleware::Nex
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("The request is larger than {} MB.", limit / (1024 * 1024)),
-        )
-            .into_response();
+        let message = format!("The request is larger than {} MB.", limit / (1024 * 1024));
+        if request.uri().path().starts_with("/api/v1/") {
+            // The API's one error shape.
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                axum::Json(serde_json::json!({ "error": message })),
+            )
+                .into_response();
+        }
+        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
     }
     let (parts, body) = request.into_parts();
     next.run(axum::extract::Request::from_parts(

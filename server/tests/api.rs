@@ -283,6 +283,20 @@ async fn bad_bodies_are_refused_naming_the_problem() {
         .await;
     assert!(nested.status.is_client_error(), "{}", nested.status);
 
+    // Too large, said in the same shape.
+    let huge = app
+        .send(
+            Request::post("/api/v1/forms")
+                .header(header::AUTHORIZATION, format!("Bearer {key}"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, 5 * 1024 * 1024)
+                .body(Body::from(vec![b' '; 5 * 1024 * 1024]))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(huge.json()["error"].as_str().unwrap().contains("larger than 4 MB"));
+
     // Unknown query parameters and endpoints.
     let query = client.get("/forms/x/responses?colour=blue").await;
     assert_eq!(query.status, StatusCode::BAD_REQUEST);
