@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::{ApiLimiter, LoginLimiter};
+use app::components::frame::PageUser;
 use app::db::sessions::DbSessionStore;
 use app::db::{DatabaseUrl, Db};
 use app::error::AppError;
 use app::state::AppState;
-use app::components::frame::PageUser;
 use app::{App, shell};
 use axum::Router;
 use axum::body::Body;
@@ -118,7 +118,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::map_response(server_fn_error_status))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), load_page_user))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            load_page_user,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn(limit_body))
         // A stalled response (see ARCHITECTURE.md, "Known issues") ends instead of hanging.
@@ -321,17 +324,20 @@ pub async fn create_admin(
     let db = open_database(url).await?;
     let result = app::auth::service::create_admin(&db, email, password).await;
     db.close().await;
-    match result {
-        Ok(user) => Ok(format!(
-            "administrator {} (id {}) is ready",
-            user.email, user.id
-        )),
-        Err(app::error::AppError::Validation { fields, .. }) => Err(fields
+    result
+        .map(|user| format!("administrator {} (id {}) is ready", user.email, user.id))
+        .map_err(command_line_error)
+}
+
+/// An error as one line for the terminal: a validation error names each field.
+fn command_line_error(e: AppError) -> String {
+    match e {
+        AppError::Validation { fields, .. } => fields
             .into_iter()
             .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
             .collect::<Vec<_>>()
-            .join("; ")),
-        Err(e) => Err(e.to_string()),
+            .join("; "),
+        e => e.to_string(),
     }
 }
 
@@ -348,13 +354,5 @@ pub async fn create_api_key(url: &DatabaseUrl, email: &str, name: &str) -> Resul
     }
     .await;
     db.close().await;
-    match result {
-        Ok((key, _)) => Ok(key),
-        Err(app::error::AppError::Validation { fields, .. }) => Err(fields
-            .into_iter()
-            .map(|(field, messages)| format!("{field}: {}", messages.join(" ")))
-            .collect::<Vec<_>>()
-            .join("; ")),
-        Err(e) => Err(e.to_string()),
-    }
+    result.map(|(key, _)| key).map_err(command_line_error)
 }

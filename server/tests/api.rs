@@ -295,7 +295,12 @@ async fn bad_bodies_are_refused_naming_the_problem() {
         )
         .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(huge.json()["error"].as_str().unwrap().contains("larger than 4 MB"));
+    assert!(
+        huge.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 4 MB")
+    );
 
     // Unknown query parameters and endpoints.
     let query = client.get("/forms/x/responses?colour=blue").await;

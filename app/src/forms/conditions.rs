@@ -25,21 +25,7 @@ impl Subject {
     pub fn from_field(field: &Field) -> Option<Subject> {
         let family = Family::of(&field.kind)?;
         let options = match family {
-            Family::Choice | Family::Multi => field
-                .config
-                .get("options")
-                .and_then(Value::as_array)
-                .map(|options| {
-                    options
-                        .iter()
-                        .filter_map(|o| {
-                            let value = o.get("value")?.as_str()?.to_owned();
-                            let label = o.get("label").and_then(Value::as_str).unwrap_or(&value);
-                            Some((value.clone(), label.to_owned()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            Family::Choice | Family::Multi => field.choices(),
             _ => Vec::new(),
         };
         Some(Subject {

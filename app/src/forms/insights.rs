@@ -74,22 +74,7 @@ impl Tally {
                 identifier: f.identifier.clone(),
                 field_id: f.id.clone(),
                 checkbox: f.kind == "checkbox",
-                options: f
-                    .config
-                    .get("options")
-                    .and_then(Value::as_array)
-                    .map(|options| {
-                        options
-                            .iter()
-                            .filter_map(|o| {
-                                let value = o.get("value")?.as_str()?.to_owned();
-                                let label =
-                                    o.get("label").and_then(Value::as_str).unwrap_or(&value);
-                                Some((value.clone(), label.to_owned()))
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                options: f.choices(),
                 counts: HashMap::new(),
                 answered: 0,
             })

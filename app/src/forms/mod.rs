@@ -173,6 +173,25 @@ impl Field {
         fields::lookup(&self.kind)
     }
 
+    /// `(value, label)` of a select's, radio group's or multi-select's options, in order
+    /// (empty for other types).
+    pub fn choices(&self) -> Vec<(String, String)> {
+        self.config
+            .get("options")
+            .and_then(Value::as_array)
+            .map(|options| {
+                options
+                    .iter()
+                    .filter_map(|o| {
+                        let value = o.get("value")?.as_str()?.to_owned();
+                        let label = o.get("label").and_then(Value::as_str).unwrap_or(&value);
+                        Some((value.clone(), label.to_owned()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn help_text(&self) -> Option<&str> {
         self.config
             .get("help_text")
