@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -484,6 +484,10 @@ async fn responses_csv(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"answers": {
+    "email": "ada@example.com", "name": "Ada Lovelace", "size": 12, "country": "DE",
+    "topics": ["api", "sso"], "agree": true
+}}))]
 pub struct Submission {
     /// Answers by field identifier: text as strings, numbers as numbers or strings, a
     /// multi-select as a list, a checkbox as `true`.
