@@ -5,4 +5,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/install-tools.sh"
 cd "$ROOT"
-exec cargo leptos serve --release
+# --split makes each lazy page its own wasm chunk (see app/src/pages/lazy.rs); type-erased
+# views (erase_components) keep the main module small. BENCHMARKS.md has the sizes.
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" exec cargo leptos serve --release --split

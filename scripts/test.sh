@@ -50,7 +50,8 @@ say "integration tests on PostgreSQL (${JUNCTION_TEST_DATABASE_URL})"
 cargo test -p server 2>&1 | tee -a "$summary_log"
 
 say "building the site for the browser tests"
-cargo leptos build
+# --split: the pages are lazy routes, whose wasm chunks only the split step produces.
+cargo leptos build --split
 
 say "browser tests (Playwright, Debian chromium)"
 e2e_dir="$(mktemp -d)"

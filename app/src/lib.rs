@@ -22,23 +22,15 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::auth::{Auth, CurrentUser};
 use crate::components::frame::Frame;
-use crate::pages::{
-    dashboard::DashboardPage,
-    form_editor::FormEditorPage,
-    form_insights::FormInsightsPage,
-    form_responses::FormResponsesPage,
-    forms::FormsPage,
-    home::HomePage,
-    login::LoginPage,
-    not_found::NotFound,
-    public_form::{PublicFormPage, ThanksPage},
-    settings::SettingsPage,
-    signup::SignupPage,
+use crate::pages::lazy::{
+    DashboardRoute, FormEditorRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
+    PublicFormRoute, SettingsRoute, ThanksRoute,
 };
+use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup::SignupPage};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -78,16 +70,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async />
-                    <Route path=path!("dashboard") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("settings") view=SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("forms") view=FormsPage ssr=SsrMode::Async />
-                    <Route path=path!("forms/:id/edit") view=FormEditorPage ssr=SsrMode::Async />
-                    <Route path=path!("forms/:id/responses") view=FormResponsesPage ssr=SsrMode::Async />
-                    <Route path=path!("forms/:id/insights") view=FormInsightsPage ssr=SsrMode::Async />
+                    <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("forms") view={Lazy::<FormsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("forms/:id/edit") view={Lazy::<FormEditorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("forms/:id/responses") view={Lazy::<FormResponsesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("forms/:id/insights") view={Lazy::<FormInsightsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
                 // Respondents see the form alone, without the app's navigation.
-                <Route path=path!("f/:id") view=PublicFormPage ssr=SsrMode::Async />
-                <Route path=path!("f/:id/thanks") view=ThanksPage ssr=SsrMode::Async />
+                <Route path=path!("f/:id") view={Lazy::<PublicFormRoute>::new()} ssr=SsrMode::Async />
+                <Route path=path!("f/:id/thanks") view={Lazy::<ThanksRoute>::new()} ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

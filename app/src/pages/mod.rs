@@ -6,6 +6,7 @@ pub mod form_insights;
 pub mod form_responses;
 pub mod forms;
 pub mod home;
+pub mod lazy;
 pub mod login;
 pub mod not_found;
 pub mod public_form;

@@ -1,0 +1,34 @@
+//! Pages loaded lazily: with `cargo leptos build --split` (the release build) each becomes
+//! its own wasm chunk, fetched when the page is first visited, so the main module holds only
+//! the shell, the router and the navigation. Respondents fetch the form
+//! renderer and nothing of the builder; owners fetch each tool as they open it. Without
+//! `--split` (debug builds, tests) they stay in the main module.
+
+use leptos::prelude::*;
+use leptos_router::{LazyRoute, lazy_route};
+
+macro_rules! lazy_page {
+    ($route:ident, $page:path) => {
+        pub struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(DashboardRoute, super::dashboard::DashboardPage);
+lazy_page!(SettingsRoute, super::settings::SettingsPage);
+lazy_page!(FormsRoute, super::forms::FormsPage);
+lazy_page!(FormEditorRoute, super::form_editor::FormEditorPage);
+lazy_page!(FormResponsesRoute, super::form_responses::FormResponsesPage);
+lazy_page!(FormInsightsRoute, super::form_insights::FormInsightsPage);
+lazy_page!(PublicFormRoute, super::public_form::PublicFormPage);
+lazy_page!(ThanksRoute, super::public_form::ThanksPage);
