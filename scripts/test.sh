@@ -85,9 +85,11 @@ for account in fuzz@example.com owner@example.com; do
 done
 fuzz_key="$("$CARGO_TARGET_DIR/debug/junction" api-key create --email fuzz@example.com --name fuzz)"
 owner_key="$("$CARGO_TARGET_DIR/debug/junction" api-key create --email owner@example.com --name fuzz-target)"
-JUNCTION_FUZZ_FORM_ID="$(curl -fsS -H "Authorization: Bearer $owner_key" -H 'Content-Type: application/json' \
-  --data @scripts/bench/form.json "$JUNCTION_BASE_URL/api/v1/forms" \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+created="$(curl -sS --fail-with-body -H "Authorization: Bearer $owner_key" -H 'Content-Type: application/json' \
+  --data @scripts/bench/form.json "$JUNCTION_BASE_URL/api/v1/forms")" || {
+  echo "could not create the form to fuzz: $created"; echo "---- server log ----"; tail -n 50 "$e2e_dir/server.log"; exit 1
+}
+JUNCTION_FUZZ_FORM_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$created")"
 export JUNCTION_FUZZ_FORM_ID
 if ! schemathesis --config-file end2end/fuzz/schemathesis.toml run "$JUNCTION_BASE_URL/api/v1/openapi.json" \
   -H "Authorization: Bearer $fuzz_key" --checks all --exclude-checks positive_data_acceptance \
