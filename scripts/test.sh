@@ -56,7 +56,9 @@ cargo leptos build --split
 say "browser tests (Playwright, Debian chromium)"
 e2e_dir="$(mktemp -d)"
 cleanup_steps+=("rm -rf $e2e_dir")
-port="${JUNCTION_E2E_PORT:-3100}"
+# A free port unless one is asked for: a server already listening (say, a developer's) would
+# otherwise answer the tests in place of this one.
+port="${JUNCTION_E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 export JUNCTION_BASE_URL="http://127.0.0.1:$port"
 export DATABASE_URL="sqlite://$e2e_dir/e2e.db" JUNCTION_DATA_DIR="$e2e_dir/data"
 # The browser tests and the fuzzer submit far faster than any respondent.
@@ -66,10 +68,12 @@ JUNCTION_SUBMIT_RATE_LIMIT=0 JUNCTION_API_RATE_LIMIT=0 \
 server_pid=$!
 cleanup_steps=("kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null" "${cleanup_steps[@]}")
 for _ in $(seq 1 100); do
-  curl -fs "$JUNCTION_BASE_URL/healthz" >/dev/null 2>&1 && break
   if ! kill -0 "$server_pid" 2>/dev/null; then cat "$e2e_dir/server.log"; exit 1; fi
+  curl -fs "$JUNCTION_BASE_URL/healthz" >/dev/null 2>&1 && break
   sleep 0.3
 done
+# Answered by this run's server, not by another on the same port.
+if ! kill -0 "$server_pid" 2>/dev/null; then cat "$e2e_dir/server.log"; exit 1; fi
 if ! (cd end2end && npx playwright test) 2>&1 | tee -a "$summary_log"; then
   echo "---- server log ----"; tail -n 100 "$e2e_dir/server.log"
   exit 1
