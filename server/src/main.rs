@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use app::db::{DEFAULT_DATABASE_URL, DatabaseUrl};
 use clap::{Args, Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "junction",
