@@ -62,11 +62,11 @@ pub async fn csv_response(state: AppState, record: app::forms::FormRecord) -> Re
             if c.done {
                 return None;
             }
-            match db::responses_before(
+            match db::responses_page(
                 &c.state.db,
                 &c.form_id,
+                &db::ResponseFilter::default(),
                 c.before.as_deref(),
-                i64::MIN,
                 BATCH,
             )
             .await

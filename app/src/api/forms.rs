@@ -49,18 +49,13 @@ pub async fn save_form(id: String, definition: String) -> Result<FormRecord, App
 pub async fn linked_routes(ids: String) -> Result<crate::forms::LinkedRoutes, AppError> {
     let user = require_user().await?;
     let db_ = &state()?.db;
-    let mut linked = crate::forms::LinkedRoutes::new();
-    for id in ids
+    let ids: Vec<&str> = ids
         .split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .take(100)
-    {
-        if let Ok(record) = db::find_owned(db_, id, user.id).await {
-            linked.insert(record.id, record.definition.routes);
-        }
-    }
-    Ok(linked)
+        .collect();
+    db::routes_of(db_, ids, user.id).await
 }
 
 #[server(endpoint = "forms/rename")]
@@ -181,10 +176,13 @@ pub async fn form_insights(form_id: String, days: i64) -> Result<InsightsData, A
     };
     let today = crate::db::now().div_euclid(86_400);
     let mut tally = crate::forms::insights::Tally::new(&form.definition, today, days);
+    let period = db::ResponseFilter {
+        from: Some(tally.since()),
+        ..Default::default()
+    };
     let mut before: Option<String> = None;
     loop {
-        let batch =
-            db::responses_before(db_, &form_id, before.as_deref(), tally.since(), BATCH).await?;
+        let batch = db::responses_page(db_, &form_id, &period, before.as_deref(), BATCH).await?;
         batch.iter().for_each(|r| tally.add(r));
         match batch.last() {
             Some(last) if batch.len() as i64 == BATCH => before = Some(last.id.clone()),

@@ -79,10 +79,22 @@ pub async fn linked_routes(
     def: &FormDefinition,
     owner_id: i64,
 ) -> Result<LinkedRoutes, AppError> {
+    routes_of(db, def.reused_forms(), owner_id).await
+}
+
+/// The routes of the forms named by `ids` that belong to `owner_id`, by form id.
+pub async fn routes_of(
+    db: &Db,
+    ids: impl IntoIterator<Item = impl AsRef<str>>,
+    owner_id: i64,
+) -> Result<LinkedRoutes, AppError> {
     let mut linked = LinkedRoutes::new();
-    for id in def.reused_forms() {
-        if let Some(record) = find(db, &id).await?.filter(|r| r.owner_id == owner_id) {
-            linked.insert(id, record.definition.routes);
+    for id in ids {
+        if let Some(record) = find(db, id.as_ref())
+            .await?
+            .filter(|r| r.owner_id == owner_id)
+        {
+            linked.insert(record.id, record.definition.routes);
         }
     }
     Ok(linked)
@@ -222,6 +234,20 @@ impl ResponseFilter {
     }
 }
 
+/// Binds `$1`–`$5` of a query over [`FILTERED`].
+fn bind_filter<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    form_id: &'q str,
+    filter: &'q ResponseFilter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(form_id)
+        .bind(filter.route_param())
+        .bind(filter.fallback_only())
+        .bind(filter.from.unwrap_or(i64::MIN))
+        .bind(filter.until.unwrap_or(i64::MAX))
+}
+
 const FILTERED: &str = "FROM responses WHERE form_id = $1 \
      AND ($2 IS NULL OR route_id = $2 OR route_id LIKE $2 || '/%') \
      AND ($3 = 0 OR route_id IS NULL) \
@@ -238,12 +264,7 @@ pub async fn list_responses(
     let sql = format!(
         "SELECT id, answers, route_id, created_at {FILTERED} ORDER BY id DESC LIMIT $6 OFFSET $7"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(form_id)
-        .bind(filter.route_param())
-        .bind(filter.fallback_only())
-        .bind(filter.from.unwrap_or(i64::MIN))
-        .bind(filter.until.unwrap_or(i64::MAX))
+    let rows = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), form_id, filter)
         .bind(limit)
         .bind(offset)
         .fetch_all(db.pool())
@@ -252,8 +273,9 @@ pub async fn list_responses(
     rows.iter().map(response_of).collect()
 }
 
-/// Up to `limit` filtered responses older than `before` (a response id), newest first: the
-/// API's cursor pages, which never skip or repeat rows while answers keep arriving.
+/// Up to `limit` filtered responses older than `before` (a response id; `None` starts at the
+/// newest), newest first. Keyset paging: API pages, exports and insights never skip or
+/// repeat rows while answers keep arriving.
 pub async fn responses_page(
     db: &Db,
     form_id: &str,
@@ -265,12 +287,7 @@ pub async fn responses_page(
         "SELECT id, answers, route_id, created_at {FILTERED} AND ($6 IS NULL OR id < $6) \
          ORDER BY id DESC LIMIT $7"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(form_id)
-        .bind(filter.route_param())
-        .bind(filter.fallback_only())
-        .bind(filter.from.unwrap_or(i64::MIN))
-        .bind(filter.until.unwrap_or(i64::MAX))
+    let rows = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), form_id, filter)
         .bind(before)
         .bind(limit)
         .fetch_all(db.pool())
@@ -285,41 +302,11 @@ pub async fn count_filtered(
     filter: &ResponseFilter,
 ) -> Result<i64, AppError> {
     let sql = format!("SELECT COUNT(*) AS n {FILTERED}");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(form_id)
-        .bind(filter.route_param())
-        .bind(filter.fallback_only())
-        .bind(filter.from.unwrap_or(i64::MIN))
-        .bind(filter.until.unwrap_or(i64::MAX))
+    let row = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), form_id, filter)
         .fetch_one(db.pool())
         .await
         .map_err(AppError::internal)?;
     row.try_get("n").map_err(AppError::internal)
-}
-
-/// Up to `limit` responses older than `before` (a response id; `None` starts at the newest)
-/// and submitted at or after `since` (Unix seconds). Keyset paging: a long export never
-/// skips or repeats rows while answers keep arriving.
-pub async fn responses_before(
-    db: &Db,
-    form_id: &str,
-    before: Option<&str>,
-    since: i64,
-    limit: i64,
-) -> Result<Vec<ResponseRecord>, AppError> {
-    let rows = sqlx::query(
-        "SELECT id, answers, route_id, created_at FROM responses \
-         WHERE form_id = $1 AND ($2 IS NULL OR id < $2) AND created_at >= $3 \
-         ORDER BY id DESC LIMIT $4",
-    )
-    .bind(form_id)
-    .bind(before)
-    .bind(since)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await
-    .map_err(AppError::internal)?;
-    rows.iter().map(response_of).collect()
 }
 
 fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
