@@ -15,6 +15,8 @@ pub mod routing;
 pub mod rules;
 
 #[cfg(feature = "ssr")]
+pub mod csp;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -34,6 +36,8 @@ use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::csp::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -60,9 +64,8 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/junction.css" />
-        <Title formatter=|title: String| {
-            if title.is_empty() { "Junction".to_owned() } else { format!("{title} · Junction") }
-        } />
+        // Every page's <Title text=…> goes through this formatter, which escapes on the server.
+        <Title formatter=crate::components::raw_text::document_title />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Routes fallback=NotFound>

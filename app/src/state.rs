@@ -17,4 +17,22 @@ pub struct AppState {
     pub api_limiter: Arc<ApiLimiter>,
     /// Where uploaded files and other server-side data live.
     pub data_dir: PathBuf,
+    /// How many bytes of uploaded files one form may hold (`JUNCTION_FORM_STORAGE_MB`).
+    pub upload_quota_bytes: u64,
+}
+
+/// The default of `JUNCTION_FORM_STORAGE_MB`.
+pub const DEFAULT_FORM_STORAGE_MB: u64 = 1024;
+
+impl AppState {
+    /// Where a form's uploaded files live, one file per upload id.
+    pub fn upload_dir(&self, form_id: &str) -> PathBuf {
+        self.data_dir.join("uploads").join(form_id)
+    }
+
+    /// Where files being received are written until their submission is stored; the same
+    /// file system as `upload_dir`, so moving one into place is a rename.
+    pub fn incoming_dir(&self) -> PathBuf {
+        self.data_dir.join("uploads").join(".incoming")
+    }
 }

@@ -3,6 +3,9 @@
 //!
 //! `cargo bench -p server --bench routing`
 
+#[path = "worst_case.rs"]
+mod worst_case;
+
 use std::hint::black_box;
 
 use app::forms::FormDefinition;
@@ -65,6 +68,38 @@ fn routing_decision(c: &mut Criterion) {
     );
 }
 
+/// A dry run of the worst form the limits allow (see `worst_case.rs`), with its rules
+/// compiled as the server caches them: answer checks, 200 display conditions and routing
+/// within one submission budget.
+fn worst_form_dry_run(c: &mut Criterion) {
+    use app::forms::answers::{UnknownKeys, check_answers_with};
+    use app::forms::compiled::{CompiledForm, SUBMISSION_BUDGET};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    let parse = |v: Value| -> FormDefinition {
+        app::forms::validate_definition(serde_json::from_value(v).unwrap()).unwrap()
+    };
+    let (target, reusing) = worst_case::definitions();
+    let target = parse(target);
+    let def = parse(reusing("target"));
+    let compiled = CompiledForm::new(&def);
+    let linked: HashMap<String, Arc<CompiledForm>> =
+        [("target".to_owned(), Arc::new(CompiledForm::new(&target)))].into();
+    let raw: app::forms::answers::RawAnswers = worst_case::answers().into_iter().collect();
+    let run = || {
+        let mut budget = app::rules::Budget::new(SUBMISSION_BUDGET);
+        let checked =
+            check_answers_with(&def, &compiled, &raw, UnknownKeys::Reject, &mut budget).unwrap();
+        compiled.decide(&checked.values, &linked, &mut budget)
+    };
+    assert_eq!(run().route_id, None);
+    c.bench_function(
+        "worst form dry run: 200 conditions, 100 routes x 100 reused, one budget",
+        |b| b.iter(|| black_box(run())),
+    );
+}
+
 fn logic_eval_throughput(c: &mut Criterion) {
     const LINES: usize = 10_000;
     let line = r#"{"rule": {"and": [{">=": [{"var": "size"}, 500]}, {"==": [{"var": "country"}, "DE"]}, {"in": [{"var": "plan"}, ["team", "solo"]]}]}, "data": {"size": 900, "country": "DE", "plan": "team"}}"#;
@@ -97,5 +132,10 @@ fn logic_eval_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, routing_decision, logic_eval_throughput);
+criterion_group!(
+    benches,
+    routing_decision,
+    worst_form_dry_run,
+    logic_eval_throughput
+);
 criterion_main!(benches);

@@ -155,11 +155,24 @@ fn cell(answer: &StoredAnswer) -> String {
     }
 }
 
-/// One CSV record with correct quoting (the `csv` crate), as bytes.
+/// One CSV record with correct quoting (the `csv` crate), as bytes. Cells a spreadsheet
+/// would run as a formula are neutralised first.
 fn csv_row(fields: &[String]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
-    let _ = writer.write_record(fields);
+    let _ = writer.write_record(fields.iter().map(|f| neutralise_formula(f).into_owned()));
     writer.into_inner().unwrap_or_default()
+}
+
+/// OWASP's defence against CSV injection: a cell that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading `'`, so Excel, LibreOffice and Sheets show it as text
+/// instead of evaluating it. A plain number (`-5`, `+4420…`) cannot be a formula and stays.
+fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
 }
 
 #[cfg(test)]
@@ -175,6 +188,44 @@ mod tests {
         assert_eq!(
             String::from_utf8(row).unwrap(),
             "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain\n"
+        );
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        let row = super::csv_row(&[
+            "=HYPERLINK(\"http://evil.example\",\"x\")".into(),
+            "+cmd|' /C calc'!A0".into(),
+            "-2+3".into(),
+            "@SUM(A1)".into(),
+            "\tx".into(),
+            "\rx".into(),
+            "-5".into(),
+            "+442071838750".into(),
+            "a=b".into(),
+        ]);
+        let text = String::from_utf8(row).unwrap();
+        let cells: Vec<String> = csv::Reader::from_reader(format!("h1,h2,h3,h4,h5,h6,h7,h8,h9\n{text}").as_bytes())
+            .records()
+            .next()
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "'=HYPERLINK(\"http://evil.example\",\"x\")",
+                "'+cmd|' /C calc'!A0",
+                "'-2+3",
+                "'@SUM(A1)",
+                "'\tx",
+                "'\rx",
+                "-5",
+                "+442071838750",
+                "a=b",
+            ]
         );
     }
 }

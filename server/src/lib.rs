@@ -31,12 +31,13 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 mod export;
 pub mod logic;
 mod public;
+pub use public::MAX_URLENCODED_BYTES;
 pub mod rest;
+mod security;
 
-/// Largest request body accepted, except form submissions with files.
+/// Largest request body accepted, except form submissions (`public::submission_limit`
+/// bounds those per form).
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-/// Largest form submission: the biggest file a form may allow, plus its other answers.
-const MAX_SUBMISSION_BYTES: usize = (app::fields::file::MAX_MB as usize + 1) * 1024 * 1024;
 const SESSION_COOKIE: &str = "junction_session";
 /// The `name` in `[[workspace.metadata.leptos]]`: the site's `/pkg/junction.{js,wasm,css}`.
 const OUTPUT_NAME: &str = "junction";
@@ -49,6 +50,12 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// How long requests in flight may run on after SIGTERM before they are cut.
+    pub shutdown_grace: Duration,
+    /// Bytes of uploaded files one form may hold.
+    pub form_storage_bytes: u64,
 }
 
 /// Connects and applies pending migrations.
@@ -93,6 +100,7 @@ pub fn app_state(
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limiter: Arc::new(api_limiter),
         data_dir,
+        upload_quota_bytes: app::state::DEFAULT_FORM_STORAGE_MB * 1024 * 1024,
     }
 }
 
@@ -108,7 +116,12 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", rest::routes())
-        .route("/f/{id}", post(public::submit))
+        // The handler reads the body within the form's own limit, and answers over it with
+        // the form and what was typed, not with axum's plain-text refusal.
+        .route(
+            "/f/{id}",
+            post(public::submit).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/router", get(public::headless_router))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
         .route("/forms/{id}/responses.csv", get(export::responses_csv))
@@ -123,12 +136,16 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
             load_page_user,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(security::refuse_cross_site))
         .layer(axum::middleware::from_fn(limit_body))
         // A stalled response (see ARCHITECTURE.md, "Known issues") ends instead of hanging.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(60),
         ))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            security::headers(secure_cookies, request, next)
+        }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -190,15 +207,12 @@ async fn server_fn_error_status(response: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Caps request bodies: large for form submissions (which may carry files), small elsewhere.
+/// Caps request bodies, except form submissions, whose handler applies the form's limit.
 async fn limit_body(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let limit = if request.method() == axum::http::Method::POST
-        && request.uri().path().starts_with("/f/")
-    {
-        MAX_SUBMISSION_BYTES
-    } else {
-        MAX_BODY_BYTES
-    };
+    if request.method() == axum::http::Method::POST && request.uri().path().starts_with("/f/") {
+        return next.run(request).await;
+    }
+    let limit = MAX_BODY_BYTES;
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -248,12 +262,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         data_dir = %config.data_dir.display(),
         "starting"
     );
-    let state = app_state(
+    let mut state = app_state(
         db.clone(),
         options,
         config.data_dir.clone(),
         ApiLimiter::from_env()?,
     );
+    state.upload_quota_bytes = config.form_storage_bytes;
     spawn_housekeeping(state.clone());
     let app = router(state, config.secure_cookies);
 
@@ -261,16 +276,77 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     tracing::info!("listening on http://{}", config.addr);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .map_err(|e| format!("server error: {e}"))?;
+    serve_connections(listener, app, &config, shutdown_signal()).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Accepts connections until `shutdown`, then stops accepting and lets the requests in
+/// flight finish for at most `config.shutdown_grace` before cutting them. A client that has
+/// not sent its request's headers within `config.header_read_timeout` is disconnected, so
+/// slow clients cannot hold connections open.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    config: &ServeConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
+            let mut request = request.map(Body::new);
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            request
+        });
+        let connection = builder
+            .serve_connection_with_upgrades(
+                TokioIo::new(stream),
+                hyper_util::service::TowerToHyperService::new(service),
+            )
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(config.shutdown_grace) => {
+            tracing::warn!(
+                grace_secs = config.shutdown_grace.as_secs(),
+                "requests still in flight after the shutdown deadline were cut"
+            );
+        }
+    }
 }
 
 /// Drops expired sessions and idle rate-limit buckets every few minutes.
@@ -286,8 +362,29 @@ fn spawn_housekeeping(state: AppState) {
             }
             state.login_limiter.prune();
             state.api_limiter.prune();
+            remove_stale_incoming(&state.incoming_dir()).await;
         }
     });
+}
+
+/// Removes files left in the incoming folder by submissions that never finished (the
+/// process stopped mid-upload): anything older than an hour.
+async fn remove_stale_incoming(dir: &std::path::Path) {
+    let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+        return;
+    };
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let stale = entry
+            .metadata()
+            .await
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600));
+        if stale {
+            let _ = tokio::fs::remove_file(entry.path()).await;
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -83,6 +83,15 @@ struct ServeArgs {
     /// Mark the session cookie Secure (set when Junction is served over HTTPS).
     #[arg(long, env = "JUNCTION_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Seconds a client may take to send a request's headers before it is disconnected.
+    #[arg(long, env = "JUNCTION_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds requests in flight may run on after SIGTERM or SIGINT before they are cut.
+    #[arg(long, env = "JUNCTION_SHUTDOWN_GRACE", default_value_t = 20)]
+    shutdown_grace: u64,
+    /// Megabytes of uploaded files one form may hold.
+    #[arg(long, env = "JUNCTION_FORM_STORAGE_MB", default_value_t = 1024)]
+    form_storage_mb: u64,
 }
 
 #[derive(Subcommand)]
@@ -198,6 +207,9 @@ async fn serve(
         database_url,
         data_dir,
         secure_cookies: args.secure_cookies,
+        header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace),
+        form_storage_bytes: args.form_storage_mb.saturating_mul(1024 * 1024),
     })
     .await?;
     Ok(String::new())

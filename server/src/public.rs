@@ -10,8 +10,11 @@ use app::api::forms::PostedAnswers;
 use app::db::forms as db;
 use app::error::AppError;
 use app::fields::{FileAnswer, FileConfig};
-use app::forms::answers::{CheckedAnswers, RawAnswers, UnknownKeys, check_answers};
-use app::forms::{ActionKind, FormDefinition, FormRecord};
+use app::forms::answers::{CheckedAnswers, RawAnswers, UnknownKeys, WHOLE_FORM, collect};
+use app::forms::compiled::SUBMISSION_BUDGET;
+use app::forms::service;
+use app::rules::Budget;
+use app::forms::{ActionKind, FormDefinition, FormRecord, is_local_path};
 use app::routing::{self, Decision};
 use app::state::AppState;
 use axum::body::Body;
@@ -22,96 +25,325 @@ use leptos::prelude::provide_context;
 use serde_json::Value;
 use tower_sessions::Session;
 
-/// Where a form's uploaded files live.
-fn upload_dir(state: &AppState, form_id: &str) -> PathBuf {
-    state.data_dir.join("uploads").join(form_id)
+/// Largest urlencoded body of answers: many times the text of even a long form.
+pub const MAX_URLENCODED_BYTES: usize = 1024 * 1024;
+/// Room in a multipart body for its text answers and part headers, beside its files.
+const MULTIPART_TEXT_BYTES: u64 = 1024 * 1024;
+
+/// The most a submission of `def` may send: its file fields' sizes plus room for the text
+/// when it has files, else [`MAX_URLENCODED_BYTES`].
+pub fn submission_limit(def: &FormDefinition) -> u64 {
+    let files: u64 = def
+        .live_fields()
+        .filter(|f| f.kind == "file")
+        .map(|f| file_config(f).max_bytes())
+        .sum();
+    if files == 0 {
+        MAX_URLENCODED_BYTES as u64
+    } else {
+        (files + MULTIPART_TEXT_BYTES).min(MAX_SUBMISSION_BYTES)
+    }
 }
 
-/// `POST /f/{id}`.
+/// The ceiling over all of a submission's files, however many file fields a form has.
+const MAX_SUBMISSION_BYTES: u64 = 4 * app::fields::file::MAX_MB as u64 * 1024 * 1024 + MULTIPART_TEXT_BYTES;
+
+fn file_config(field: &app::forms::Field) -> FileConfig {
+    serde_json::from_value(field.config.clone()).unwrap_or_default()
+}
+
+/// What a posted form carried: the answers, files received so far (in the incoming
+/// folder), problems with single files, and a problem with the submission as a whole.
+#[derive(Default)]
+struct Posted {
+    raw: RawAnswers,
+    files: Vec<Incoming>,
+    errors: app::error::FieldErrors,
+    notice: Option<String>,
+}
+
+/// A received file, kept apart until its submission is stored.
+struct Incoming {
+    field: String,
+    path: PathBuf,
+    answer: FileAnswer,
+}
+
+impl Posted {
+    /// Removes the received files: the submission is not stored.
+    async fn discard(self) -> (RawAnswers, app::error::FieldErrors, Option<String>) {
+        let mut errors = self.errors;
+        for file in &self.files {
+            let _ = tokio::fs::remove_file(&file.path).await;
+            errors.entry(file.field.clone()).or_default().push(
+                "Choose the file again: files are not kept while answers need another look."
+                    .into(),
+            );
+        }
+        let mut raw = self.raw;
+        for file in &self.files {
+            raw.remove(&file.field);
+        }
+        (raw, errors, self.notice)
+    }
+}
+
+/// `POST /f/{id}`: a respondent's answers, urlencoded or multipart with files.
+///
+/// The body is read once, within the form's own limit; files go to the incoming folder as
+/// they arrive. Nothing is kept unless every check passes and the response is stored: a
+/// refused or failed submission removes its files and renders the form again with what was
+/// typed and a message.
 pub async fn submit(
     State(state): State<AppState>,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
+    let ip = client_ip(&request);
     let record = match db::find(&state.db, &id).await {
         Ok(Some(record)) if record.definition.settings.enabled => record,
         // Missing or disabled: the page explains (404/403).
-        Ok(_) => return render_page(&state, &id, request, PostedAnswers::default()).await,
+        Ok(_) => return render_page(&state, request, PostedAnswers::default()).await,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
+    let headers = request.headers().clone();
+    let posted = read_posted(&state, &record, request).await;
+    let refuse = |status: StatusCode, posted: Posted| {
+        let state = state.clone();
+        let headers = headers.clone();
+        let id = id.clone();
+        async move {
+            let (answers, errors, notice) = posted.discard().await;
+            let request = rebuild_get(&id, &headers);
+            let mut response = render_page(
+                &state,
+                request,
+                PostedAnswers {
+                    answers,
+                    errors,
+                    notice,
+                },
+            )
+            .await;
+            *response.status_mut() = status;
+            response
+        }
+    };
+    if posted.notice.is_some() {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, posted).await;
+    }
+    if let Some(ip) = ip {
+        if let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_submit(ip)
+        {
+            let mut posted = posted;
+            posted.notice = Some(format!(
+                "Too many answers were sent from your network just now. Wait {retry_after_secs} seconds and send again; your answers are still here."
+            ));
+            let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, posted).await;
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+            return response;
+        }
+    }
+    let mut posted = posted;
+    if let Err(message) = check_quota(&state, &record, &posted.files).await {
+        for file in &posted.files {
+            posted
+                .errors
+                .entry(file.field.clone())
+                .or_default()
+                .push(message.clone());
+        }
+    }
+    let mut budget = Budget::new(SUBMISSION_BUDGET);
+    let checked = service::check(&record, &posted.raw, UnknownKeys::Ignore, &mut budget).await;
+    let checked = match checked {
+        Ok(checked) if posted.errors.is_empty() => checked,
+        result => {
+            for (field, messages) in result.err().unwrap_or_default() {
+                posted.errors.entry(field).or_insert(messages);
+            }
+            if let Some(messages) = posted.errors.remove(WHOLE_FORM) {
+                posted.notice = Some(messages.join(" "));
+            }
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, posted).await;
+        }
+    };
+    let stored = async {
+        let decision = service::decide(&state.db, &record, &checked.values, &mut budget).await?;
+        keep_files(&state, &record, &checked, &posted.files).await?;
+        if let Err(e) = service::store(&state.db, &record, &checked, &decision).await
+        {
+            forget_files(&state, &record, &posted.files).await;
+            return Err(e);
+        }
+        Ok(decision)
+    }
+    .await;
+    match stored {
+        Ok(decision) => Redirect::to(&destination(&record.id, &decision, None)).into_response(),
+        Err(e) => {
+            let _ = AppError::internal(format!("storing a response to {}: {e}", record.id));
+            posted.notice = Some(
+                "Your answers could not be saved just now. Nothing was lost: please send them again."
+                    .into(),
+            );
+            refuse(StatusCode::SERVICE_UNAVAILABLE, posted).await
+        }
+    }
+}
+
+fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip())
+}
+
+/// Refuses files that would take the form past its storage quota.
+async fn check_quota(
+    state: &AppState,
+    record: &FormRecord,
+    files: &[Incoming],
+) -> Result<(), String> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let incoming: u64 = files.iter().map(|f| f.answer.size).sum();
+    let used = db::upload_usage(&state.db, &record.id)
+        .await
+        .map_err(|_| "The file could not be stored. Please try again.".to_owned())?;
+    if used.max(0) as u64 + incoming > state.upload_quota_bytes {
+        return Err(format!(
+            "This form has no room for more files (it may hold {} MB in all). Please tell the form's owner.",
+            state.upload_quota_bytes / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
+/// Moves the received files into the form's folder and records them; on any failure,
+/// undoes what it did.
+async fn keep_files(
+    state: &AppState,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+    files: &[Incoming],
+) -> Result<(), AppError> {
+    let dir = state.upload_dir(&record.id);
+    for (i, file) in files.iter().enumerate() {
+        // A file whose field was hidden by its condition is not part of the answers.
+        let kept = checked.values.contains_key(&file.field);
+        let result = async {
+            if !kept {
+                let _ = tokio::fs::remove_file(&file.path).await;
+                return Ok(());
+            }
+            tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
+            tokio::fs::rename(&file.path, dir.join(&file.answer.file_id))
+                .await
+                .map_err(AppError::internal)?;
+            db::insert_upload(
+                &state.db,
+                &file.answer.file_id,
+                &record.id,
+                &file.answer.name,
+                &file.answer.content_type,
+                file.answer.size as i64,
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = result {
+            forget_files(state, record, &files[..=i]).await;
+            for rest in &files[i + 1..] {
+                let _ = tokio::fs::remove_file(&rest.path).await;
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Removes a submission's files wherever they are, and their records.
+async fn forget_files(state: &AppState, record: &FormRecord, files: &[Incoming]) {
+    let dir = state.upload_dir(&record.id);
+    for file in files {
+        let _ = tokio::fs::remove_file(&file.path).await;
+        let _ = tokio::fs::remove_file(dir.join(&file.answer.file_id)).await;
+        let _ = db::delete_upload(&state.db, &record.id, &file.answer.file_id).await;
+    }
+}
+
+/// Reads the body within the form's limit. Over the limit, what was read so far is kept
+/// and `notice` says why the rest was not.
+async fn read_posted(state: &AppState, record: &FormRecord, request: Request) -> Posted {
+    let limit = submission_limit(&record.definition);
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("multipart/form-data"));
-    let headers = request.headers().clone();
-    let raw = if is_multipart {
-        match Multipart::from_request(request, &state).await {
-            Ok(multipart) => read_multipart(&state, &record, multipart).await,
-            Err(e) => Err(e.body_text()),
-        }
-    } else {
-        match axum::body::to_bytes(request.into_body(), usize::MAX).await {
-            Ok(bytes) => Ok((
-                read_urlencoded(&record.definition, &bytes),
-                app::error::FieldErrors::new(),
-            )),
-            Err(e) => Err(format!("The answers could not be read: {e}")),
-        }
+    let too_large = || {
+        format!(
+            "The answers were larger than this form accepts ({} MB in all), so the rest was not received. Check the files and send again.",
+            limit.div_ceil(1024 * 1024)
+        )
     };
-    let (raw, upload_errors) = match raw {
-        Ok(result) => result,
-        Err(message) => {
-            let status = if message.contains("limit") {
-                StatusCode::PAYLOAD_TOO_LARGE
-            } else {
-                StatusCode::BAD_REQUEST
-            };
-            return (status, message).into_response();
-        }
-    };
-    match check_answers(&record.definition, &raw, UnknownKeys::Ignore) {
-        Ok(checked) if upload_errors.is_empty() => {
-            let decision =
-                match app::forms::service::decide(&state.db, &record, &checked.values).await {
-                    Ok(decision) => decision,
-                    Err(e) => return internal(e),
-                };
-            match store_response(&state, &record, &checked, &decision).await {
-                Ok(_) => Redirect::to(&destination(&record.id, &decision, None)).into_response(),
-                Err(response) => response,
+    let (parts, body) = request.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit as usize));
+    if is_multipart {
+        let request = Request::from_parts(parts, body);
+        return match Multipart::from_request(request, state).await {
+            Ok(multipart) => read_multipart(state, record, multipart, too_large).await,
+            Err(e) => Posted {
+                notice: Some(format!("The answers could not be read: {}", e.body_text())),
+                ..Posted::default()
+            },
+        };
+    }
+    let mut bytes = Vec::new();
+    let mut notice = None;
+    let mut stream = body.into_data_stream();
+    use futures::StreamExt;
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => bytes.extend_from_slice(&chunk),
+            Err(_) => {
+                notice = Some(too_large());
+                // Keep the whole pairs that arrived; the last one may be cut.
+                let cut = bytes.iter().rposition(|b| *b == b'&').unwrap_or(0);
+                bytes.truncate(cut);
+                break;
             }
         }
-        result => {
-            let mut errors = result.err().unwrap_or_default();
-            errors.extend(upload_errors);
-            let request = rebuild_get(&id, &headers);
-            let mut response = render_page(
-                &state,
-                &id,
-                request,
-                PostedAnswers {
-                    answers: raw,
-                    errors,
-                },
-            )
-            .await;
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            response
-        }
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    Posted {
+        raw: collect(&record.definition, pairs),
+        notice,
+        ..Posted::default()
     }
 }
 
 /// Where the respondent is sent: the route's URL, or the thank-you page showing its message.
+/// A booking path that came out of substitution as anything but a path on this site (which
+/// saving already refuses) goes to the thank-you page instead.
 fn destination(form_id: &str, decision: &Decision, extra_query: Option<&str>) -> String {
+    let thanks = || match &decision.route_id {
+        Some(route) => format!(
+            "/f/{form_id}/thanks?route={}",
+            routing::encode_uri_component(route)
+        ),
+        None => format!("/f/{form_id}/thanks"),
+    };
     match decision.action.kind {
-        ActionKind::Message => match &decision.route_id {
-            Some(route) => format!(
-                "/f/{form_id}/thanks?route={}",
-                routing::encode_uri_component(route)
-            ),
-            None => format!("/f/{form_id}/thanks"),
-        },
+        ActionKind::Message => thanks(),
+        ActionKind::EventType if !is_local_path(&decision.action.value) => {
+            tracing::warn!(form = %form_id, "a booking path led off the site; sent to thanks");
+            format!("/f/{form_id}/thanks")
+        }
         ActionKind::ExternalUrl | ActionKind::EventType => match extra_query {
             Some(query) if !query.is_empty() => {
                 let sep = if decision.action.value.contains('?') {
@@ -129,7 +361,28 @@ fn destination(form_id: &str, decision: &Decision, extra_query: Option<&str>) ->
 /// `GET /router?form=<id>&<identifier>=<value>…`: Cal.com's headless router. Checks and
 /// stores the answers like a submission, then redirects to the route's destination with the
 /// query parameters and `junction_response_id` appended. `junction_dry_run=1` stores nothing.
-pub async fn headless_router(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+/// Every call, dry run or not, counts against the caller's address
+/// (`JUNCTION_ROUTER_RATE_LIMIT` a minute), so link previews and `<img>` tags pointed at it
+/// cannot fill the database.
+pub async fn headless_router(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> Response {
+    if let Some(ip) = client_ip(&request) {
+        if let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_router(ip)
+        {
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                format!("Too many routing requests from this address. Wait {retry_after_secs} seconds."),
+            )
+                .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+            return response;
+        }
+    }
     let query = query.unwrap_or_default();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap_or_default();
     let param = |name: &str| {
@@ -155,7 +408,8 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let raw = collect(&record.definition, pairs.clone());
-    let checked = match check_answers(&record.definition, &raw, UnknownKeys::Ignore) {
+    let mut budget = Budget::new(SUBMISSION_BUDGET);
+    let checked = match service::check(&record, &raw, UnknownKeys::Ignore, &mut budget).await {
         Ok(checked) => checked,
         Err(errors) => {
             let text: Vec<String> = errors
@@ -169,7 +423,7 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
                 .into_response();
         }
     };
-    let decision = match app::forms::service::decide(&state.db, &record, &checked.values).await {
+    let decision = match service::decide(&state.db, &record, &checked.values, &mut budget).await {
         Ok(decision) => decision,
         Err(e) => return internal(e),
     };
@@ -178,25 +432,13 @@ pub async fn headless_router(State(state): State<AppState>, RawQuery(query): Raw
         .filter(|(k, _)| k != "form" && k != "junction_dry_run")
         .collect();
     if !dry_run {
-        match store_response(&state, &record, &checked, &decision).await {
+        match service::store(&state.db, &record, &checked, &decision).await {
             Ok(response_id) => forwarded.push(("junction_response_id".into(), response_id)),
-            Err(response) => return response,
+            Err(e) => return internal(e),
         }
     }
     let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
     Redirect::to(&destination(&record.id, &decision, Some(&query))).into_response()
-}
-
-/// Stores checked answers (see `service::store`); the error is the response to send.
-async fn store_response(
-    state: &AppState,
-    record: &FormRecord,
-    checked: &CheckedAnswers,
-    decision: &Decision,
-) -> Result<String, Response> {
-    app::forms::service::store(&state.db, record, checked, decision)
-        .await
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// The form `form_id` if the session's user owns it: 401 without a user, 404 for anyone
@@ -224,51 +466,36 @@ fn internal(e: impl std::fmt::Display) -> Response {
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
 }
 
-/// Answers from a urlencoded body: repeated names make a list for multi-selects.
-fn read_urlencoded(def: &FormDefinition, body: &[u8]) -> RawAnswers {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
-    collect(def, pairs)
-}
-
-fn collect(def: &FormDefinition, pairs: Vec<(String, String)>) -> RawAnswers {
-    let mut raw = RawAnswers::new();
-    for field in def.live_fields() {
-        let values: Vec<String> = pairs
-            .iter()
-            .filter(|(k, _)| *k == field.identifier)
-            .map(|(_, v)| v.clone())
-            .collect();
-        match (field.kind.as_str(), values.len()) {
-            (_, 0) => {}
-            ("multiselect", _) => {
-                raw.insert(
-                    field.identifier.clone(),
-                    Value::Array(values.into_iter().map(Value::String).collect()),
-                );
-            }
-            _ => {
-                raw.insert(
-                    field.identifier.clone(),
-                    Value::String(values.into_iter().next().unwrap_or_default()),
-                );
-            }
-        }
-    }
-    raw
-}
-
-/// Answers from a multipart body; files are checked against their field's settings and
-/// stored. Errors about files are returned beside the answers, by identifier.
+/// Answers from a multipart body. Text parts are collected; each file goes to the incoming
+/// folder as it arrives, checked against its field's settings (a file over its field's size
+/// is drained, not kept). Over the body's limit, what arrived before is kept and `notice`
+/// says so.
 async fn read_multipart(
     state: &AppState,
     record: &FormRecord,
     mut multipart: Multipart,
-) -> Result<(RawAnswers, app::error::FieldErrors), String> {
+    too_large: impl Fn() -> String,
+) -> Posted {
     let def = &record.definition;
     let mut pairs = Vec::new();
-    let mut files = RawAnswers::new();
-    let mut errors = app::error::FieldErrors::new();
-    while let Some(mut part) = multipart.next_field().await.map_err(|e| e.body_text())? {
+    let mut posted = Posted::default();
+    let incoming = state.incoming_dir();
+    let cut_short = |e: axum::extract::multipart::MultipartError, posted: &mut Posted| {
+        posted.notice = Some(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            format!("The answers could not be read completely: {}", e.body_text())
+        });
+    };
+    loop {
+        let mut part = match multipart.next_field().await {
+            Ok(Some(part)) => part,
+            Ok(None) => break,
+            Err(e) => {
+                cut_short(e, &mut posted);
+                break;
+            }
+        };
         let Some(name) = part.name().map(str::to_owned) else {
             continue;
         };
@@ -276,8 +503,13 @@ async fn read_multipart(
             .live_fields()
             .find(|f| f.identifier == name && f.kind == "file");
         let Some(field) = file_field else {
-            let text = part.text().await.map_err(|e| e.body_text())?;
-            pairs.push((name, text));
+            match part.text().await {
+                Ok(text) => pairs.push((name, text)),
+                Err(e) => {
+                    cut_short(e, &mut posted);
+                    break;
+                }
+            }
             continue;
         };
         let file_name = part.file_name().unwrap_or("").to_owned();
@@ -285,72 +517,94 @@ async fn read_multipart(
             .content_type()
             .unwrap_or("application/octet-stream")
             .to_owned();
-        let config: FileConfig = serde_json::from_value(field.config.clone()).unwrap_or_default();
-        let mut bytes = Vec::new();
-        let mut too_big = false;
-        while let Some(chunk) = part.chunk().await.map_err(|e| e.body_text())? {
-            if bytes.len() as u64 + chunk.len() as u64 > config.max_bytes() {
-                too_big = true;
-                continue;
+        let config = file_config(field);
+        let upload_id = app::forms::new_id();
+        let path = incoming.join(&upload_id);
+        let mut size: u64 = 0;
+        let mut file = None;
+        let mut failed = None;
+        loop {
+            let chunk = match part.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            size += chunk.len() as u64;
+            if size > config.max_bytes() {
+                continue; // drained, never kept
             }
-            bytes.extend_from_slice(&chunk);
+            if file.is_none() {
+                file = match open_incoming(&incoming, &path).await {
+                    Ok(f) => Some(f),
+                    Err(e) => {
+                        let _ = AppError::internal(format!("receiving an upload: {e}"));
+                        posted.notice =
+                            Some("The file could not be received. Please try again.".into());
+                        return posted;
+                    }
+                };
+            }
+            if let Some(f) = file.as_mut() {
+                if let Err(e) = tokio::io::AsyncWriteExt::write_all(f, &chunk).await {
+                    let _ = AppError::internal(format!("receiving an upload: {e}"));
+                    let _ = tokio::fs::remove_file(&path).await;
+                    posted.notice = Some("The file could not be received. Please try again.".into());
+                    return posted;
+                }
+            }
         }
-        if file_name.is_empty() && bytes.is_empty() {
+        drop(file);
+        if let Some(e) = failed {
+            let _ = tokio::fs::remove_file(&path).await;
+            cut_short(e, &mut posted);
+            break;
+        }
+        if file_name.is_empty() && size == 0 {
             continue; // no file chosen
-        }
-        if too_big {
-            errors.entry(name).or_default().push(format!(
-                "The file is larger than {} MB.",
-                config.max_size_mb
-            ));
-            continue;
-        }
-        if let Err(message) = config.accepts(&file_name, &content_type, bytes.len() as u64) {
-            errors.entry(name).or_default().push(message);
-            continue;
         }
         let safe_name: String = file_name
             .chars()
             .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
             .take(200)
             .collect();
-        let upload_id = db::insert_upload(
-            &state.db,
-            &record.id,
-            &safe_name,
-            &content_type,
-            bytes.len() as i64,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let dir = upload_dir(state, &record.id);
-        let stored = async {
-            tokio::fs::create_dir_all(&dir).await?;
-            tokio::fs::write(dir.join(&upload_id), &bytes).await
-        }
-        .await;
-        if let Err(e) = stored {
-            let _ = AppError::internal(format!("storing upload {upload_id}: {e}"));
-            return Err("The file could not be stored. Please try again.".into());
+        if let Err(message) = config.accepts(&safe_name, &content_type, size) {
+            let _ = tokio::fs::remove_file(&path).await;
+            posted.errors.entry(name).or_default().push(message);
+            continue;
         }
         let answer = FileAnswer {
             file_id: upload_id,
             name: safe_name,
-            size: bytes.len() as u64,
+            size,
             content_type,
         };
-        files.insert(name, serde_json::to_value(answer).unwrap_or(Value::Null));
+        posted
+            .raw
+            .insert(name.clone(), serde_json::to_value(&answer).unwrap_or(Value::Null));
+        posted.files.push(Incoming {
+            field: name,
+            path,
+            answer,
+        });
     }
-    let mut raw = collect(def, pairs);
-    raw.extend(files);
-    Ok((raw, errors))
+    let text = collect(def, pairs);
+    posted.raw.extend(text);
+    posted
+}
+
+async fn open_incoming(dir: &std::path::Path, path: &std::path::Path) -> std::io::Result<tokio::fs::File> {
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::File::create(path).await
 }
 
 fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {
     let mut request = Request::get(format!("/f/{id}"))
         .body(Body::empty())
         .expect("a valid request");
-    for name in [header::COOKIE, header::ACCEPT_LANGUAGE, header::USER_AGENT] {
+    for name in [header::COOKIE, header::ACCEPT_LANGUAGE, header::USER_AGENT, header::HOST] {
         if let Some(value) = headers.get(&name) {
             request.headers_mut().insert(name, value.clone());
         }
@@ -362,12 +616,7 @@ fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {
 }
 
 /// Renders `/f/{id}` with `posted` in context.
-async fn render_page(
-    state: &AppState,
-    _id: &str,
-    request: Request,
-    posted: PostedAnswers,
-) -> Response {
+async fn render_page(state: &AppState, request: Request, posted: PostedAnswers) -> Response {
     let options = state.leptos_options.clone();
     let context_state = state.clone();
     let handler = leptos_axum::render_app_async_with_context(
@@ -396,7 +645,7 @@ pub async fn download(
     else {
         return (StatusCode::NOT_FOUND, "Not found.").into_response();
     };
-    match tokio::fs::read(upload_dir(&state, &form_id).join(&file_id)).await {
+    match tokio::fs::read(state.upload_dir(&form_id).join(&file_id)).await {
         Ok(bytes) => {
             let disposition = format!(
                 "attachment; filename=\"{}\"",

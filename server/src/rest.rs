@@ -11,7 +11,9 @@ use std::net::{IpAddr, SocketAddr};
 use app::auth::SessionUser;
 use app::db::forms as db;
 use app::error::AppError;
-use app::forms::answers::{RawAnswers, UnknownKeys, check_answers};
+use app::forms::answers::{RawAnswers, UnknownKeys};
+use app::forms::compiled::SUBMISSION_BUDGET;
+use app::rules::Budget;
 use app::forms::{Action, FormDefinition, FormRecord, FormSummary, service};
 use app::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -363,7 +365,7 @@ async fn delete_form(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    db::delete(&state.db, &id, user.id).await?;
+    service::delete(&state, &id, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -565,14 +567,15 @@ async fn submit_response(
         ));
     }
     let raw: RawAnswers = submission.answers.into_iter().collect();
-    let checked =
-        check_answers(&record.definition, &raw, UnknownKeys::Reject).map_err(|fields| {
-            AppError::Validation {
-                message: "Some answers were refused.".into(),
-                fields,
-            }
+    let mut budget = Budget::new(SUBMISSION_BUDGET);
+    let checked = service::check(&record, &raw, UnknownKeys::Reject, &mut budget)
+        .await
+        .map_err(|fields| AppError::Validation {
+            message: "Some answers were refused.".into(),
+            fields,
         })?;
-    let decision = service::decide(&state.db, &record, &checked.values).await?;
+    service::check_uploads(&state.db, &record, &checked).await?;
+    let decision = service::decide(&state.db, &record, &checked.values, &mut budget).await?;
     let response_id = if dry_run {
         None
     } else {

@@ -4,7 +4,7 @@
 mod common;
 
 use axum::body::Body;
-use common::TestApp;
+use common::{TestApp, multipart, owner_with_form};
 use http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -29,25 +29,6 @@ fn intake() -> Value {
         "routes": [{"name": "Enterprise", "rule": {"==": [{"var": "country"}, "DE"]},
                     "action": {"type": "event_type", "value": "/team/sales/secret-route"}}]
     })
-}
-
-/// Signs up, creates a form with `definition`, and returns (cookie, form id).
-async fn owner_with_form(app: &TestApp, email: &str, definition: &Value) -> (String, String) {
-    let cookie = app.sign_up(email, PASSWORD).await;
-    let created = app
-        .call("/api/forms/create", &[("name", "Draft")], Some(&cookie))
-        .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    let id = created.json().as_str().unwrap().to_owned();
-    let saved = app
-        .call(
-            "/api/forms/save",
-            &[("id", &id), ("definition", &definition.to_string())],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    (cookie, id)
 }
 
 async fn post_form(app: &TestApp, id: &str, body: &str) -> common::Response {
@@ -368,24 +349,6 @@ async fn unknown_field_types_in_stored_data_are_skipped() {
     let posted = post_form(&app, &id, "email=a%40b.co&notes=ignored").await;
     assert_eq!(posted.status, StatusCode::SEE_OTHER);
     assert_eq!(responses(&app, &cookie, &id).await["total"], 1);
-}
-
-fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "junctionboundary";
-    let mut body = Vec::new();
-    for (name, file, data) in parts {
-        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
-        match file {
-            Some((filename, content_type)) => body.extend_from_slice(
-                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
-            ),
-            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
-        }
-        body.extend_from_slice(data);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,11 +25,14 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
     crate::db::api_keys::list(&state()?.db, user.id).await
 }
 
-/// Creates a key and returns it: the only time it is shown.
+/// Creates a key and returns it: the only time it is shown. A key acts as the account, so
+/// the password is asked for again: a borrowed or stolen session alone cannot mint one.
 #[server(endpoint = "api-keys/create")]
-pub async fn create_api_key(name: String) -> Result<String, AppError> {
+pub async fn create_api_key(name: String, password: String) -> Result<String, AppError> {
     let user = require_user().await?;
-    let (key, _) = crate::auth::api_key::create(&state()?.db, user.id, &name).await?;
+    let db = &state()?.db;
+    crate::auth::service::confirm_password(db, user.id, &password).await?;
+    let (key, _) = crate::auth::api_key::create(db, user.id, &name).await?;
     Ok(key)
 }
 

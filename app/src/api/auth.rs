@@ -6,7 +6,9 @@ use crate::auth::SessionUser;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-use super::context::{USER_ID_KEY, redirect_plain_form_post, require_user, session, state};
+use super::context::{
+    USER_ID_KEY, client_ip, redirect_plain_form_post, require_user, session, state,
+};
 
 /// Starts a fresh session for `user`, cycling the id so a planted cookie is worthless.
 #[cfg(feature = "ssr")]
@@ -22,6 +24,7 @@ async fn start_session(user: &SessionUser) -> Result<(), AppError> {
 #[server(endpoint = "auth/signup")]
 pub async fn signup(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let state = state()?;
+    state.login_limiter.check_sign_up(client_ip().await)?;
     let account = crate::auth::NewAccount::new(&email, &password);
     let user = crate::auth::service::register(&state.db, account, crate::auth::Role::User).await?;
     start_session(&user).await?;
@@ -33,10 +36,7 @@ pub async fn signup(email: String, password: String, next: Option<String>) -> Re
 #[server(endpoint = "auth/login")]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let state = state()?;
-    let ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .await
-        .ok()
-        .map(|info| info.0.ip());
+    let ip = client_ip().await;
     let user =
         crate::auth::service::authenticate(&state.db, &state.login_limiter, &email, &password, ip)
             .await?;
@@ -58,14 +58,32 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     super::context::current_user().await
 }
 
+/// Changes the password. Every other session of the account ends (this one stays signed
+/// in); `revoke_api_keys` (a checkbox: any value) also revokes all of the account's API keys.
+/// Returns how many sessions and keys were ended.
 #[server(endpoint = "account/password")]
 pub async fn change_password(
     current_password: String,
     new_password: String,
-) -> Result<(), AppError> {
+    revoke_api_keys: Option<String>,
+) -> Result<(u64, u64), AppError> {
     let user = require_user().await?;
-    crate::auth::service::change_password(&state()?.db, user.id, &current_password, &new_password)
-        .await?;
-    tracing::info!(user_id = user.id, "password changed");
-    Ok(())
+    let session = session().await?;
+    let keep = session.id().map(|id| id.to_string());
+    let done = crate::auth::service::change_password(
+        &state()?.db,
+        user.id,
+        &current_password,
+        &new_password,
+        keep.as_deref(),
+        revoke_api_keys.is_some(),
+    )
+    .await?;
+    tracing::info!(
+        user_id = user.id,
+        sessions_ended = done.sessions_ended,
+        keys_revoked = done.keys_revoked,
+        "password changed"
+    );
+    Ok((done.sessions_ended, done.keys_revoked))
 }

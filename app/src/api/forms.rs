@@ -61,10 +61,7 @@ pub async fn linked_routes(ids: String) -> Result<crate::forms::LinkedRoutes, Ap
 #[server(endpoint = "forms/rename")]
 pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    let db_ = &state()?.db;
-    let mut def = db::find_owned(db_, &id, user.id).await?.definition;
-    def.name = name;
-    crate::forms::service::save(db_, &id, user.id, def)
+    crate::forms::service::modify(&state()?.db, &id, user.id, |def| def.name = name.clone())
         .await
         .map(drop)
 }
@@ -72,10 +69,11 @@ pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
 #[server(endpoint = "forms/enable")]
 pub async fn set_form_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     let user = require_user().await?;
-    let db_ = &state()?.db;
-    let mut def = db::find_owned(db_, &id, user.id).await?.definition;
-    def.settings.enabled = enabled;
-    db::update(db_, &id, user.id, &def).await.map(drop)
+    crate::forms::service::modify(&state()?.db, &id, user.id, |def| {
+        def.settings.enabled = enabled
+    })
+    .await
+    .map(drop)
 }
 
 #[server(endpoint = "forms/duplicate")]
@@ -90,7 +88,7 @@ pub async fn duplicate_form(id: String) -> Result<String, AppError> {
 #[server(endpoint = "forms/delete")]
 pub async fn delete_form(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    db::delete(&state()?.db, &id, user.id).await
+    crate::forms::service::delete(&state()?, &id, user.id).await
 }
 
 /// One page of a form's responses, newest first.
@@ -119,15 +117,11 @@ pub async fn list_responses(
     let db_ = &state()?.db;
     let form = db::find_owned(db_, &form_id, user.id).await?;
     let page = page.max(1);
+    let offset = (page - 1)
+        .checked_mul(RESPONSES_PER_PAGE)
+        .ok_or_else(|| AppError::field("page", format!("There is no page {page}.")))?;
     let filter = db::ResponseFilter::parse(route, from, to)?;
-    let mut rows = db::list_responses(
-        db_,
-        &form_id,
-        &filter,
-        RESPONSES_PER_PAGE,
-        (page - 1) * RESPONSES_PER_PAGE,
-    )
-    .await?;
+    let mut rows = db::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, offset).await?;
     // Phone numbers are stored as E.164 and shown in the field's chosen format.
     for field in form.definition.fields.iter().filter(|f| f.kind == "phone") {
         let config: crate::fields::PhoneConfig =
@@ -206,6 +200,8 @@ pub struct PublicFormData {
     pub definition: FormDefinition,
     pub initial: RawAnswers,
     pub errors: FieldErrors,
+    /// A message about the whole submission (a limit reached, answers not saved).
+    pub notice: Option<String>,
 }
 
 /// Answers that were posted and refused, set by the submit handler before it renders the
@@ -214,6 +210,7 @@ pub struct PublicFormData {
 pub struct PostedAnswers {
     pub answers: RawAnswers,
     pub errors: FieldErrors,
+    pub notice: Option<String>,
 }
 
 /// The public form, prefilled from the link's query string (`?identifier=value`).
@@ -240,32 +237,16 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
     definition
         .fields
         .retain(|f| !f.deleted && f.field_type().is_some());
-    let (initial, errors) = match use_context::<PostedAnswers>() {
-        Some(posted) => (posted.answers, posted.errors),
+    let (initial, errors, notice) = match use_context::<PostedAnswers>() {
+        Some(posted) => (posted.answers, posted.errors, posted.notice),
         None => {
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default();
-            let mut initial = RawAnswers::new();
-            for field in definition.live_fields() {
-                let values: Vec<&String> = pairs
-                    .iter()
-                    .filter(|(k, _)| *k == field.identifier)
-                    .map(|(_, v)| v)
-                    .collect();
-                match (field.kind.as_str(), values.as_slice()) {
-                    (_, []) | ("file", _) => {}
-                    ("multiselect", many) => {
-                        initial.insert(field.identifier.clone(), serde_json::json!(many));
-                    }
-                    (_, [first, ..]) => {
-                        initial.insert(
-                            field.identifier.clone(),
-                            serde_json::Value::String((*first).clone()),
-                        );
-                    }
-                }
-            }
-            (initial, FieldErrors::new())
+            (
+                crate::forms::answers::collect(&definition, pairs),
+                FieldErrors::new(),
+                None,
+            )
         }
     };
     Ok(PublicFormData {
@@ -273,6 +254,7 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
         definition,
         initial,
         errors,
+        notice,
     })
 }
 
@@ -283,10 +265,18 @@ pub async fn thank_you_message(
     id: String,
     route: Option<String>,
 ) -> Result<(String, String), AppError> {
-    let record = db::find(&state()?.db, &id)
+    let db_ = &state()?.db;
+    let record = db::find(db_, &id)
         .await?
         .ok_or_else(|| AppError::NotFound("This form".into()))?;
-    let linked = db::linked_routes(&state()?.db, &record.definition, record.owner_id).await?;
+    // A closed form thanks nobody: its page says it is closed.
+    if !record.definition.settings.enabled {
+        return Err(AppError::Forbidden);
+    }
+    // Only a message this form can decide: one of its own routes, or a route it reuses
+    // from another of its owner's forms. Any other id shows the default thanks, so the page
+    // cannot be made to show text the form never sends.
+    let linked = db::linked_routes(db_, &record.definition, record.owner_id).await?;
     let def = crate::routing::expand(&record.definition, &linked);
     let action = route
         .as_deref()

@@ -49,6 +49,14 @@ pub(crate) mod context {
         current_user().await?.ok_or(AppError::Unauthorized)
     }
 
+    /// The client's address (the socket's peer), when the server was started with it.
+    pub async fn client_ip() -> Option<std::net::IpAddr> {
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .ok()
+            .map(|info| info.0.ip())
+    }
+
     /// After a plain HTML form post (no JavaScript), answers with a redirect to `path`.
     /// Hydrated pages navigate themselves once the call succeeds.
     pub fn redirect_plain_form_post(path: &str) {

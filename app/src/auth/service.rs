@@ -9,16 +9,46 @@ use crate::db::{Db, users};
 use crate::error::AppError;
 
 /// Creates an account after validating it.
+///
+/// A taken email is refused with a message that does not say it is taken, and the password
+/// is hashed first either way, so neither the words nor the timing tell who has an account.
+/// (The refusal itself still differs from a success: only a confirmation email could hide
+/// that, and Junction sends none at sign-up yet.) It never checks the password against the
+/// existing account, so sign-up is no way around the login limits.
 pub async fn register(db: &Db, account: NewAccount, role: Role) -> Result<SessionUser, AppError> {
     account.validate()?;
+    let hash = password::hash(account.password.clone()).await?;
     if users::find_by_email(db, &account.email).await?.is_some() {
+        return Err(sign_up_refused());
+    }
+    match users::insert(db, &account.email, &hash, role).await {
+        // Two sign-ups racing for one email: the loser reads like any other refusal.
+        Err(AppError::Validation { .. }) => Err(sign_up_refused()),
+        result => result,
+    }
+}
+
+fn sign_up_refused() -> AppError {
+    AppError::field(
+        "email",
+        "An account cannot be created with this email and password. If you have an account, log in instead.",
+    )
+}
+
+/// Checks the signed-in user's password again before a sensitive step (a new API key).
+pub async fn confirm_password(db: &Db, user_id: i64, password: &str) -> Result<(), AppError> {
+    let record = users::find_by_id(db, user_id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    if password.len() > super::MAX_PASSWORD_LEN
+        || !password::verify(password.to_owned(), record.password_hash).await?
+    {
         return Err(AppError::field(
-            "email",
-            "An account with this email already exists.",
+            "password",
+            "This is not your password.",
         ));
     }
-    let hash = password::hash(account.password).await?;
-    users::insert(db, &account.email, &hash, role).await
+    Ok(())
 }
 
 /// Checks an email and password. Every failure reads the same, whether or not the account
@@ -56,13 +86,24 @@ fn wrong_credentials() -> AppError {
     AppError::BadRequest("That email and password do not match an account.".into())
 }
 
-/// Replaces a user's password after checking the current one.
+/// What a password change ended besides the old password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordChanged {
+    pub sessions_ended: u64,
+    pub keys_revoked: u64,
+}
+
+/// Replaces a user's password after checking the current one, then ends every other session
+/// of the account (all of them when `keep_session` is `None`) and, when asked, revokes its
+/// API keys.
 pub async fn change_password(
     db: &Db,
     user_id: i64,
     current: &str,
     new: &str,
-) -> Result<(), AppError> {
+    keep_session: Option<&str>,
+    revoke_api_keys: bool,
+) -> Result<PasswordChanged, AppError> {
     let record = users::find_by_id(db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
@@ -82,7 +123,17 @@ pub async fn change_password(
         AppError::field("new_password", err.messages_for("password").join(" "))
     })?;
     let hash = password::hash(new.to_owned()).await?;
-    users::set_password_hash(db, user_id, &hash).await
+    users::set_password_hash(db, user_id, &hash).await?;
+    let sessions_ended = crate::db::sessions::delete_for_user(db, user_id, keep_session).await?;
+    let keys_revoked = if revoke_api_keys {
+        crate::db::api_keys::delete_all(db, user_id).await?
+    } else {
+        0
+    };
+    Ok(PasswordChanged {
+        sessions_ended,
+        keys_revoked,
+    })
 }
 
 /// Creates an administrator, or promotes the existing account with that email after

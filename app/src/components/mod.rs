@@ -8,4 +8,5 @@ pub mod form_view;
 pub mod format;
 pub mod frame;
 pub mod nav;
+pub mod raw_text;
 pub mod routes_editor;

@@ -72,6 +72,16 @@ pub async fn delete(db: &Db, user_id: i64, id: &str) -> Result<bool, AppError> {
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes every key of the user; returns how many there were.
+pub async fn delete_all(db: &Db, user_id: i64) -> Result<u64, AppError> {
+    let done = sqlx::query("DELETE FROM api_keys WHERE user_id = $1")
+        .bind(user_id)
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(done.rows_affected())
+}
+
 /// The user a key hash belongs to, and the key's id.
 pub async fn find_user(db: &Db, hash: &str) -> Result<Option<(String, SessionUser)>, AppError> {
     let row = sqlx::query(

@@ -19,6 +19,7 @@ fn record_of(row: &AnyRow) -> Result<FormRecord, AppError> {
         definition: definition_of(row)?,
         created_at: row.try_get("created_at").map_err(AppError::internal)?,
         updated_at: row.try_get("updated_at").map_err(AppError::internal)?,
+        revision: row.try_get("revision").map_err(AppError::internal)?,
     })
 }
 
@@ -48,13 +49,14 @@ pub async fn insert(db: &Db, owner_id: i64, def: &FormDefinition) -> Result<Form
         definition: def.clone(),
         created_at: at,
         updated_at: at,
+        revision: 0,
     })
 }
 
 /// Any form by id (for the public page).
 pub async fn find(db: &Db, id: &str) -> Result<Option<FormRecord>, AppError> {
     let row = sqlx::query(
-        "SELECT id, owner_id, definition, created_at, updated_at FROM forms WHERE id = $1",
+        "SELECT id, owner_id, definition, created_at, updated_at, revision FROM forms WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
@@ -131,8 +133,8 @@ pub async fn update(
     def: &FormDefinition,
 ) -> Result<FormRecord, AppError> {
     let updated = sqlx::query(
-        "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4 \
-         WHERE id = $5 AND owner_id = $6",
+        "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4, \
+         revision = revision + 1 WHERE id = $5 AND owner_id = $6",
     )
     .bind(&def.name)
     .bind(i64::from(def.settings.enabled))
@@ -147,6 +149,34 @@ pub async fn update(
         return Err(AppError::NotFound("That form".into()));
     }
     find_owned(db, id, owner_id).await
+}
+
+/// Saves `def` only if the form is still at `revision`; `None` when another save came first.
+pub async fn update_if_revision(
+    db: &Db,
+    id: &str,
+    owner_id: i64,
+    revision: i64,
+    def: &FormDefinition,
+) -> Result<Option<FormRecord>, AppError> {
+    let updated = sqlx::query(
+        "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4, \
+         revision = revision + 1 WHERE id = $5 AND owner_id = $6 AND revision = $7",
+    )
+    .bind(&def.name)
+    .bind(i64::from(def.settings.enabled))
+    .bind(json_of(def)?)
+    .bind(now())
+    .bind(id)
+    .bind(owner_id)
+    .bind(revision)
+    .execute(db.pool())
+    .await
+    .map_err(AppError::internal)?;
+    if updated.rows_affected() == 0 {
+        return Ok(None);
+    }
+    find_owned(db, id, owner_id).await.map(Some)
 }
 
 pub async fn delete(db: &Db, id: &str, owner_id: i64) -> Result<(), AppError> {
@@ -319,16 +349,18 @@ fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
     })
 }
 
+/// Records an upload under `id` (chosen by the caller, who has already named the file
+/// on disk after it).
 pub async fn insert_upload(
     db: &Db,
+    id: &str,
     form_id: &str,
     name: &str,
     content_type: &str,
     size: i64,
-) -> Result<String, AppError> {
-    let id = new_id();
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO uploads (id, form_id, name, content_type, size, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
+        .bind(id)
         .bind(form_id)
         .bind(name)
         .bind(content_type)
@@ -337,7 +369,7 @@ pub async fn insert_upload(
         .execute(db.pool())
         .await
         .map_err(AppError::internal)?;
-    Ok(id)
+    Ok(())
 }
 
 /// `(name, content_type)` of an upload belonging to `form_id`.
@@ -359,4 +391,25 @@ pub async fn find_upload(
         ))
     })
     .transpose()
+}
+
+/// Bytes of uploaded files a form holds.
+pub async fn upload_usage(db: &Db, form_id: &str) -> Result<i64, AppError> {
+    let row = sqlx::query("SELECT COALESCE(SUM(size), 0) AS used FROM uploads WHERE form_id = $1")
+        .bind(form_id)
+        .fetch_one(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    row.try_get("used").map_err(AppError::internal)
+}
+
+/// Forgets uploads of a submission that was not stored after all.
+pub async fn delete_upload(db: &Db, form_id: &str, id: &str) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM uploads WHERE id = $1 AND form_id = $2")
+        .bind(id)
+        .bind(form_id)
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(())
 }

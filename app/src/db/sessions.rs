@@ -10,6 +10,7 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
 use super::{Db, now};
+use crate::error::AppError;
 
 #[derive(Debug, Clone)]
 pub struct DbSessionStore {
@@ -30,18 +31,39 @@ fn encode(record: &Record) -> session_store::Result<String> {
     serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
+/// The signed-in user of a session record, kept in its own column so one account's
+/// sessions can be found and ended together.
+fn user_of(record: &Record) -> Option<i64> {
+    record
+        .data
+        .get(crate::auth::SESSION_USER_ID_KEY)
+        .and_then(serde_json::Value::as_i64)
+}
+
+/// Ends every session of `user_id` except `keep` (the one that asked, if any).
+pub async fn delete_for_user(db: &Db, user_id: i64, keep: Option<&str>) -> Result<u64, AppError> {
+    let deleted = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
+        .bind(user_id)
+        .bind(keep)
+        .execute(db.pool())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(deleted.rows_affected())
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         let data = encode(record)?;
         loop {
             let inserted = sqlx::query(
-                "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+                "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (id) DO NOTHING",
             )
             .bind(record.id.to_string())
             .bind(&data)
             .bind(record.expiry_date.unix_timestamp())
+            .bind(user_of(record))
             .execute(self.db.pool())
             .await
             .map_err(backend)?;
@@ -55,12 +77,14 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+            "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, \
+             user_id = excluded.user_id",
         )
         .bind(record.id.to_string())
         .bind(encode(record)?)
         .bind(record.expiry_date.unix_timestamp())
+        .bind(user_of(record))
         .execute(self.db.pool())
         .await
         .map_err(backend)?;

@@ -123,9 +123,9 @@ impl FieldType for LongText {
                 prop:value=move || display_value(&value.get())
                 on:input=move |ev| value.set(Value::String(event_target_value(&ev)))
                 on:blur=move |_| on_blur.run(())
-            >
-                {display_value(&value.get_untracked())}
-            </textarea>
+                // Never as children: tachys writes a textarea's children unescaped.
+                inner_html=crate::components::raw_text::escaped(&display_value(&value.get_untracked()))
+            ></textarea>
         }
         .into_any()
     }

@@ -37,6 +37,28 @@ pub(crate) fn compile_pattern(pattern: &str) -> Result<regex_lite::Regex, String
     })
 }
 
+/// [`compile_pattern`], compiled once per pattern and kept: a form's patterns change only
+/// with a new revision, and every submission checks them again.
+fn cached_pattern(pattern: &str) -> Result<std::sync::Arc<regex_lite::Regex>, String> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    static CACHE: LazyLock<Mutex<HashMap<String, Arc<regex_lite::Regex>>>> =
+        LazyLock::new(Default::default);
+    /// Patterns kept; past it the cache starts again.
+    const KEPT: usize = 1024;
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(hit);
+    }
+    let compiled = Arc::new(compile_pattern(pattern)?);
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= KEPT {
+            cache.clear();
+        }
+        cache.insert(pattern.to_owned(), compiled.clone());
+    }
+    Ok(compiled)
+}
+
 /// Length checks shared by the text types.
 pub(crate) fn check_length(
     text: &str,
@@ -91,7 +113,7 @@ impl FieldType for ShortText {
         }
         check_length(text, config.min_length, config.max_length, HARD_MAX)?;
         if !config.pattern.is_empty() {
-            let pattern = compile_pattern(&config.pattern)?;
+            let pattern = cached_pattern(&config.pattern)?;
             if !pattern.is_match(text) {
                 return Err("This answer is not in the expected format.".into());
             }

@@ -11,6 +11,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::fields;
 
 pub mod answers;
+pub mod compiled;
 pub mod conditions;
 pub mod insights;
 #[cfg(feature = "ssr")]
@@ -548,12 +549,36 @@ fn check_action(action: &Action) -> Result<(), String> {
         {
             Err("An external URL starts with https:// or http://.".into())
         }
-        ActionKind::EventType if !value.starts_with('/') || value.starts_with("//") => {
-            Err("A booking page is a path on this site, starting with /.".into())
+        ActionKind::ExternalUrl if host_has_placeholder(value) => Err(
+            "The site's address cannot contain {placeholders}: put answers in the path or the query."
+                .into(),
+        ),
+        ActionKind::EventType if !is_local_path(value) => {
+            Err("A booking page is a path on this site, starting with / (not // or /\\).".into())
         }
         _ if value.len() > 2_000 => Err("Use at most 2,000 characters.".into()),
         _ => Ok(()),
     }
+}
+
+/// A path on this site that no browser reads as another site: it starts with one `/`, and
+/// has no backslash (browsers read `/\\evil.example` as `//evil.example`), whitespace or
+/// control character (browsers drop tabs and newlines from URLs, so `/\t/evil.example`
+/// would become `//evil.example`).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Whether a `{placeholder}` sits in the scheme or authority of `https://host/…`, where an
+/// answer could choose the host (`https://a.example{x}` with `x` = `.evil.example`).
+fn host_has_placeholder(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let authority_end = url.len() - rest.len() + authority.len();
+    url[..authority_end].contains('{')
 }
 
 #[cfg(test)]
@@ -568,6 +593,8 @@ pub struct FormRecord {
     pub definition: FormDefinition,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Counts the saves: 0 when created, one more for every save since.
+    pub revision: i64,
 }
 
 /// A line in the owner's list of forms.

@@ -3,9 +3,12 @@
 //! the same owner whose rules test only fields this form has. The builder and the API
 //! both save through here. Server only.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
 
-use super::answers::CheckedAnswers;
+use super::answers::{CheckedAnswers, RawAnswers, UnknownKeys, check_answers_with};
+use super::compiled::CompiledForm;
+use crate::rules::Budget;
 use super::{FormDefinition, FormRecord, check_condition, validate_definition};
 use crate::db::{Db, forms as db};
 use crate::error::{AppError, FieldErrors};
@@ -50,6 +53,74 @@ pub async fn save(
     let def = validate_definition(def)?;
     check_reused_routes(db_, id, owner_id, &def).await?;
     db::update(db_, id, owner_id, &def).await
+}
+
+/// Refuses file answers that name no file uploaded to this form: the API cannot upload, so
+/// a file answer there must point at an existing upload, never at a made-up id.
+pub async fn check_uploads(
+    db_: &Db,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    for field in record.definition.live_fields().filter(|f| f.kind == "file") {
+        let Some(answer) = checked.values.get(&field.identifier) else {
+            continue;
+        };
+        let file_id = answer.get("file_id").and_then(|v| v.as_str()).unwrap_or("");
+        if db::find_upload(db_, &record.id, file_id).await?.is_none() {
+            errors.insert(
+                field.identifier.clone(),
+                vec![format!("No file with id \"{file_id}\" was uploaded to this form.")],
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation {
+            message: "Some answers were refused.".into(),
+            fields: errors,
+        })
+    }
+}
+
+/// Deletes a form with its responses and its uploaded files.
+pub async fn delete(state: &crate::state::AppState, id: &str, owner_id: i64) -> Result<(), AppError> {
+    db::delete(&state.db, id, owner_id).await?;
+    let dir = state.upload_dir(id);
+    match tokio::fs::remove_dir_all(&dir).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        // The form is gone either way; the files are logged for the operator to remove.
+        Err(e) => {
+            tracing::error!(form = %id, dir = %dir.display(), "could not remove uploaded files: {e}");
+            Ok(())
+        }
+    }
+}
+
+/// Changes part of a saved form (its name, whether it is enabled) without undoing a save
+/// that happens meanwhile: the change is applied to the newest revision and written only if
+/// that revision is still the newest, else read and applied again.
+pub async fn modify(
+    db_: &Db,
+    id: &str,
+    owner_id: i64,
+    change: impl Fn(&mut FormDefinition),
+) -> Result<FormRecord, AppError> {
+    for _ in 0..10 {
+        let record = db::find_owned(db_, id, owner_id).await?;
+        let mut def = record.definition.clone();
+        change(&mut def);
+        let def = validate_definition(def)?;
+        if let Some(saved) = db::update_if_revision(db_, id, owner_id, record.revision, &def).await? {
+            return Ok(saved);
+        }
+    }
+    Err(AppError::Conflict(
+        "The form is being changed elsewhere right now; try again.".into(),
+    ))
 }
 
 async fn check_reused_routes(
@@ -100,20 +171,59 @@ async fn check_reused_routes(
     }
 }
 
-/// Where checked answers send a respondent, with the routes this form reuses loaded from
-/// their forms (only the owner's).
+/// The compiled rules of a form, compiled once per revision and kept for the next
+/// submissions. Compiling a large form takes a while, so it runs off the async workers.
+pub async fn compiled(record: &FormRecord) -> Arc<CompiledForm> {
+    static CACHE: LazyLock<Mutex<HashMap<(String, i64), Arc<CompiledForm>>>> =
+        LazyLock::new(Default::default);
+    /// Forms kept; past it the cache starts again (old revisions are never asked for).
+    const KEPT: usize = 256;
+    let key = (record.id.clone(), record.revision);
+    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return hit;
+    }
+    let def = record.definition.clone();
+    let form = match tokio::task::spawn_blocking(move || CompiledForm::new(&def)).await {
+        Ok(form) => Arc::new(form),
+        Err(_) => Arc::new(CompiledForm::new(&record.definition)),
+    };
+    if let Ok(mut cache) = CACHE.lock() {
+        if cache.len() >= KEPT {
+            cache.clear();
+        }
+        cache.insert(key, form.clone());
+    }
+    form
+}
+
+/// Checks answers with the form's compiled rules, taking the work from `budget`.
+pub async fn check(
+    record: &FormRecord,
+    raw: &RawAnswers,
+    unknown: UnknownKeys,
+    budget: &mut Budget,
+) -> Result<CheckedAnswers, FieldErrors> {
+    let form = compiled(record).await;
+    check_answers_with(&record.definition, &form, raw, unknown, budget)
+}
+
+/// Where checked answers send a respondent. Routes that reuse another form's routes read
+/// that form (only the owner's) as it is now, compiled once per revision like this one.
 pub async fn decide(
     db_: &Db,
     record: &FormRecord,
     answers: &serde_json::Map<String, serde_json::Value>,
+    budget: &mut Budget,
 ) -> Result<Decision, AppError> {
-    let def = &record.definition;
-    if def.routes.iter().all(|r| r.use_routes_of.is_none()) {
-        return Ok(crate::routing::decide(def, answers));
+    let own = compiled(record).await;
+    let mut linked = HashMap::new();
+    for id in record.definition.reused_forms() {
+        if let Some(other) = db::find(db_, &id)
+            .await?
+            .filter(|other| other.owner_id == record.owner_id)
+        {
+            linked.insert(id, compiled(&other).await);
+        }
     }
-    let linked = db::linked_routes(db_, def, record.owner_id).await?;
-    Ok(crate::routing::decide(
-        &crate::routing::expand(def, &linked),
-        answers,
-    ))
+    Ok(own.decide(answers, &linked, budget))
 }

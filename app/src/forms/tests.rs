@@ -172,3 +172,51 @@ fn deleted_and_unknown_type_fields_are_skipped() {
     .unwrap();
     assert!(!checked.values.contains_key("size"));
 }
+
+#[test]
+fn off_site_booking_paths_and_answer_chosen_hosts_are_refused() {
+    let with_action = |kind: &str, value: &str| {
+        let mut def = json!({
+            "name": "Actions",
+            "fields": [{"identifier": "x", "label": "X", "type": "short_text"}],
+            "routes": [],
+            "fallback": {"action": {"type": kind, "value": value}}
+        });
+        def["fallback"]["action"]["value"] = json!(value);
+        validate_definition(serde_json::from_value(def).unwrap())
+    };
+    for bad in ["/\\evil.example", "//evil.example", "/\t/evil.example", "/a\nb", "evil.example", "/ok\\..\\x"] {
+        let err = with_action("event_type", bad).expect_err(bad);
+        assert!(format!("{err:?}").contains("booking page"), "{bad}: {err:?}");
+    }
+    assert!(with_action("event_type", "/team/sales?x={x}").is_ok());
+    for bad in ["https://a.example{x}", "https://{x}.example/", "https://user{x}@a.example/", "http{x}://a.example"] {
+        let err = with_action("external_url", bad).expect_err(bad);
+        assert!(format!("{err:?}").contains("placeholders"), "{bad}: {err:?}");
+    }
+    assert!(with_action("external_url", "https://a.example/{x}?q={x}#{x}").is_ok());
+}
+
+#[test]
+fn posted_pairs_are_collected_in_one_pass() {
+    let def = parse(json!({
+        "name": "Collect",
+        "fields": [
+            {"identifier": "tags", "label": "Tags", "type": "multiselect",
+             "config": {"options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]}},
+            {"identifier": "name", "label": "Name", "type": "short_text"},
+            {"identifier": "cv", "label": "CV", "type": "file"}
+        ]
+    }));
+    let pairs = [("tags", "a"), ("name", "Ada"), ("tags", "b"), ("name", "Eve"), ("cv", "x"), ("other", "y")]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let raw = answers::collect(&def, pairs);
+    assert_eq!(raw.get("tags"), Some(&json!(["a", "b"])));
+    assert_eq!(raw.get("name"), Some(&json!("Ada")), "the first value wins");
+    assert!(!raw.contains_key("cv"), "files come only as uploads");
+    assert!(!raw.contains_key("other"));
+    // Many pairs cost one pass: 100,000 pairs of a name the form lacks are dropped quickly
+    // (a rescan per field would be fields × pairs).
+    let many = (0..100_000).map(|i| (format!("k{i}"), "v".to_owned()));
+    assert!(answers::collect(&def, many).is_empty());
+}

@@ -27,10 +27,14 @@ pub fn PublicFormPage() -> impl IntoView {
                         Ok(form) => {
                             let action = format!("/f/{}", form.id);
                             let has_errors = !form.errors.is_empty();
+                            let notice = form.notice.clone();
                             view! {
                                 <Title text=form.definition.name.clone() />
                                 <article class="card public-form">
                                     <h1>{form.definition.name.clone()}</h1>
+                                    {notice.map(|notice| view! {
+                                        <div class="alert alert-error" role="alert" data-test="form-notice">{notice}</div>
+                                    })}
                                     {has_errors.then(|| view! {
                                         <div class="alert alert-error" role="alert" data-test="form-errors">
                                             "Some answers need another look; see the messages below."

@@ -24,10 +24,10 @@ fn Settings(user: SessionUser) -> impl IntoView {
     let auth = use_auth();
     let result = auth.change_password.value();
     let error = Signal::derive(move || result.get().and_then(Result::err));
-    let saved = move || matches!(result.get(), Some(Ok(())));
+    let saved = move || result.get().and_then(Result::ok);
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
-        if saved() {
+        if saved().is_some() {
             if let Some(form) = form.get() {
                 form.reset();
             }
@@ -49,8 +49,11 @@ fn Settings(user: SessionUser) -> impl IntoView {
                 <h2>"Change password"</h2>
                 <ActionForm action=auth.change_password node_ref=form attr:class="form">
                     <FormError error />
-                    {move || saved().then(|| view! {
-                        <div class="alert alert-success" role="status">"Your password was changed."</div>
+                    {move || saved().map(|(sessions, keys)| view! {
+                        <div class="alert alert-success" role="status" data-test="password-changed">
+                            "Your password was changed. "
+                            {changed_note(sessions, keys)}
+                        </div>
                     })}
                     <div class="field">
                         <label for="current-password">"Current password"</label>
@@ -66,6 +69,12 @@ fn Settings(user: SessionUser) -> impl IntoView {
                             aria-describedby="new_password-error" />
                         <FieldError error field="new_password" />
                     </div>
+                    <p class="muted small">"Every other device signed in to this account is signed out."</p>
+                    <div class="field field-inline">
+                        <input id="revoke-api-keys" name="revoke_api_keys" type="checkbox" value="on"
+                            data-test="revoke-api-keys" />
+                        <label for="revoke-api-keys">"Also revoke all my API keys"</label>
+                    </div>
                     <button type="submit" class="button">"Change password"</button>
                 </ActionForm>
             </article>
@@ -74,13 +83,30 @@ fn Settings(user: SessionUser) -> impl IntoView {
     }
 }
 
+/// What a password change ended, in words.
+fn changed_note(sessions: u64, keys: u64) -> String {
+    let plural = |n: u64, one: &str, many: &str| {
+        if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+    };
+    let mut note = format!(
+        "{} signed out.",
+        plural(sessions, "other session was", "other sessions were")
+    );
+    if keys > 0 {
+        note.push_str(&format!(" {} revoked.", plural(keys, "API key was", "API keys were")));
+    }
+    note
+}
+
 /// Keys for `/api/v1`: created here (shown once), listed by name, revoked.
 #[component]
 fn ApiKeys() -> impl IntoView {
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
+    // A password change may revoke every key.
+    let password_changes = use_auth().change_password.version();
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get()),
+        move || (create.version().get(), revoke.version().get(), password_changes.get()),
         |_| list_api_keys(),
     );
     let created = create.value();
@@ -110,6 +136,13 @@ fn ApiKeys() -> impl IntoView {
                     <input id="api-key-name" name="name" required maxlength="100" placeholder="e.g. CRM sync"
                         aria-describedby="name-error" data-test="api-key-name" />
                     <FieldError error field="name" />
+                </div>
+                <div class="field">
+                    <label for="api-key-password">"Your password"</label>
+                    <input id="api-key-password" name="password" type="password" required
+                        autocomplete="current-password" aria-describedby="password-error"
+                        data-test="api-key-password" />
+                    <FieldError error field="password" />
                 </div>
                 <button type="submit" class="button" data-test="create-api-key">"Create key"</button>
             </ActionForm>

@@ -34,14 +34,6 @@ fn is_empty_rule(rule: &Value) -> bool {
     rule.is_null() || rule.as_object().is_some_and(Map::is_empty)
 }
 
-fn matches(rule: &Value, data: &Value) -> Result<bool, String> {
-    if is_empty_rule(rule) {
-        return Ok(true);
-    }
-    let compiled = Rule::compile(rule).map_err(|e| e.to_string())?;
-    compiled.matches(data).map_err(|e| e.to_string())
-}
-
 /// The routes a decision walks, with reused routes put in place: a route that uses another
 /// form's routes becomes those routes, in order, each also requiring the reusing route's
 /// rule, with ids `"{route}/{other}"` and names `"{route} → {other}"`. The other form's own
@@ -79,27 +71,15 @@ pub fn expand(def: &FormDefinition, linked: &LinkedRoutes) -> FormDefinition {
     }
 }
 
-/// The decision for normalized answers (by identifier).
+/// The decision for normalized answers (by identifier), within one submission's budget.
+/// Routes that reuse other forms' routes must already be expanded (see [`expand`]); the
+/// server decides through `forms::service::decide`, which evaluates them in place.
 pub fn decide(def: &FormDefinition, answers: &Map<String, Value>) -> Decision {
-    let data = Value::Object(answers.clone());
-    for route in &def.routes {
-        match matches(&route.rule, &data) {
-            Ok(true) => {
-                return Decision {
-                    route_id: Some(route.id.clone()),
-                    route_name: route.name.clone(),
-                    action: substitute(&route.action, answers),
-                };
-            }
-            Ok(false) => {}
-            Err(e) => tracing::warn!(route = %route.id, "route rule failed: {e}"),
-        }
-    }
-    Decision {
-        route_id: None,
-        route_name: "Fallback".into(),
-        action: substitute(&def.fallback.action, answers),
-    }
+    crate::forms::compiled::CompiledForm::new(def).decide(
+        answers,
+        &std::collections::HashMap::new(),
+        &mut crate::rules::Budget::new(crate::forms::compiled::SUBMISSION_BUDGET),
+    )
 }
 
 /// Every route in order, with whether it matched and why.

@@ -59,6 +59,11 @@ impl<'i> Evaluator<'i> {
         }
     }
 
+    /// Steps taken so far.
+    pub fn steps_taken(&self) -> u64 {
+        self.steps
+    }
+
     pub fn error(&self, fault: Fault) -> EvalError {
         match fault {
             Fault::Budget => EvalError::BudgetExceeded { limit: self.limit },

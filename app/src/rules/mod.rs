@@ -117,6 +117,44 @@ pub const MAX_ARRAY_LEN: usize = 10_000;
 /// Work allowed for one evaluation by [`Rule::evaluate`], in steps.
 pub const DEFAULT_BUDGET: u64 = 1_000_000;
 
+/// Steps of work left for a whole task made of many evaluations (a submission's visibility
+/// conditions, every route, its field checks). Each evaluation takes what it used; once
+/// the budget is spent, further evaluations fail with [`EvalError::BudgetExceeded`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Budget {
+    left: u64,
+    limit: u64,
+}
+
+impl Budget {
+    pub fn new(steps: u64) -> Self {
+        Budget {
+            left: steps,
+            limit: steps,
+        }
+    }
+
+    pub fn left(&self) -> u64 {
+        self.left
+    }
+
+    /// Steps taken since the budget was made.
+    pub fn used(&self) -> u64 {
+        self.limit - self.left
+    }
+
+    /// Takes `steps` for work done outside the rule engine (a field's check); fails when
+    /// fewer are left.
+    pub fn take(&mut self, steps: u64) -> Result<(), EvalError> {
+        if steps > self.left {
+            self.left = 0;
+            return Err(EvalError::BudgetExceeded { limit: self.limit });
+        }
+        self.left -= steps;
+        Ok(())
+    }
+}
+
 /// A compiled JSON Logic rule. Cheap to evaluate many times, `Send + Sync`.
 #[derive(Clone, Debug)]
 pub struct Rule {
@@ -276,6 +314,24 @@ impl Rule {
         let mut ev = Evaluator::new(&self.info, DEFAULT_BUDGET, false);
         ev.test(&self.root, &Val::from_value(data))
             .map_err(|f| ev.error(f))
+    }
+
+    /// Like [`Rule::matches`], taking the steps from `budget` (and at most what is left).
+    pub fn matches_within(&self, data: &Value, budget: &mut Budget) -> Result<bool, EvalError> {
+        let mut ev = Evaluator::new(&self.info, budget.left, false);
+        let result = ev
+            .test(&self.root, &Val::from_value(data))
+            .map_err(|f| ev.error(f));
+        budget.left = budget.left.saturating_sub(ev.steps_taken());
+        match result {
+            Err(EvalError::BudgetExceeded { .. }) => {
+                budget.left = 0;
+                Err(EvalError::BudgetExceeded {
+                    limit: budget.limit,
+                })
+            }
+            other => other,
+        }
     }
 
     /// Evaluates like [`Rule::evaluate`] and also reports every comparison and boolean

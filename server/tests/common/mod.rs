@@ -20,6 +20,8 @@ use tower::ServiceExt;
 pub struct TestApp {
     pub router: Router,
     pub db: Db,
+    /// The server's data directory (uploads live under it).
+    pub data_dir: std::path::PathBuf,
     _database: TestDatabase,
 }
 
@@ -63,17 +65,29 @@ impl TestApp {
     }
 
     pub async fn with_limits(limits: app::auth::ApiLimiter) -> TestApp {
+        TestApp::build(limits, false, |_| {}).await
+    }
+
+    /// A server with `limits`, `Secure` cookies (and HSTS) when `secure`, and the state
+    /// changed by `tweak` (a smaller upload quota, say).
+    pub async fn build(
+        limits: app::auth::ApiLimiter,
+        secure: bool,
+        tweak: impl FnOnce(&mut app::state::AppState),
+    ) -> TestApp {
         let database = TestDatabase::create().await;
         let db = server::open_database(&database.url)
             .await
             .expect("test database opens");
         let options = server::leptos_options("127.0.0.1:0".parse().unwrap());
-        let state = server::app_state(db.clone(), options, database.data_dir(), limits);
-        let router = server::router(state, false)
+        let mut state = server::app_state(db.clone(), options, database.data_dir(), limits);
+        tweak(&mut state);
+        let router = server::router(state, secure)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         TestApp {
             router,
             db,
+            data_dir: database.data_dir(),
             _database: database,
         }
     }
@@ -161,6 +175,49 @@ impl TestApp {
             .session_cookie()
             .expect("sign-up sets a session cookie")
     }
+}
+
+/// Signs up `email`, creates a form with `definition`, and returns (cookie, form id).
+pub async fn owner_with_form(
+    app: &TestApp,
+    email: &str,
+    definition: &serde_json::Value,
+) -> (String, String) {
+    let cookie = app.sign_up(email, "correct horse battery").await;
+    let created = app
+        .call("/api/forms/create", &[("name", "Draft")], Some(&cookie))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let id = created.json().as_str().unwrap().to_owned();
+    let saved = app
+        .call(
+            "/api/forms/save",
+            &[("id", &id), ("definition", &definition.to_string())],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    (cookie, id)
+}
+
+/// A multipart body of `(name, Some((file name, media type)) for a file, bytes)` parts, and
+/// its content type.
+pub fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "junctionboundary";
+    let mut body = Vec::new();
+    for (name, file, data) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match file {
+            Some((filename, content_type)) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes()),
+        }
+        body.extend_from_slice(data);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 fn encode(s: &str) -> String {

@@ -1,0 +1,7 @@
+-- Sessions know their user, so a password change can end the account's other sessions.
+ALTER TABLE sessions ADD COLUMN user_id INTEGER;
+CREATE INDEX sessions_user ON sessions (user_id);
+
+-- Every save of a form bumps its revision: partial updates (rename, enable) compare and
+-- swap on it instead of overwriting a concurrent save, and compiled rules are cached by it.
+ALTER TABLE forms ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
