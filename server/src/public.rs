@@ -5,6 +5,10 @@
 //! so it works without JavaScript and nothing is lost.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
 
 use app::api::forms::PostedAnswers;
 use app::db::forms as db;
@@ -17,6 +21,8 @@ use app::rules::Budget;
 use app::forms::{ActionKind, FormDefinition, FormRecord, is_local_path};
 use app::routing::{self, Decision};
 use app::state::AppState;
+
+use crate::rest::ClientIp;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -96,10 +102,10 @@ impl Posted {
 /// typed and a message.
 pub async fn submit(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let ip = client_ip(&request);
     let record = match db::find(&state.db, &id).await {
         Ok(Some(record)) if record.definition.settings.enabled => record,
         // Missing or disabled: the page explains (404/403).
@@ -194,13 +200,6 @@ pub async fn submit(
     }
 }
 
-fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
-    request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip())
-}
-
 /// Refuses files that would take the form past its storage quota.
 async fn check_quota(
     state: &AppState,
@@ -292,32 +291,36 @@ async fn read_posted(state: &AppState, record: &FormRecord, request: Request) ->
         )
     };
     let (parts, body) = request.into_parts();
-    let body = Body::new(http_body_util::Limited::new(body, limit as usize));
+    // Past the limit the body simply ends: what came before it is parsed as usual (a
+    // multipart parser reads ahead, so an error would lose the text answers it already has),
+    // and `cut` tells that the rest was not received.
+    let cut = Arc::new(AtomicBool::new(false));
+    let body = Body::from_stream(cut_at(body, limit, cut.clone()));
     if is_multipart {
         let request = Request::from_parts(parts, body);
-        return match Multipart::from_request(request, state).await {
-            Ok(multipart) => read_multipart(state, record, multipart, too_large).await,
+        let mut posted = match Multipart::from_request(request, state).await {
+            Ok(multipart) => read_multipart(state, record, multipart).await,
             Err(e) => Posted {
                 notice: Some(format!("The answers could not be read: {}", e.body_text())),
                 ..Posted::default()
             },
         };
+        if cut.load(Ordering::Relaxed) {
+            posted.notice = Some(too_large());
+        }
+        return posted;
     }
     let mut bytes = Vec::new();
-    let mut notice = None;
     let mut stream = body.into_data_stream();
-    use futures::StreamExt;
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(chunk) => bytes.extend_from_slice(&chunk),
-            Err(_) => {
-                notice = Some(too_large());
-                // Keep the whole pairs that arrived; the last one may be cut.
-                let cut = bytes.iter().rposition(|b| *b == b'&').unwrap_or(0);
-                bytes.truncate(cut);
-                break;
-            }
-        }
+    while let Some(Ok(chunk)) = stream.next().await {
+        bytes.extend_from_slice(&chunk);
+    }
+    let mut notice = None;
+    if cut.load(Ordering::Relaxed) {
+        notice = Some(too_large());
+        // Keep the whole pairs that arrived; the last one may be cut.
+        let whole = bytes.iter().rposition(|b| *b == b'&').unwrap_or(0);
+        bytes.truncate(whole);
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     Posted {
@@ -325,6 +328,32 @@ async fn read_posted(state: &AppState, record: &FormRecord, request: Request) ->
         notice,
         ..Posted::default()
     }
+}
+
+/// The body's bytes up to `limit`; past it the stream ends and `cut` is set.
+fn cut_at(
+    body: Body,
+    limit: u64,
+    cut: Arc<AtomicBool>,
+) -> impl futures::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Send + 'static {
+    // `None` once the limit is reached: the stream ends after the prefix that fits.
+    body.into_data_stream().scan(Some(limit), move |left, chunk| {
+        let item = match (left.as_mut(), chunk) {
+            (None, _) => None,
+            (Some(room), Ok(chunk)) if chunk.len() as u64 <= *room => {
+                *room -= chunk.len() as u64;
+                Some(Ok(chunk))
+            }
+            (Some(room), Ok(chunk)) => {
+                let prefix = chunk.slice(..*room as usize);
+                *left = None;
+                cut.store(true, Ordering::Relaxed);
+                Some(Ok(prefix))
+            }
+            (Some(_), Err(e)) => Some(Err(e)),
+        };
+        std::future::ready(item)
+    })
 }
 
 /// Where the respondent is sent: the route's URL, or the thank-you page showing its message.
@@ -366,10 +395,10 @@ fn destination(form_id: &str, decision: &Decision, extra_query: Option<&str>) ->
 /// cannot fill the database.
 pub async fn headless_router(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     RawQuery(query): RawQuery,
-    request: Request,
 ) -> Response {
-    if let Some(ip) = client_ip(&request) {
+    if let Some(ip) = ip {
         if let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_router(ip)
         {
             let mut response = (
@@ -470,22 +499,16 @@ fn internal(e: impl std::fmt::Display) -> Response {
 /// folder as it arrives, checked against its field's settings (a file over its field's size
 /// is drained, not kept). Over the body's limit, what arrived before is kept and `notice`
 /// says so.
-async fn read_multipart(
-    state: &AppState,
-    record: &FormRecord,
-    mut multipart: Multipart,
-    too_large: impl Fn() -> String,
-) -> Posted {
+async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Multipart) -> Posted {
     let def = &record.definition;
     let mut pairs = Vec::new();
     let mut posted = Posted::default();
     let incoming = state.incoming_dir();
     let cut_short = |e: axum::extract::multipart::MultipartError, posted: &mut Posted| {
-        posted.notice = Some(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            format!("The answers could not be read completely: {}", e.body_text())
-        });
+        posted.notice = Some(format!(
+            "The answers could not be read completely: {}",
+            e.body_text()
+        ));
     };
     loop {
         let mut part = match multipart.next_field().await {

@@ -199,7 +199,7 @@ impl FromRequestParts<AppState> for ApiUser {
 }
 
 /// The client's address when the server knows it.
-struct ClientIp(Option<IpAddr>);
+pub(crate) struct ClientIp(pub(crate) Option<IpAddr>);
 
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;

@@ -125,14 +125,16 @@ async fn pages_carry_a_nonce_policy_and_everything_the_safety_headers() {
         assert!(csp.contains(directive), "{directive} missing: {csp}");
     }
     // Every inline script of the page carries the policy's nonce.
-    let scripts = page.body.matches("<script").count();
-    assert!(scripts > 0);
-    assert_eq!(
-        page.body.matches(&format!("nonce=\"{nonce}\"")).count(),
-        page.body.matches("<script").count() + page.body.matches("rel=\"modulepreload\"").count(),
-        "every script has the nonce: {}",
-        page.body
-    );
+    let tags: Vec<&str> = page
+        .body
+        .split("<script")
+        .skip(1)
+        .map(|rest| rest.split('>').next().unwrap_or(""))
+        .collect();
+    assert!(!tags.is_empty());
+    for tag in tags {
+        assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "a script without the nonce: <script{tag}>");
+    }
     // A new nonce for every response.
     let again = app.get("/login", None).await;
     assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY], page.headers[header::CONTENT_SECURITY_POLICY]);
@@ -318,12 +320,15 @@ fn upload_form(max_mb: u32) -> Value {
     })
 }
 
+/// A multipart post of a name and a file, sent in 16 KB chunks as a network would.
 fn upload(id: &str, name: &str, file: &[u8]) -> Request<Body> {
     let (ct, body) = multipart(&[("name", None, name.as_bytes()), ("cv", Some(("cv.pdf", "application/pdf")), file)]);
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+        body.chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
     Request::post(format!("/f/{id}"))
         .header(header::CONTENT_TYPE, ct)
         .header(header::ACCEPT, "text/html")
-        .body(Body::from(body))
+        .body(Body::from_stream(futures::stream::iter(chunks)))
         .unwrap()
 }
 
@@ -344,19 +349,21 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
     let app = TestApp::new().await;
     let (_, id) = owner_with_form(&app, "limits@example.com", &upload_form(1)).await;
 
-    // A file over its field's size (2 MB, well past axum's 2 MB default for the body too).
-    let big = vec![b'x'; 2 * 1024 * 1024 + 10];
-    let response = app.send(upload(&id, "Ada Lovelace", &big)).await;
+    // A file over its field's size, inside the form's whole limit (the field's size plus
+    // 1 MB for the text).
+    let big = vec![b'x'; 1024 * 1024 + 512 * 1024];
+    let response = app.send_streamed(upload(&id, "Ada Lovelace", &big)).await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
     assert!(response.body.contains("larger than 1 MB"), "{}", response.body);
     assert!(response.body.contains("value=\"Ada Lovelace\""), "typed text kept");
 
-    // A body past the form's whole limit: the answers that came first are kept.
+    // A body past the form's whole limit (and axum's 2 MB default): the answers that came
+    // first are kept.
     let huge = vec![b'x'; 3 * 1024 * 1024];
-    let response = app.send(upload(&id, "Grace Hopper", &huge)).await;
+    let response = app.send_streamed(upload(&id, "Grace Hopper", &huge)).await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", response.body);
     assert!(response.body.contains("larger than this form accepts"), "{}", response.body);
-    assert!(response.body.contains("value=\"Grace Hopper\""));
+    assert!(response.body.contains("value=\"Grace Hopper\""), "{}", &response.body[response.body.find("<main").unwrap_or(0)..]);
     assert_eq!(files_in(&app.data_dir), 0, "nothing was kept");
 
     // A urlencoded body past its own small limit.
@@ -409,18 +416,18 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
     let (cookie, id) = owner_with_form(&app, "files@example.com", &upload_form(1)).await;
 
     // Refused (the name is required): the file is not kept.
-    let refused = app.send(upload(&id, "", b"%PDF-1.4 first")).await;
+    let refused = app.send_streamed(upload(&id, "", b"%PDF-1.4 first")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("Choose the file again"), "{}", refused.body);
     assert_eq!(files_in(&app.data_dir), 0);
 
     // Stored: one file.
-    let stored = app.send(upload(&id, "Ada", &[b'x'; 1000])).await;
+    let stored = app.send_streamed(upload(&id, "Ada", &[b'x'; 1000])).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
     assert_eq!(files_in(&app.data_dir), 1);
 
     // Over the form's quota (1,500 bytes): refused with a clear message.
-    let over = app.send(upload(&id, "Eve", &[b'x'; 1000])).await;
+    let over = app.send_streamed(upload(&id, "Eve", &[b'x'; 1000])).await;
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(over.body.contains("no room for more files"), "{}", over.body);
     assert!(over.body.contains("value=\"Eve\""));
@@ -443,7 +450,7 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
         .execute(app.db.pool())
         .await
         .unwrap();
-    let failed = app.send(upload(&id, "Grace", &[b'y'; 100])).await;
+    let failed = app.send_streamed(upload(&id, "Grace", &[b'y'; 100])).await;
     assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE, "{}", failed.body);
     assert!(failed.body.contains("could not be saved"), "{}", failed.body);
     assert!(failed.body.contains("value=\"Grace\""));

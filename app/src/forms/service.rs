@@ -131,10 +131,18 @@ async fn check_reused_routes(
 ) -> Result<(), AppError> {
     let identifiers: HashSet<&str> = def.fields.iter().map(|f| f.identifier.as_str()).collect();
     let mut errors = FieldErrors::new();
+    // Each reused form is checked once, however many routes reuse it.
+    let mut verdicts: HashMap<&str, Option<String>> = HashMap::new();
     for (i, route) in def.routes.iter().enumerate() {
         let Some(other_id) = &route.use_routes_of else {
             continue;
         };
+        if let Some(verdict) = verdicts.get(other_id.as_str()) {
+            if let Some(message) = verdict {
+                errors.insert(format!("routes[{i}].use_routes_of"), vec![message.clone()]);
+            }
+            continue;
+        }
         let problem = if other_id == id {
             Some("A form cannot reuse its own routes.".to_owned())
         } else {
@@ -157,9 +165,10 @@ async fn check_reused_routes(
                 _ => Some("None of your forms has this id.".to_owned()),
             }
         };
-        if let Some(message) = problem {
-            errors.insert(format!("routes[{i}].use_routes_of"), vec![message]);
+        if let Some(message) = &problem {
+            errors.insert(format!("routes[{i}].use_routes_of"), vec![message.clone()]);
         }
+        verdicts.insert(other_id, problem);
     }
     if errors.is_empty() {
         Ok(())

@@ -132,6 +132,29 @@ impl TestApp {
         panic!("no response to {uri} within two attempts of 10 s");
     }
 
+    /// Sends `request` as it is, its body streamed as built (no retry, so no copy of it).
+    pub async fn send_streamed(&self, request: Request<Body>) -> Response {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body reads")
+            .to_bytes();
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
         let mut request = Request::get(path).header(header::ACCEPT, "text/html");
         if let Some(cookie) = cookie {
