@@ -59,9 +59,10 @@ async fn sign_up_errors_name_the_field() {
         .await;
     assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields = &duplicate.json()["Validation"]["fields"];
+    // The refusal does not say the email is taken (tests/security.rs has the rest).
     assert_eq!(
         fields["email"][0],
-        "An account with this email already exists."
+        "An account cannot be created with this email and password. If you have an account, log in instead."
     );
 
     let short = app

@@ -190,7 +190,7 @@ fn off_site_booking_paths_and_answer_chosen_hosts_are_refused() {
         assert!(format!("{err:?}").contains("booking page"), "{bad}: {err:?}");
     }
     assert!(with_action("event_type", "/team/sales?x={x}").is_ok());
-    for bad in ["https://a.example{x}", "https://{x}.example/", "https://user{x}@a.example/", "http{x}://a.example"] {
+    for bad in ["https://a.example{x}", "https://{x}.example/", "https://user{x}@a.example/"] {
         let err = with_action("external_url", bad).expect_err(bad);
         assert!(format!("{err:?}").contains("placeholders"), "{bad}: {err:?}");
     }
