@@ -89,6 +89,12 @@ test('an API key is shown once, works, and stops working when revoked', async ({
   await hydrated(page);
   await expect(page.getByTestId('no-api-keys')).toBeVisible();
   await page.getByTestId('api-key-name').fill('CRM sync');
+  // A key acts as the account: the password is asked for again.
+  await page.getByTestId('api-key-password').fill('not my password');
+  await page.getByTestId('create-api-key').click();
+  await expect(page.getByText('This is not your password.')).toBeVisible();
+  await expect(page.getByTestId('no-api-keys')).toBeVisible();
+  await page.getByTestId('api-key-password').fill(PASSWORD);
   await page.getByTestId('create-api-key').click();
   const key = (await page.getByTestId('new-api-key').textContent())!.trim();
   expect(key).toMatch(/^jk_[0-9a-f]{64}$/);

@@ -276,20 +276,33 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     tracing::info!("listening on http://{}", config.addr);
-    serve_connections(listener, app, &config, shutdown_signal()).await;
+    let limits = ConnectionLimits {
+        header_read_timeout: config.header_read_timeout,
+        shutdown_grace: config.shutdown_grace,
+    };
+    serve_connections(listener, app, &limits, shutdown_signal()).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How long clients may take, per connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// To send a request's headers.
+    pub header_read_timeout: Duration,
+    /// For requests in flight to finish after the shutdown signal.
+    pub shutdown_grace: Duration,
 }
 
 /// Accepts connections until `shutdown`, then stops accepting and lets the requests in
 /// flight finish for at most `config.shutdown_grace` before cutting them. A client that has
 /// not sent its request's headers within `config.header_read_timeout` is disconnected, so
 /// slow clients cannot hold connections open.
-async fn serve_connections(
+pub async fn serve_connections(
     listener: tokio::net::TcpListener,
     app: Router,
-    config: &ServeConfig,
+    config: &ConnectionLimits,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};

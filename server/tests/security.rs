@@ -561,3 +561,71 @@ async fn the_worst_form_the_limits_allow_is_decided_within_its_budget() {
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     assert_eq!(response.json()["route"]["id"], Value::Null, "nothing matches: the fallback");
 }
+
+/// Serves `app` on a free loopback port with 1 s limits until `stop` fires; returns the
+/// address and the serving task.
+async fn serve_for_test(
+    app: &TestApp,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    let limits = server::ConnectionLimits {
+        header_read_timeout: std::time::Duration::from_secs(1),
+        shutdown_grace: std::time::Duration::from_secs(1),
+    };
+    let task = tokio::spawn(async move {
+        server::serve_connections(listener, router, &limits, async {
+            let _ = stop.await;
+        })
+        .await;
+    });
+    (addr, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_slow_to_send_its_headers_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::new().await;
+    let (_stop, stop_rx) = tokio::sync::oneshot::channel();
+    let (addr, _task) = serve_for_test(&app, stop_rx).await;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    // The headers never end; the server hangs up after its 1 s header timeout.
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "the connection was still open after 10 s");
+    // A client that sends its headers in time is served on a new connection.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_cuts_requests_still_running_after_the_grace_period() {
+    use tokio::io::AsyncWriteExt;
+    let app = TestApp::new().await;
+    let (_, id) = owner_with_form(&app, "shutdown@example.com", &upload_form(1)).await;
+    let (stop, stop_rx) = tokio::sync::oneshot::channel();
+    let (addr, task) = serve_for_test(&app, stop_rx).await;
+    // A submission whose body never finishes arriving keeps its request in flight.
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(
+            format!("POST /f/{id} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nname=Ada").as_bytes(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.send(()).unwrap();
+    // The server stops after its 1 s grace period although the request never completed.
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
+    assert!(stopped.is_ok(), "the server was still waiting for the request after 10 s");
+    drop(stream);
+}

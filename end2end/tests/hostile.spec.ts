@@ -1,0 +1,126 @@
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { hydrated, PASSWORD, signUp } from './fixtures';
+
+// Every string a user can type gets a value that would run script if any page wrote it raw.
+// Each page is loaded as served (server-rendered) and after hydration; the test fails if a
+// payload ran, if the raw HTML carries an unescaped `<script`, `</title>` or `</textarea>`,
+// or if the page's Content-Security-Policy blocked anything (the app's own scripts, styles
+// and wasm must all run under it).
+
+const hostile = (where: string) =>
+  `${where}</title></textarea></style><script>window.__xss="${where}"</script><img src=x onerror="window.__xss='${where}'">`;
+
+const OPTION = hostile('option');
+
+function hostileForm() {
+  return {
+    name: hostile('name'),
+    description: hostile('description'),
+    settings: { enabled: true, notify_owner: true },
+    fields: [
+      { identifier: 'about', label: hostile('label'), type: 'long_text',
+        config: { placeholder: hostile('placeholder'), help_text: hostile('help') } },
+      { identifier: 'title', label: 'Title', type: 'short_text', config: { placeholder: hostile('placeholder2') } },
+      { identifier: 'pick', label: 'Pick', type: 'select',
+        config: { options: [{ value: 'a', label: OPTION }, { value: 'b', label: 'Plain' }] } },
+      { identifier: 'email', label: 'Email', type: 'email', required: true },
+    ],
+    routes: [
+      { name: hostile('route'), rule: { '==': [{ var: 'pick' }, 'a'] },
+        action: { type: 'message', value: hostile('message') } },
+    ],
+    fallback: { action: { type: 'message', value: hostile('fallback') } },
+  };
+}
+
+/** Records script that ran from a payload, and every CSP violation. */
+async function watch(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as any).__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as any).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('dialog', (dialog) => {
+    throw new Error(`a dialog opened: ${dialog.message()}`);
+  });
+}
+
+/** Fails if the served HTML has a raw payload, if one ran, or if the policy blocked anything. */
+async function check(page: Page, path: string): Promise<void> {
+  const response = await page.goto(path);
+  expect(response, path).not.toBeNull();
+  const html = (await response!.text()).toLowerCase();
+  for (const raw of ['<script>window.__xss', '</title><script', '</textarea><script', '<img src=x onerror']) {
+    expect(html, `${path}: ${raw} reached the HTML`).not.toContain(raw);
+  }
+  expect(response!.headers()['content-security-policy'], path).toContain("'nonce-");
+  await hydrated(page);
+  // A moment for any stray handler to fire.
+  await page.waitForTimeout(100);
+  expect(await page.evaluate(() => (window as any).__xss), `${path}: a payload ran`).toBeUndefined();
+  expect(await page.evaluate(() => (window as any).__csp), `${path}: blocked by the policy`).toEqual([]);
+}
+
+async function apiKey(request: APIRequestContext): Promise<string> {
+  const created = await request.post('/api/api-keys/create', {
+    form: { name: hostile('key'), password: PASSWORD },
+  });
+  expect(created.status(), await created.text()).toBe(200);
+  return (await created.json()) as string;
+}
+
+test('hostile values in every field a user types are shown as text on every page', async ({ page }) => {
+  await watch(page);
+  await signUp(page);
+  const key = await apiKey(page.request);
+  const auth = { Authorization: `Bearer ${key}` };
+  const created = await page.request.post('/api/v1/forms', { headers: auth, data: hostileForm() });
+  expect(created.status(), await created.text()).toBe(201);
+  const id = (await created.json()).id as string;
+
+  // A respondent: prefilled with hostile text, then answers with more of it.
+  const prefill = encodeURIComponent(hostile('prefill'));
+  await check(page, `/f/${id}?about=${prefill}&title=${prefill}`);
+  await expect(page.getByLabel(hostile('label'))).toHaveValue(hostile('prefill'));
+  await expect(page).toHaveTitle(`${hostile('name')} · Junction`);
+  await page.getByLabel('Email').fill('respondent@example.com');
+  await page.getByLabel('Pick').selectOption('a');
+  await page.getByTestId('submit-answers').click();
+  await expect(page.getByTestId('thank-you')).toBeVisible();
+  await expect(page.getByTestId('thank-you')).toContainText(hostile('message'));
+  await check(page, page.url().replace(/^https?:\/\/[^/]+/, ''));
+
+  // A refused post rendered again by the server (no JavaScript on the way).
+  const refused = await page.request.post(`/f/${id}`, {
+    form: { about: hostile('answer'), email: 'not an email' },
+    headers: { Accept: 'text/html' },
+  });
+  expect(refused.status()).toBe(422);
+  const refusedHtml = (await refused.text()).toLowerCase();
+  expect(refusedHtml).not.toContain('</textarea><script');
+  expect(refusedHtml).not.toContain('<script>window.__xss');
+
+  // The owner's pages: list, builder, responses, insights, dashboard notice, settings.
+  for (const path of ['/forms', `/forms/${id}/edit`, `/forms/${id}/responses`, `/forms/${id}/insights`, '/dashboard', '/settings']) {
+    await check(page, path);
+  }
+  await page.goto(`/forms/${id}/responses`);
+  await expect(page.getByTestId('responses-page')).toContainText(hostile('prefill'));
+  await page.goto('/settings');
+  await expect(page.getByTestId('api-key-list')).toContainText(hostile('key'));
+  await page.goto(`/forms/${id}/edit`);
+  await hydrated(page);
+  await expect(page.locator('body')).toContainText(hostile('route'));
+});
+
+test('an email that carries markup is refused at sign-up and shown back as text', async ({ page }) => {
+  await watch(page);
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('Email').fill('"<script>window.__xss=1</script>"@example.com');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+  expect(await page.evaluate(() => (window as any).__csp)).toEqual([]);
+});
