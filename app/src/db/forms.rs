@@ -74,6 +74,27 @@ pub async fn find_owned(db: &Db, id: &str, owner_id: i64) -> Result<FormRecord, 
     }
 }
 
+/// `(id, revision)` of those of the forms `ids` that belong to `owner_id`.
+pub async fn revisions(
+    db: &Db,
+    ids: &[String],
+    owner_id: i64,
+) -> Result<Vec<(String, i64)>, AppError> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = sqlx::query("SELECT revision FROM forms WHERE id = $1 AND owner_id = $2")
+            .bind(id)
+            .bind(owner_id)
+            .fetch_optional(db.pool())
+            .await
+            .map_err(AppError::internal)?;
+        if let Some(row) = row {
+            found.push((id.clone(), row.try_get("revision").map_err(AppError::internal)?));
+        }
+    }
+    Ok(found)
+}
+
 /// The routes of the forms `def` reuses that belong to `owner_id` (others are left out, as
 /// if deleted).
 pub async fn linked_routes(

@@ -16,7 +16,7 @@ use crate::routing::Decision;
 
 /// Creates a form for `owner_id` from a whole definition.
 pub async fn create(db_: &Db, owner_id: i64, def: FormDefinition) -> Result<FormRecord, AppError> {
-    let def = validate_definition(def)?;
+    let def = validate_off_workers(def).await?;
     check_reused_routes(db_, "", owner_id, &def).await?;
     db::insert(db_, owner_id, &def).await
 }
@@ -50,9 +50,17 @@ pub async fn save(
     owner_id: i64,
     def: FormDefinition,
 ) -> Result<FormRecord, AppError> {
-    let def = validate_definition(def)?;
+    let def = validate_off_workers(def).await?;
     check_reused_routes(db_, id, owner_id, &def).await?;
     db::update(db_, id, owner_id, &def).await
+}
+
+/// `validate_definition`, which compiles every rule of a form that may be megabytes large,
+/// on a blocking thread rather than an async worker.
+async fn validate_off_workers(def: FormDefinition) -> Result<FormDefinition, AppError> {
+    tokio::task::spawn_blocking(move || validate_definition(def))
+        .await
+        .map_err(AppError::internal)?
 }
 
 /// Refuses file answers that name no file uploaded to this form: the API cannot upload, so
@@ -113,7 +121,7 @@ pub async fn modify(
         let record = db::find_owned(db_, id, owner_id).await?;
         let mut def = record.definition.clone();
         change(&mut def);
-        let def = validate_definition(def)?;
+        let def = validate_off_workers(def).await?;
         if let Some(saved) = db::update_if_revision(db_, id, owner_id, record.revision, &def).await? {
             return Ok(saved);
         }
@@ -180,15 +188,24 @@ async fn check_reused_routes(
     }
 }
 
+type CompiledCache = Mutex<HashMap<(String, i64), Arc<CompiledForm>>>;
+
+/// Compiled rules by form id and revision; past `KEPT` forms the cache starts again (old
+/// revisions are never asked for).
+static COMPILED: LazyLock<CompiledCache> = LazyLock::new(Default::default);
+const KEPT: usize = 256;
+
+fn cached(id: &str, revision: i64) -> Option<Arc<CompiledForm>> {
+    COMPILED
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&(id.to_owned(), revision)).cloned())
+}
+
 /// The compiled rules of a form, compiled once per revision and kept for the next
 /// submissions. Compiling a large form takes a while, so it runs off the async workers.
 pub async fn compiled(record: &FormRecord) -> Arc<CompiledForm> {
-    static CACHE: LazyLock<Mutex<HashMap<(String, i64), Arc<CompiledForm>>>> =
-        LazyLock::new(Default::default);
-    /// Forms kept; past it the cache starts again (old revisions are never asked for).
-    const KEPT: usize = 256;
-    let key = (record.id.clone(), record.revision);
-    if let Some(hit) = CACHE.lock().ok().and_then(|c| c.get(&key).cloned()) {
+    if let Some(hit) = cached(&record.id, record.revision) {
         return hit;
     }
     let def = record.definition.clone();
@@ -196,11 +213,11 @@ pub async fn compiled(record: &FormRecord) -> Arc<CompiledForm> {
         Ok(form) => Arc::new(form),
         Err(_) => Arc::new(CompiledForm::new(&record.definition)),
     };
-    if let Ok(mut cache) = CACHE.lock() {
+    if let Ok(mut cache) = COMPILED.lock() {
         if cache.len() >= KEPT {
             cache.clear();
         }
-        cache.insert(key, form.clone());
+        cache.insert((record.id.clone(), record.revision), form.clone());
     }
     form
 }
@@ -226,12 +243,19 @@ pub async fn decide(
 ) -> Result<Decision, AppError> {
     let own = compiled(record).await;
     let mut linked = HashMap::new();
-    for id in record.definition.reused_forms() {
-        if let Some(other) = db::find(db_, &id)
-            .await?
-            .filter(|other| other.owner_id == record.owner_id)
-        {
-            linked.insert(id, compiled(&other).await);
+    let reused = record.definition.reused_forms();
+    if !reused.is_empty() {
+        // Only the revisions are read; a reused form is loaded and compiled only when that
+        // revision is not in the cache yet.
+        for (id, revision) in db::revisions(db_, &reused, record.owner_id).await? {
+            let form = match cached(&id, revision) {
+                Some(hit) => hit,
+                None => match db::find(db_, &id).await? {
+                    Some(other) if other.owner_id == record.owner_id => compiled(&other).await,
+                    _ => continue,
+                },
+            };
+            linked.insert(id, form);
         }
     }
     Ok(own.decide(answers, &linked, budget))
