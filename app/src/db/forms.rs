@@ -416,7 +416,7 @@ pub async fn find_upload(
 
 /// Bytes of uploaded files a form holds.
 pub async fn upload_usage(db: &Db, form_id: &str) -> Result<i64, AppError> {
-    let row = sqlx::query("SELECT COALESCE(SUM(size), 0) AS used FROM uploads WHERE form_id = $1")
+    let row = sqlx::query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS used FROM uploads WHERE form_id = $1")
         .bind(form_id)
         .fetch_one(db.pool())
         .await
