@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: Rust unit and integration tests on SQLite, the same database
+# Runs the whole test suite: clippy, Rust unit and integration tests on SQLite, the same database
 # tests on PostgreSQL, then the Playwright tests in Chromium against a real server, and a
 # Schemathesis run against that server's /api/v1/openapi.json.
 # Installs what is missing first; safe to run again.
@@ -38,6 +38,10 @@ start_postgres() {
   psql -q -h 127.0.0.1 -p 55432 -U postgres -c 'CREATE DATABASE test'
   export JUNCTION_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:55432/test"
 }
+
+say "lint (clippy, warnings are errors)"
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p server --all-targets -- -D warnings
 
 say "unit tests (app, natively)"
 cargo test -p app --features ssr 2>&1 | tee -a "$summary_log"

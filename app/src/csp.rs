@@ -44,7 +44,10 @@ mod tests {
     fn inline_script_needs_the_nonce_and_framing_is_closed_behind_sign_in() {
         let policy = page_policy("abc", false);
         assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
-        let script_src = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        let script_src = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
         assert!(!script_src.contains("unsafe-inline"), "{script_src}");
         assert!(policy.contains("object-src 'none'"));
         assert!(policy.contains("base-uri 'none'"));

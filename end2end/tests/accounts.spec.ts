@@ -11,13 +11,14 @@ test('signing up lands on the dashboard', async ({ page }) => {
   await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Settings');
 });
 
-test('signing up with a taken email says so next to the field', async ({ page, browser }) => {
+test('signing up with a taken email is refused next to the field without saying it is taken', async ({ page, browser }) => {
   const email = await signUp(page);
   const other = await browser.newPage();
   const signup = new SignupPage(other);
   await signup.open();
   await signup.signUp(email);
-  await expect(other.getByTestId('email-error')).toHaveText('An account with this email already exists.');
+  await expect(other.getByTestId('email-error')).toHaveText(
+    'An account cannot be created with this email and password. If you have an account, log in instead.');
   await expect(other.getByLabel('Email')).toHaveValue(email);
   await other.close();
 });
@@ -92,7 +93,7 @@ test('an API key is shown once, works, and stops working when revoked', async ({
   // A key acts as the account: the password is asked for again.
   await page.getByTestId('api-key-password').fill('not my password');
   await page.getByTestId('create-api-key').click();
-  await expect(page.getByText('This is not your password.')).toBeVisible();
+  await expect(page.getByTestId('password-error')).toHaveText('This is not your password.');
   await expect(page.getByTestId('no-api-keys')).toBeVisible();
   await page.getByTestId('api-key-password').fill(PASSWORD);
   await page.getByTestId('create-api-key').click();

@@ -10,6 +10,9 @@ import { hydrated, PASSWORD, signUp } from './fixtures';
 const hostile = (where: string) =>
   `${where}</title></textarea></style><script>window.__xss="${where}"</script><img src=x onerror="window.__xss='${where}'">`;
 
+/** A shorter one, for strings limited to 100 characters. */
+const short = (where: string) => `${where}</textarea><script>window.__xss="${where}"</script>`;
+
 const OPTION = hostile('option');
 
 function hostileForm() {
@@ -63,7 +66,7 @@ async function check(page: Page, path: string): Promise<void> {
 
 async function apiKey(request: APIRequestContext): Promise<string> {
   const created = await request.post('/api/api-keys/create', {
-    form: { name: hostile('key'), password: PASSWORD },
+    form: { name: short('key'), password: PASSWORD },
   });
   expect(created.status(), await created.text()).toBe(200);
   return (await created.json()) as string;
@@ -107,20 +110,19 @@ test('hostile values in every field a user types are shown as text on every page
   await page.goto(`/forms/${id}/responses`);
   await expect(page.getByTestId('responses-page')).toContainText(hostile('prefill'));
   await page.goto('/settings');
-  await expect(page.getByTestId('api-key-list')).toContainText(hostile('key'));
+  await expect(page.getByTestId('api-key-list')).toContainText(short('key'));
   await page.goto(`/forms/${id}/edit`);
   await hydrated(page);
   await expect(page.locator('body')).toContainText(hostile('route'));
 });
 
-test('an email that carries markup is refused at sign-up and shown back as text', async ({ page }) => {
-  await watch(page);
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('Email').fill('"<script>window.__xss=1</script>"@example.com');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
-  expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
-  expect(await page.evaluate(() => (window as any).__csp)).toEqual([]);
+test('an email that carries markup is refused at sign-up, naming the field', async ({ page }) => {
+  // The browser's own email check stops such an address before it is sent; the server
+  // refuses it too when it is sent anyway.
+  const refused = await page.request.post('/api/auth/signup', {
+    form: { email: '"<script>window.__xss=1</script>"@example.com', password: PASSWORD },
+  });
+  expect(refused.status()).toBe(422);
+  const body = await refused.json();
+  expect(body.Validation.fields.email[0]).toBe('Enter an email address like name@example.com.');
 });

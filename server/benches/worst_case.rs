@@ -51,10 +51,9 @@ fn routes(prefix: &str, reuse: Option<&str>) -> Vec<Value> {
 
 /// The form whose routes are reused, and a function making the reusing form for its id.
 pub fn definitions() -> (Value, impl Fn(&str) -> Value) {
-    let target = json!({"name": "Reused routes", "fields": fields(10), "routes": routes("t", None)});
-    let reusing = |target_id: &str| {
-        json!({"name": "Worst form", "fields": fields(200), "routes": routes("r", Some(target_id))})
-    };
+    let target =
+        json!({"name": "Reused routes", "fields": fields(10), "routes": routes("t", None)});
+    let reusing = |target_id: &str| json!({"name": "Worst form", "fields": fields(200), "routes": routes("r", Some(target_id))});
     (target, reusing)
 }
 

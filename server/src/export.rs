@@ -205,14 +205,15 @@ mod tests {
             "a=b".into(),
         ]);
         let text = String::from_utf8(row).unwrap();
-        let cells: Vec<String> = csv::Reader::from_reader(format!("h1,h2,h3,h4,h5,h6,h7,h8,h9\n{text}").as_bytes())
-            .records()
-            .next()
-            .unwrap()
-            .unwrap()
-            .iter()
-            .map(str::to_owned)
-            .collect();
+        let cells: Vec<String> =
+            csv::Reader::from_reader(format!("h1,h2,h3,h4,h5,h6,h7,h8,h9\n{text}").as_bytes())
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(str::to_owned)
+                .collect();
         assert_eq!(
             cells,
             [

@@ -330,13 +330,15 @@ pub async fn serve_connections(
             },
             () = &mut shutdown => break,
         };
-        let service = app.clone().map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
-            let mut request = request.map(Body::new);
-            request
-                .extensions_mut()
-                .insert(axum::extract::ConnectInfo(peer));
-            request
-        });
+        let service =
+            app.clone()
+                .map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
+                    let mut request = request.map(Body::new);
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    request
+                });
         let connection = builder
             .serve_connection_with_upgrades(
                 TokioIo::new(stream),

@@ -17,9 +17,9 @@ use app::fields::{FileAnswer, FileConfig};
 use app::forms::answers::{CheckedAnswers, RawAnswers, UnknownKeys, WHOLE_FORM, collect};
 use app::forms::compiled::SUBMISSION_BUDGET;
 use app::forms::service;
-use app::rules::Budget;
 use app::forms::{ActionKind, FormDefinition, FormRecord, is_local_path};
 use app::routing::{self, Decision};
+use app::rules::Budget;
 use app::state::AppState;
 
 use crate::rest::ClientIp;
@@ -52,7 +52,8 @@ pub fn submission_limit(def: &FormDefinition) -> u64 {
 }
 
 /// The ceiling over all of a submission's files, however many file fields a form has.
-const MAX_SUBMISSION_BYTES: u64 = 4 * app::fields::file::MAX_MB as u64 * 1024 * 1024 + MULTIPART_TEXT_BYTES;
+const MAX_SUBMISSION_BYTES: u64 =
+    4 * app::fields::file::MAX_MB as u64 * 1024 * 1024 + MULTIPART_TEXT_BYTES;
 
 fn file_config(field: &app::forms::Field) -> FileConfig {
     serde_json::from_value(field.config.clone()).unwrap_or_default()
@@ -82,8 +83,7 @@ impl Posted {
         for file in &self.files {
             let _ = tokio::fs::remove_file(&file.path).await;
             errors.entry(file.field.clone()).or_default().push(
-                "Choose the file again: files are not kept while answers need another look."
-                    .into(),
+                "Choose the file again: files are not kept while answers need another look.".into(),
             );
         }
         let mut raw = self.raw;
@@ -138,19 +138,18 @@ pub async fn submit(
     if posted.notice.is_some() {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, posted).await;
     }
-    if let Some(ip) = ip {
-        if let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_submit(ip)
-        {
-            let mut posted = posted;
-            posted.notice = Some(format!(
-                "Too many answers were sent from your network just now. Wait {retry_after_secs} seconds and send again; your answers are still here."
-            ));
-            let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, posted).await;
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
-            return response;
-        }
+    if let Some(ip) = ip
+        && let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_submit(ip)
+    {
+        let mut posted = posted;
+        posted.notice = Some(format!(
+            "Too many answers were sent from your network just now. Wait {retry_after_secs} seconds and send again; your answers are still here."
+        ));
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, posted).await;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.into());
+        return response;
     }
     let mut posted = posted;
     if let Err(message) = check_quota(&state, &record, &posted.files).await {
@@ -179,8 +178,7 @@ pub async fn submit(
     let stored = async {
         let decision = service::decide(&state.db, &record, &checked.values, &mut budget).await?;
         keep_files(&state, &record, &checked, &posted.files).await?;
-        if let Err(e) = service::store(&state.db, &record, &checked, &decision).await
-        {
+        if let Err(e) = service::store(&state.db, &record, &checked, &decision).await {
             forget_files(&state, &record, &posted.files).await;
             return Err(e);
         }
@@ -239,7 +237,9 @@ async fn keep_files(
                 let _ = tokio::fs::remove_file(&file.path).await;
                 return Ok(());
             }
-            tokio::fs::create_dir_all(&dir).await.map_err(AppError::internal)?;
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(AppError::internal)?;
             tokio::fs::rename(&file.path, dir.join(&file.answer.file_id))
                 .await
                 .map_err(AppError::internal)?;
@@ -337,23 +337,24 @@ fn cut_at(
     cut: Arc<AtomicBool>,
 ) -> impl futures::Stream<Item = Result<axum::body::Bytes, axum::Error>> + Send + 'static {
     // `None` once the limit is reached: the stream ends after the prefix that fits.
-    body.into_data_stream().scan(Some(limit), move |left, chunk| {
-        let item = match (left.as_mut(), chunk) {
-            (None, _) => None,
-            (Some(room), Ok(chunk)) if chunk.len() as u64 <= *room => {
-                *room -= chunk.len() as u64;
-                Some(Ok(chunk))
-            }
-            (Some(room), Ok(chunk)) => {
-                let prefix = chunk.slice(..*room as usize);
-                *left = None;
-                cut.store(true, Ordering::Relaxed);
-                Some(Ok(prefix))
-            }
-            (Some(_), Err(e)) => Some(Err(e)),
-        };
-        std::future::ready(item)
-    })
+    body.into_data_stream()
+        .scan(Some(limit), move |left, chunk| {
+            let item = match (left.as_mut(), chunk) {
+                (None, _) => None,
+                (Some(room), Ok(chunk)) if chunk.len() as u64 <= *room => {
+                    *room -= chunk.len() as u64;
+                    Some(Ok(chunk))
+                }
+                (Some(room), Ok(chunk)) => {
+                    let prefix = chunk.slice(..*room as usize);
+                    *left = None;
+                    cut.store(true, Ordering::Relaxed);
+                    Some(Ok(prefix))
+                }
+                (Some(_), Err(e)) => Some(Err(e)),
+            };
+            std::future::ready(item)
+        })
 }
 
 /// Where the respondent is sent: the route's URL, or the thank-you page showing its message.
@@ -398,19 +399,20 @@ pub async fn headless_router(
     ClientIp(ip): ClientIp,
     RawQuery(query): RawQuery,
 ) -> Response {
-    if let Some(ip) = ip {
-        if let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_router(ip)
-        {
-            let mut response = (
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("Too many routing requests from this address. Wait {retry_after_secs} seconds."),
-            )
-                .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
-            return response;
-        }
+    if let Some(ip) = ip
+        && let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_router(ip)
+    {
+        let mut response = (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "Too many routing requests from this address. Wait {retry_after_secs} seconds."
+            ),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, retry_after_secs.into());
+        return response;
     }
     let query = query.unwrap_or_default();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap_or_default();
@@ -570,13 +572,13 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
                     }
                 };
             }
-            if let Some(f) = file.as_mut() {
-                if let Err(e) = tokio::io::AsyncWriteExt::write_all(f, &chunk).await {
-                    let _ = AppError::internal(format!("receiving an upload: {e}"));
-                    let _ = tokio::fs::remove_file(&path).await;
-                    posted.notice = Some("The file could not be received. Please try again.".into());
-                    return posted;
-                }
+            if let Some(f) = file.as_mut()
+                && let Err(e) = tokio::io::AsyncWriteExt::write_all(f, &chunk).await
+            {
+                let _ = AppError::internal(format!("receiving an upload: {e}"));
+                let _ = tokio::fs::remove_file(&path).await;
+                posted.notice = Some("The file could not be received. Please try again.".into());
+                return posted;
             }
         }
         drop(file);
@@ -604,9 +606,10 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
             size,
             content_type,
         };
-        posted
-            .raw
-            .insert(name.clone(), serde_json::to_value(&answer).unwrap_or(Value::Null));
+        posted.raw.insert(
+            name.clone(),
+            serde_json::to_value(&answer).unwrap_or(Value::Null),
+        );
         posted.files.push(Incoming {
             field: name,
             path,
@@ -618,7 +621,10 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
     posted
 }
 
-async fn open_incoming(dir: &std::path::Path, path: &std::path::Path) -> std::io::Result<tokio::fs::File> {
+async fn open_incoming(
+    dir: &std::path::Path,
+    path: &std::path::Path,
+) -> std::io::Result<tokio::fs::File> {
     tokio::fs::create_dir_all(dir).await?;
     tokio::fs::File::create(path).await
 }
@@ -627,7 +633,12 @@ fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {
     let mut request = Request::get(format!("/f/{id}"))
         .body(Body::empty())
         .expect("a valid request");
-    for name in [header::COOKIE, header::ACCEPT_LANGUAGE, header::USER_AGENT, header::HOST] {
+    for name in [
+        header::COOKIE,
+        header::ACCEPT_LANGUAGE,
+        header::USER_AGENT,
+        header::HOST,
+    ] {
         if let Some(value) = headers.get(&name) {
             request.headers_mut().insert(name, value.clone());
         }

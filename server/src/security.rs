@@ -146,14 +146,23 @@ mod tests {
         let host = Some("junction.example:3000");
         let ok = |pairs: &[(&str, &str)]| same_site(&headers(pairs), host).is_ok();
         assert!(ok(&[("origin", "http://junction.example:3000")]));
-        assert!(ok(&[("referer", "http://junction.example:3000/login?next=/x")]));
+        assert!(ok(&[(
+            "referer",
+            "http://junction.example:3000/login?next=/x"
+        )]));
         assert!(ok(&[("sec-fetch-site", "same-origin")]));
         assert!(ok(&[]), "no browser headers: not a browser");
         assert!(!ok(&[("origin", "http://evil.example")]));
         assert!(!ok(&[("origin", "http://junction.example:3001")]));
         assert!(!ok(&[("origin", "null")]));
-        assert!(!ok(&[("origin", "http://junction.example:3000@evil.example")]));
-        assert!(!ok(&[("referer", "https://evil.example/junction.example:3000")]));
+        assert!(!ok(&[(
+            "origin",
+            "http://junction.example:3000@evil.example"
+        )]));
+        assert!(!ok(&[(
+            "referer",
+            "https://evil.example/junction.example:3000"
+        )]));
         assert!(!ok(&[("sec-fetch-site", "cross-site")]));
         assert!(
             !ok(&[
@@ -166,9 +175,19 @@ mod tests {
 
     #[test]
     fn default_ports_are_the_same_site() {
-        assert!(same_site(&headers(&[("origin", "https://j.example")]), Some("j.example")).is_ok());
         assert!(
-            same_site(&headers(&[("origin", "https://j.example:443")]), Some("j.example")).is_ok()
+            same_site(
+                &headers(&[("origin", "https://j.example")]),
+                Some("j.example")
+            )
+            .is_ok()
+        );
+        assert!(
+            same_site(
+                &headers(&[("origin", "https://j.example:443")]),
+                Some("j.example")
+            )
+            .is_ok()
         );
         assert!(same_site(&headers(&[("origin", "https://j.example")]), None).is_err());
     }

@@ -44,7 +44,11 @@ impl Client<'_> {
 async fn user_with_key(app: &TestApp, email: &str) -> (String, String) {
     let cookie = app.sign_up(email, "correct horse battery").await;
     let created = app
-        .call("/api/api-keys/create", &[("name", "script"), ("password", "correct horse battery")], Some(&cookie))
+        .call(
+            "/api/api-keys/create",
+            &[("name", "script"), ("password", "correct horse battery")],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     (cookie, created.json().as_str().unwrap().to_owned())
@@ -117,7 +121,11 @@ async fn keys_authenticate_show_once_and_revoke() {
     assert!(keys[0]["last_used_at"].is_i64());
     assert!(!keys.to_string().contains(&key));
     let blank = app
-        .call("/api/api-keys/create", &[("name", " "), ("password", "correct horse battery")], Some(&cookie))
+        .call(
+            "/api/api-keys/create",
+            &[("name", " "), ("password", "correct horse battery")],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
 

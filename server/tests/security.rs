@@ -18,7 +18,10 @@ const SCRIPT: &str = "</title></textarea><script>alert(1)</script>";
 fn assert_no_raw_script(html: &str, what: &str) {
     let lower = html.to_ascii_lowercase();
     for needle in ["<script>alert", "</title><script", "</textarea><script"] {
-        assert!(!lower.contains(needle), "{what}: `{needle}` reached the HTML:\n{html}");
+        assert!(
+            !lower.contains(needle),
+            "{what}: `{needle}` reached the HTML:\n{html}"
+        );
     }
 }
 
@@ -70,17 +73,24 @@ async fn hostile_text_never_reaches_a_title_or_textarea_raw() {
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_no_raw_script(&page.body, "public page");
     assert!(
-        page.body.contains("<title>&lt;/title&gt;&lt;/textarea&gt;&lt;script&gt;"),
+        page.body
+            .contains("<title>&lt;/title&gt;&lt;/textarea&gt;&lt;script&gt;"),
         "the title shows the name as text: {}",
         page.body
     );
     assert!(
-        page.body.contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"),
+        page.body
+            .contains("&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"),
         "the prefill is the textarea's escaped text"
     );
 
     // A refused post renders the typed text again.
-    let refused = post_form(&app, &id, &format!("about={}&email=not-an-email", encoded(SCRIPT))).await;
+    let refused = post_form(
+        &app,
+        &id,
+        &format!("about={}&email=not-an-email", encoded(SCRIPT)),
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_no_raw_script(&refused.body, "refused post");
 
@@ -90,7 +100,11 @@ async fn hostile_text_never_reaches_a_title_or_textarea_raw() {
     let thanks = app.get(sent.location().unwrap(), None).await;
     assert_eq!(thanks.status, StatusCode::OK);
     assert_no_raw_script(&thanks.body, "thank-you page");
-    assert!(thanks.body.contains("&lt;script&gt;alert(1)"), "{}", thanks.body);
+    assert!(
+        thanks.body.contains("&lt;script&gt;alert(1)"),
+        "{}",
+        thanks.body
+    );
 
     // The owner's pages that show the name, labels and answers.
     for path in [
@@ -121,7 +135,12 @@ async fn pages_carry_a_nonce_policy_and_everything_the_safety_headers() {
         .and_then(|rest| rest.split('\'').next())
         .expect("a nonce in the policy");
     assert!(nonce.len() >= 16, "{csp}");
-    for directive in ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'self'", "'wasm-unsafe-eval'"] {
+    for directive in [
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'self'",
+        "'wasm-unsafe-eval'",
+    ] {
         assert!(csp.contains(directive), "{directive} missing: {csp}");
     }
     // Every inline script of the page carries the policy's nonce.
@@ -133,11 +152,17 @@ async fn pages_carry_a_nonce_policy_and_everything_the_safety_headers() {
         .collect();
     assert!(!tags.is_empty());
     for tag in tags {
-        assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "a script without the nonce: <script{tag}>");
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "a script without the nonce: <script{tag}>"
+        );
     }
     // A new nonce for every response.
     let again = app.get("/login", None).await;
-    assert_ne!(again.headers[header::CONTENT_SECURITY_POLICY], page.headers[header::CONTENT_SECURITY_POLICY]);
+    assert_ne!(
+        again.headers[header::CONTENT_SECURITY_POLICY],
+        page.headers[header::CONTENT_SECURITY_POLICY]
+    );
     assert_eq!(page.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(page.headers[header::REFERRER_POLICY], "same-origin");
     assert!(
@@ -159,8 +184,13 @@ async fn pages_carry_a_nonce_policy_and_everything_the_safety_headers() {
     // The public form may be framed (embedding); pages behind sign-in may not.
     let (_, id) = owner_with_form(&app, "csp@example.com", &hostile_form()).await;
     let public = app.get(&format!("/f/{id}"), None).await;
-    let csp = public.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("'nonce-") && !csp.contains("frame-ancestors"), "{csp}");
+    let csp = public.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("'nonce-") && !csp.contains("frame-ancestors"),
+        "{csp}"
+    );
 
     // Without --secure-cookies there is no HSTS.
     let plain = TestApp::new().await;
@@ -201,29 +231,81 @@ async fn cross_site_posts_are_refused_on_every_kind_of_endpoint() {
     let evil = Some("http://evil.example");
     let cases: [(&str, String, Option<&str>); 6] = [
         // Login CSRF: signing the victim in to the attacker's account.
-        ("/api/auth/login", format!("email=victim%40example.com&password={}", url_encode(PASSWORD)), None),
-        ("/api/auth/signup", "email=new%40example.com&password=long+enough+password".into(), None),
+        (
+            "/api/auth/login",
+            format!(
+                "email=victim%40example.com&password={}",
+                url_encode(PASSWORD)
+            ),
+            None,
+        ),
+        (
+            "/api/auth/signup",
+            "email=new%40example.com&password=long+enough+password".into(),
+            None,
+        ),
         ("/api/auth/logout", String::new(), Some(&cookie)),
         ("/api/forms/create", "name=Planted".into(), Some(&cookie)),
-        ("/api/api-keys/create", format!("name=stolen&password={}", url_encode(PASSWORD)), Some(&cookie)),
+        (
+            "/api/api-keys/create",
+            format!("name=stolen&password={}", url_encode(PASSWORD)),
+            Some(&cookie),
+        ),
         // A respondent's submission.
-        (Box::leak(format!("/f/{id}").into_boxed_str()), "email=a%40b.co".into(), None),
+        (
+            Box::leak(format!("/f/{id}").into_boxed_str()),
+            "email=a%40b.co".into(),
+            None,
+        ),
     ];
     for (path, body, cookie) in &cases {
         let refused = call_from(&app, evil, None, path, body, *cookie).await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}: {}", refused.body);
+        assert_eq!(
+            refused.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            refused.body
+        );
         assert!(refused.body.contains("another site"), "{}", refused.body);
-        let by_referer = call_from(&app, None, Some("http://evil.example/page"), path, body, *cookie).await;
-        assert_eq!(by_referer.status, StatusCode::FORBIDDEN, "{path} by Referer");
+        let by_referer = call_from(
+            &app,
+            None,
+            Some("http://evil.example/page"),
+            path,
+            body,
+            *cookie,
+        )
+        .await;
+        assert_eq!(
+            by_referer.status,
+            StatusCode::FORBIDDEN,
+            "{path} by Referer"
+        );
     }
     // Nothing was created by the refused calls.
     let forms = app.call("/api/forms/list", &[], Some(&cookie)).await;
     assert_eq!(forms.json().as_array().unwrap().len(), 1, "{}", forms.body);
 
     // The same calls from the site's own pages go through.
-    let ok = call_from(&app, Some("http://junction.test"), None, "/api/forms/create", "name=Mine", Some(&cookie)).await;
+    let ok = call_from(
+        &app,
+        Some("http://junction.test"),
+        None,
+        "/api/forms/create",
+        "name=Mine",
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
-    let ok = call_from(&app, None, Some("http://junction.test/forms"), "/api/forms/create", "name=Mine", Some(&cookie)).await;
+    let ok = call_from(
+        &app,
+        None,
+        Some("http://junction.test/forms"),
+        "/api/forms/create",
+        "name=Mine",
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
 
     // The API authenticates by key only: a cookie from another site gets nothing.
@@ -250,12 +332,25 @@ async fn a_password_change_ends_the_other_sessions_and_can_revoke_keys() {
     let elsewhere = login.session_cookie().unwrap();
     // A key needs the password again.
     let no_password = app
-        .call("/api/api-keys/create", &[("name", "CRM"), ("password", "wrong password!")], Some(&here))
+        .call(
+            "/api/api-keys/create",
+            &[("name", "CRM"), ("password", "wrong password!")],
+            Some(&here),
+        )
         .await;
-    assert_eq!(no_password.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", no_password.body);
+    assert_eq!(
+        no_password.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        no_password.body
+    );
     assert!(no_password.body.contains("not your password"));
     let key = app
-        .call("/api/api-keys/create", &[("name", "CRM"), ("password", PASSWORD)], Some(&here))
+        .call(
+            "/api/api-keys/create",
+            &[("name", "CRM"), ("password", PASSWORD)],
+            Some(&here),
+        )
         .await;
     assert_eq!(key.status, StatusCode::OK, "{}", key.body);
     let key = key.json().as_str().unwrap().to_owned();
@@ -277,13 +372,21 @@ async fn a_password_change_ends_the_other_sessions_and_can_revoke_keys() {
         let app = &app;
         async move { app.call("/api/auth/me", &[], Some(&cookie)).await.json() }
     };
-    assert_eq!(me(here.clone()).await["email"], "sessions@example.com", "this session stays");
+    assert_eq!(
+        me(here.clone()).await["email"],
+        "sessions@example.com",
+        "this session stays"
+    );
     assert!(me(elsewhere).await.is_null(), "the other session ended");
     let api = Request::get("/api/v1/forms")
         .header(header::AUTHORIZATION, format!("Bearer {key}"))
         .body(Body::empty())
         .unwrap();
-    assert_eq!(app.send(api).await.status, StatusCode::UNAUTHORIZED, "the key was revoked");
+    assert_eq!(
+        app.send(api).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the key was revoked"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,16 +394,36 @@ async fn sign_up_does_not_tell_who_has_an_account_and_is_limited_per_address() {
     let app = TestApp::new().await;
     app.sign_up("taken@example.com", PASSWORD).await;
     let taken = app
-        .call("/api/auth/signup", &[("email", "taken@example.com"), ("password", "another password")], None)
+        .call(
+            "/api/auth/signup",
+            &[
+                ("email", "taken@example.com"),
+                ("password", "another password"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!taken.body.contains("already exists"), "{}", taken.body);
-    assert!(taken.body.contains("cannot be created with this email and password"), "{}", taken.body);
+    assert!(
+        taken
+            .body
+            .contains("cannot be created with this email and password"),
+        "{}",
+        taken.body
+    );
     // 30 account attempts a minute per address (logins and sign-ups together).
     let mut limited = None;
     for i in 0..40 {
         let response = app
-            .call("/api/auth/signup", &[("email", &format!("n{i}@example.com")), ("password", "short")], None)
+            .call(
+                "/api/auth/signup",
+                &[
+                    ("email", &format!("n{i}@example.com")),
+                    ("password", "short"),
+                ],
+                None,
+            )
             .await;
         if response.status == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(i);
@@ -322,7 +445,10 @@ fn upload_form(max_mb: u32) -> Value {
 
 /// A multipart post of a name and a file, sent in 16 KB chunks as a network would.
 fn upload(id: &str, name: &str, file: &[u8]) -> Request<Body> {
-    let (ct, body) = multipart(&[("name", None, name.as_bytes()), ("cv", Some(("cv.pdf", "application/pdf")), file)]);
+    let (ct, body) = multipart(&[
+        ("name", None, name.as_bytes()),
+        ("cv", Some(("cv.pdf", "application/pdf")), file),
+    ]);
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         body.chunks(16 * 1024).map(|c| Ok(c.to_vec())).collect();
     Request::post(format!("/f/{id}"))
@@ -337,10 +463,18 @@ fn files_in(dir: &std::path::Path) -> usize {
 }
 
 fn walk(dir: &std::path::Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .flatten()
-        .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
+        .map(|e| {
+            if e.path().is_dir() {
+                walk(&e.path())
+            } else {
+                1
+            }
+        })
         .sum()
 }
 
@@ -353,24 +487,52 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
     // 1 MB for the text).
     let big = vec![b'x'; 1024 * 1024 + 512 * 1024];
     let response = app.send_streamed(upload(&id, "Ada Lovelace", &big)).await;
-    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
-    assert!(response.body.contains("larger than 1 MB"), "{}", response.body);
-    assert!(response.body.contains("value=\"Ada Lovelace\""), "typed text kept");
+    assert_eq!(
+        response.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("larger than 1 MB"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("value=\"Ada Lovelace\""),
+        "typed text kept"
+    );
 
     // A body past the form's whole limit (and axum's 2 MB default): the answers that came
     // first are kept.
     let huge = vec![b'x'; 3 * 1024 * 1024];
     let response = app.send_streamed(upload(&id, "Grace Hopper", &huge)).await;
-    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", response.body);
-    assert!(response.body.contains("larger than this form accepts"), "{}", response.body);
-    assert!(response.body.contains("value=\"Grace Hopper\""), "{}", &response.body[response.body.find("<main").unwrap_or(0)..]);
+    assert_eq!(
+        response.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("larger than this form accepts"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("value=\"Grace Hopper\""),
+        "{}",
+        &response.body[response.body.find("<main").unwrap_or(0)..]
+    );
     assert_eq!(files_in(&app.data_dir), 0, "nothing was kept");
 
     // A urlencoded body past its own small limit.
     let (_, text_id) = owner_with_form(&app, "text@example.com", &json!({
         "name": "Text", "fields": [{"identifier": "name", "label": "Name", "type": "short_text"},
                                    {"identifier": "notes", "label": "Notes", "type": "long_text"}]})).await;
-    let body = format!("name=Ada&notes={}", "x".repeat(server::MAX_URLENCODED_BYTES));
+    let body = format!(
+        "name=Ada&notes={}",
+        "x".repeat(server::MAX_URLENCODED_BYTES)
+    );
     let response = post_form(&app, &text_id, &body).await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(response.body.contains("value=\"Ada\""), "{}", response.body);
@@ -387,7 +549,11 @@ async fn public_posts_are_rate_limited_per_address_with_answers_kept() {
     let limited = post_form(&app, &id, "name=Ada+Again").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
-    assert!(limited.body.contains("value=\"Ada Again\""), "{}", limited.body);
+    assert!(
+        limited.body.contains("value=\"Ada Again\""),
+        "{}",
+        limited.body
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -398,11 +564,20 @@ async fn the_headless_router_is_rate_limited_per_address() {
         let ok = app.get(&format!("/router?form={id}&name=Ada"), None).await;
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     }
-    let limited = app.get(&format!("/router?form={id}&name=Ada&junction_dry_run=1"), None).await;
+    let limited = app
+        .get(
+            &format!("/router?form={id}&name=Ada&junction_dry_run=1"),
+            None,
+        )
+        .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers.contains_key(header::RETRY_AFTER));
     let page = app
-        .call("/api/forms/responses", &[("form_id", &id), ("page", "1")], Some(&cookie))
+        .call(
+            "/api/forms/responses",
+            &[("form_id", &id), ("page", "1")],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(page.json()["total"], 3, "the refused call stored nothing");
 }
@@ -418,7 +593,11 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
     // Refused (the name is required): the file is not kept.
     let refused = app.send_streamed(upload(&id, "", b"%PDF-1.4 first")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("Choose the file again"), "{}", refused.body);
+    assert!(
+        refused.body.contains("Choose the file again"),
+        "{}",
+        refused.body
+    );
     assert_eq!(files_in(&app.data_dir), 0);
 
     // Stored: one file.
@@ -429,7 +608,11 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
     // Over the form's quota (1,500 bytes): refused with a clear message.
     let over = app.send_streamed(upload(&id, "Eve", &[b'x'; 1000])).await;
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(over.body.contains("no room for more files"), "{}", over.body);
+    assert!(
+        over.body.contains("no room for more files"),
+        "{}",
+        over.body
+    );
     assert!(over.body.contains("value=\"Eve\""));
     assert_eq!(files_in(&app.data_dir), 1);
 
@@ -442,8 +625,17 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
         ))
         .unwrap();
     let response = app.send(made_up).await;
-    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", response.body);
-    assert!(response.body.contains("No file with id"), "{}", response.body);
+    assert_eq!(
+        response.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("No file with id"),
+        "{}",
+        response.body
+    );
 
     // A storage failure during a submission: the form again, typed text kept, no file left.
     sqlx::query("ALTER TABLE responses RENAME TO responses_away")
@@ -451,17 +643,32 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
         .await
         .unwrap();
     let failed = app.send_streamed(upload(&id, "Grace", &[b'y'; 100])).await;
-    assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE, "{}", failed.body);
-    assert!(failed.body.contains("could not be saved"), "{}", failed.body);
+    assert_eq!(
+        failed.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed.body.contains("could not be saved"),
+        "{}",
+        failed.body
+    );
     assert!(failed.body.contains("value=\"Grace\""));
-    assert_eq!(files_in(&app.data_dir), 1, "the failed submission left no file");
+    assert_eq!(
+        files_in(&app.data_dir),
+        1,
+        "the failed submission left no file"
+    );
     sqlx::query("ALTER TABLE responses_away RENAME TO responses")
         .execute(app.db.pool())
         .await
         .unwrap();
 
     // Deleting the form deletes its files.
-    let deleted = app.call("/api/forms/delete", &[("id", &id)], Some(&cookie)).await;
+    let deleted = app
+        .call("/api/forms/delete", &[("id", &id)], Some(&cookie))
+        .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(files_in(&app.data_dir), 0);
 }
@@ -475,12 +682,23 @@ async fn the_thank_you_page_shows_only_this_forms_messages_while_it_is_open() {
         "routes": [{"id": "planted", "name": "P", "rule": {}, "action": {"type": "message", "value": "Send your password to evil.example"}}]
     })).await;
     let _ = other;
-    let planted = app.get(&format!("/f/{id}/thanks?route=planted"), None).await;
+    let planted = app
+        .get(&format!("/f/{id}/thanks?route=planted"), None)
+        .await;
     assert_eq!(planted.status, StatusCode::OK);
-    assert!(!planted.body.contains("evil.example"), "another form's message is never shown");
+    assert!(
+        !planted.body.contains("evil.example"),
+        "another form's message is never shown"
+    );
     assert!(planted.body.contains("Thank you!"));
 
-    let closed = app.call("/api/forms/enable", &[("id", &id), ("enabled", "false")], Some(&cookie)).await;
+    let closed = app
+        .call(
+            "/api/forms/enable",
+            &[("id", &id), ("enabled", "false")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
     let page = app.get(&format!("/f/{id}/thanks"), None).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
@@ -495,17 +713,32 @@ async fn renaming_or_closing_never_undoes_a_concurrent_save() {
     // A save lands between the rename's read and its write.
     let mut saved = record.definition.clone();
     saved.description = "saved meanwhile".into();
-    app::db::forms::update(&app.db, &id, record.owner_id, &saved).await.unwrap();
-    let mut stale = record.definition.clone();
-    stale.name = "Renamed".into();
-    let lost = app::db::forms::update_if_revision(&app.db, &id, record.owner_id, record.revision, &stale)
+    app::db::forms::update(&app.db, &id, record.owner_id, &saved)
         .await
         .unwrap();
+    let mut stale = record.definition.clone();
+    stale.name = "Renamed".into();
+    let lost =
+        app::db::forms::update_if_revision(&app.db, &id, record.owner_id, record.revision, &stale)
+            .await
+            .unwrap();
     assert!(lost.is_none(), "a write on a stale revision is refused");
     // The rename and the switch, through the server functions, keep the save.
-    let renamed = app.call("/api/forms/rename", &[("id", &id), ("name", "Renamed")], Some(&cookie)).await;
+    let renamed = app
+        .call(
+            "/api/forms/rename",
+            &[("id", &id), ("name", "Renamed")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
-    let closed = app.call("/api/forms/enable", &[("id", &id), ("enabled", "false")], Some(&cookie)).await;
+    let closed = app
+        .call(
+            "/api/forms/enable",
+            &[("id", &id), ("enabled", "false")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
     let now = app::db::forms::find(&app.db, &id).await.unwrap().unwrap();
     assert_eq!(now.definition.name, "Renamed");
@@ -519,11 +752,25 @@ async fn a_huge_page_number_is_refused_not_overflowed() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "pages@example.com", &upload_form(1)).await;
     let page = app
-        .call("/api/forms/responses", &[("form_id", &id), ("page", &i64::MAX.to_string())], Some(&cookie))
+        .call(
+            "/api/forms/responses",
+            &[("form_id", &id), ("page", &i64::MAX.to_string())],
+            Some(&cookie),
+        )
         .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("There is no page"), "{}", page.body);
-    let html = app.get(&format!("/forms/{id}/responses?page=99999999999999999999"), Some(&cookie)).await;
+    let html = app
+        .get(
+            &format!("/forms/{id}/responses?page=99999999999999999999"),
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(html.status, StatusCode::OK, "{}", html.body);
 }
 
@@ -541,12 +788,23 @@ async fn the_worst_form_the_limits_allow_is_decided_within_its_budget() {
         let app = &app;
         let cookie = cookie.clone();
         async move {
-            let created = app.call("/api/forms/create", &[("name", "Draft")], Some(&cookie)).await;
+            let created = app
+                .call("/api/forms/create", &[("name", "Draft")], Some(&cookie))
+                .await;
             let id = created.json().as_str().unwrap().to_owned();
             let saved = app
-                .call("/api/forms/save", &[("id", &id), ("definition", &def.to_string())], Some(&cookie))
+                .call(
+                    "/api/forms/save",
+                    &[("id", &id), ("definition", &def.to_string())],
+                    Some(&cookie),
+                )
                 .await;
-            assert_eq!(saved.status, StatusCode::OK, "{}", &saved.body[..saved.body.len().min(2000)]);
+            assert_eq!(
+                saved.status,
+                StatusCode::OK,
+                "{}",
+                &saved.body[..saved.body.len().min(2000)]
+            );
             id
         }
     };
@@ -559,7 +817,11 @@ async fn the_worst_form_the_limits_allow_is_decided_within_its_budget() {
         .unwrap();
     let response = app.send(request).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    assert_eq!(response.json()["route"]["id"], Value::Null, "nothing matches: the fallback");
+    assert_eq!(
+        response.json()["route"]["id"],
+        Value::Null,
+        "nothing matches: the fallback"
+    );
 }
 
 /// Serves `app` on a free loopback port with 1 s limits until `stop` fires; returns the
@@ -591,10 +853,17 @@ async fn a_client_slow_to_send_its_headers_is_disconnected() {
     let (_stop, stop_rx) = tokio::sync::oneshot::channel();
     let (addr, _task) = serve_for_test(&app, stop_rx).await;
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     // The headers never end; the server hangs up after its 1 s header timeout.
     let mut buf = Vec::new();
-    let read = tokio::time::timeout(std::time::Duration::from_secs(10), stream.read_to_end(&mut buf)).await;
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_end(&mut buf),
+    )
+    .await;
     assert!(read.is_ok(), "the connection was still open after 10 s");
     // A client that sends its headers in time is served on a new connection.
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -626,6 +895,9 @@ async fn shutdown_cuts_requests_still_running_after_the_grace_period() {
     stop.send(()).unwrap();
     // The server stops after its 1 s grace period although the request never completed.
     let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
-    assert!(stopped.is_ok(), "the server was still waiting for the request after 10 s");
+    assert!(
+        stopped.is_ok(),
+        "the server was still waiting for the request after 10 s"
+    );
     drop(stream);
 }

@@ -253,6 +253,10 @@ mod tests {
         for i in 0..20u8 {
             let _ = limiter.check("owner@b.co", Some(std::net::IpAddr::from([10, 1, 0, i])));
         }
-        assert!(limiter.check("owner@b.co", Some("10.9.9.9".parse().unwrap())).is_err());
+        assert!(
+            limiter
+                .check("owner@b.co", Some("10.9.9.9".parse().unwrap()))
+                .is_err()
+        );
     }
 }

@@ -43,10 +43,7 @@ pub async fn confirm_password(db: &Db, user_id: i64, password: &str) -> Result<(
     if password.len() > super::MAX_PASSWORD_LEN
         || !password::verify(password.to_owned(), record.password_hash).await?
     {
-        return Err(AppError::field(
-            "password",
-            "This is not your password.",
-        ));
+        return Err(AppError::field("password", "This is not your password."));
     }
     Ok(())
 }

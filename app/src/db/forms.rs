@@ -89,7 +89,10 @@ pub async fn revisions(
             .await
             .map_err(AppError::internal)?;
         if let Some(row) = row {
-            found.push((id.clone(), row.try_get("revision").map_err(AppError::internal)?));
+            found.push((
+                id.clone(),
+                row.try_get("revision").map_err(AppError::internal)?,
+            ));
         }
     }
     Ok(found)
@@ -416,11 +419,13 @@ pub async fn find_upload(
 
 /// Bytes of uploaded files a form holds.
 pub async fn upload_usage(db: &Db, form_id: &str) -> Result<i64, AppError> {
-    let row = sqlx::query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS used FROM uploads WHERE form_id = $1")
-        .bind(form_id)
-        .fetch_one(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS used FROM uploads WHERE form_id = $1",
+    )
+    .bind(form_id)
+    .fetch_one(db.pool())
+    .await
+    .map_err(AppError::internal)?;
     row.try_get("used").map_err(AppError::internal)
 }
 

@@ -42,12 +42,13 @@ fn user_of(record: &Record) -> Option<i64> {
 
 /// Ends every session of `user_id` except `keep` (the one that asked, if any).
 pub async fn delete_for_user(db: &Db, user_id: i64, keep: Option<&str>) -> Result<u64, AppError> {
-    let deleted = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
-        .bind(user_id)
-        .bind(keep)
-        .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+    let deleted =
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
+            .bind(user_id)
+            .bind(keep)
+            .execute(db.pool())
+            .await
+            .map_err(AppError::internal)?;
     Ok(deleted.rows_affected())
 }
 

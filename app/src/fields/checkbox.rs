@@ -10,17 +10,10 @@ pub struct Checkbox;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct CheckboxConfig {
     #[garde(length(max = 500))]
     pub help_text: String,
-}
-
-impl Default for CheckboxConfig {
-    fn default() -> Self {
-        CheckboxConfig {
-            help_text: String::new(),
-        }
-    }
 }
 
 fn is_checked(value: &Value) -> Option<bool> {

@@ -84,13 +84,14 @@ impl FieldType for Date {
                 errors.push((key.to_owned(), "must be a date as YYYY-MM-DD".to_owned()));
             }
         }
-        if let (Some(min), Some(max)) = (&config.min, &config.max) {
-            if errors.is_empty() && min > max {
-                errors.push((
-                    "min".into(),
-                    format!("must not be after the latest day ({max})"),
-                ));
-            }
+        if let (Some(min), Some(max)) = (&config.min, &config.max)
+            && errors.is_empty()
+            && min > max
+        {
+            errors.push((
+                "min".into(),
+                format!("must not be after the latest day ({max})"),
+            ));
         }
         errors
     }

@@ -81,13 +81,13 @@ impl FieldType for MultiSelect {
 
     fn check(&self, config: &MultiSelectConfig) -> Vec<(String, String)> {
         let mut errors = Vec::new();
-        if let (Some(min), Some(max)) = (config.min_selections, config.max_selections) {
-            if min > max {
-                errors.push((
-                    "min_selections".into(),
-                    format!("must not exceed the maximum ({max})"),
-                ));
-            }
+        if let (Some(min), Some(max)) = (config.min_selections, config.max_selections)
+            && min > max
+        {
+            errors.push((
+                "min_selections".into(),
+                format!("must not exceed the maximum ({max})"),
+            ));
         }
         if let Some(min) = config
             .min_selections

@@ -90,13 +90,13 @@ impl FieldType for Number {
                 errors.push((key.to_owned(), "must be a finite number".to_owned()));
             }
         }
-        if let (Some(min), Some(max)) = (config.min, config.max) {
-            if min > max {
-                errors.push((
-                    "min".into(),
-                    format!("must not exceed the maximum ({})", show(max)),
-                ));
-            }
+        if let (Some(min), Some(max)) = (config.min, config.max)
+            && min > max
+        {
+            errors.push((
+                "min".into(),
+                format!("must not exceed the maximum ({})", show(max)),
+            ));
         }
         errors
     }

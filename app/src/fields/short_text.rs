@@ -123,10 +123,10 @@ impl FieldType for ShortText {
 
     fn check(&self, config: &ShortTextConfig) -> Vec<(String, String)> {
         let mut errors = check_min_max(config.min_length, config.max_length);
-        if !config.pattern.is_empty() {
-            if let Err(e) = compile_pattern(&config.pattern) {
-                errors.push(("pattern".into(), e));
-            }
+        if !config.pattern.is_empty()
+            && let Err(e) = compile_pattern(&config.pattern)
+        {
+            errors.push(("pattern".into(), e));
         }
         errors
     }

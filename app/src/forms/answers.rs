@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 
 use super::compiled::{CompiledForm, SUBMISSION_BUDGET};
 use super::{Field, FormDefinition};
-use crate::rules::Budget;
 use crate::error::FieldErrors;
+use crate::rules::Budget;
 
 /// Answers as submitted, by identifier.
 pub type RawAnswers = BTreeMap<String, Value>;
@@ -62,9 +62,8 @@ pub fn collect(
             continue;
         };
         if field.kind == "multiselect" {
-            if let Value::Array(values) = raw
-                .entry(name)
-                .or_insert_with(|| Value::Array(Vec::new()))
+            if let Value::Array(values) =
+                raw.entry(name).or_insert_with(|| Value::Array(Vec::new()))
             {
                 values.push(Value::String(value));
             }
@@ -82,19 +81,18 @@ pub fn visibility(def: &FormDefinition, raw: &RawAnswers) -> BTreeMap<String, bo
     let mut budget = Budget::new(SUBMISSION_BUDGET);
     let mut values = Value::Object(Map::new());
     let mut shown = BTreeMap::new();
-    for field in def.live_fields() {
+    for (index, field) in def.live_fields_indexed() {
         let visible = compiled
-            .is_visible(field, &values, &mut budget)
+            .is_visible(index, &values, &mut budget)
             .unwrap_or(false);
         shown.insert(field.identifier.clone(), visible);
-        if visible {
-            if let Some(t) = field.field_type() {
-                let raw_value = raw.get(&field.identifier).unwrap_or(&Value::Null);
-                if let (Ok(Some(value)), Value::Object(map)) =
-                    (t.answer(raw_value, &field.config, field.required), &mut values)
-                {
-                    map.insert(field.identifier.clone(), value);
-                }
+        if visible && let Some(t) = field.field_type() {
+            let raw_value = raw.get(&field.identifier).unwrap_or(&Value::Null);
+            if let (Ok(Some(value)), Value::Object(map)) = (
+                t.answer(raw_value, &field.config, field.required),
+                &mut values,
+            ) {
+                map.insert(field.identifier.clone(), value);
             }
         }
     }
@@ -158,8 +156,8 @@ pub fn check_answers_with(
     // rather than cloned for every field.
     let mut earlier = Value::Object(Map::new());
     let mut checked = CheckedAnswers::default();
-    for field in def.live_fields() {
-        match compiled.is_visible(field, &earlier, budget) {
+    for (index, field) in def.live_fields_indexed() {
+        match compiled.is_visible(index, &earlier, budget) {
             Ok(true) => {}
             Ok(false) => continue,
             Err(_) => return Err(too_much()),
@@ -208,7 +206,10 @@ fn answer_len(value: &Value) -> u64 {
     match value {
         Value::String(s) => s.len() as u64,
         Value::Array(items) => items.iter().map(answer_len).sum::<u64>() + items.len() as u64,
-        Value::Object(map) => map.iter().map(|(k, v)| k.len() as u64 + answer_len(v)).sum(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| k.len() as u64 + answer_len(v))
+            .sum(),
         _ => 8,
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::{Action, Field, FormDefinition};
+use super::{Action, FormDefinition};
 use crate::routing::Decision;
 use crate::rules::{Budget, EvalError, Rule};
 
@@ -62,8 +62,9 @@ struct CompiledRoute {
 /// The compiled rules of one form (of one revision).
 #[derive(Debug, Clone)]
 pub struct CompiledForm {
-    /// Display conditions by field id.
-    visible: HashMap<String, Condition>,
+    /// Display conditions by the field's position in `fields` (ids and identifiers may
+    /// still be blank or repeated in a draft the builder previews).
+    visible: Vec<Condition>,
     routes: Vec<CompiledRoute>,
     fallback: Action,
 }
@@ -72,12 +73,9 @@ impl CompiledForm {
     pub fn new(def: &FormDefinition) -> CompiledForm {
         CompiledForm {
             visible: def
-                .live_fields()
-                .filter_map(|f| {
-                    f.visible_if
-                        .as_ref()
-                        .map(|rule| (f.id.clone(), Condition::compile(Some(rule))))
-                })
+                .fields
+                .iter()
+                .map(|f| Condition::compile(f.visible_if.as_ref()))
                 .collect(),
             routes: def
                 .routes
@@ -94,15 +92,16 @@ impl CompiledForm {
         }
     }
 
-    /// Whether `field` is shown for `earlier` (the answers to the fields before it, as a
-    /// JSON object). A condition that cannot be evaluated hides its field.
+    /// Whether the field at `index` of the form's `fields` is shown for `earlier` (the
+    /// answers to the fields before it, as a JSON object). A condition that cannot be
+    /// evaluated hides its field.
     pub fn is_visible(
         &self,
-        field: &Field,
+        index: usize,
         earlier: &Value,
         budget: &mut Budget,
     ) -> Result<bool, EvalError> {
-        match self.visible.get(&field.id) {
+        match self.visible.get(index) {
             None => Ok(true),
             Some(condition) => match condition.holds(earlier, budget) {
                 Err(e @ EvalError::BudgetExceeded { .. }) => Err(e),
@@ -125,15 +124,14 @@ impl CompiledForm {
         budget: &mut Budget,
     ) -> Decision {
         let data = Value::Object(answers.clone());
-        let holds = |rule: &Condition, budget: &mut Budget, id: &str| match rule
-            .holds(&data, budget)
-        {
-            Ok(held) => held,
-            Err(e) => {
-                tracing::warn!(route = %id, "route rule failed: {e}");
-                false
-            }
-        };
+        let holds =
+            |rule: &Condition, budget: &mut Budget, id: &str| match rule.holds(&data, budget) {
+                Ok(held) => held,
+                Err(e) => {
+                    tracing::warn!(route = %id, "route rule failed: {e}");
+                    false
+                }
+            };
         let decision = |id: String, name: String, action: &Action| Decision {
             route_id: Some(id),
             route_name: name,

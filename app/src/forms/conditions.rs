@@ -348,10 +348,9 @@ impl Condition {
         if self.op.operand() == Operand::One
             && family == Family::Choice
             && self.values[0].is_empty()
+            && let Some((first, _)) = subject.options.first()
         {
-            if let Some((first, _)) = subject.options.first() {
-                self.values[0] = first.clone();
-            }
+            self.values[0] = first.clone();
         }
     }
 
@@ -360,10 +359,10 @@ impl Condition {
         let var = json!({ "var": self.field });
         let scalar = |i: usize| -> Value {
             let text = self.values.get(i).cloned().unwrap_or_default();
-            if family == Family::Number {
-                if let Some(n) = number(&text) {
-                    return n;
-                }
+            if family == Family::Number
+                && let Some(n) = number(&text)
+            {
+                return n;
             }
             Value::String(text)
         };
@@ -543,10 +542,11 @@ fn parse_condition(rule: &Value, subjects: &[Subject]) -> Option<Condition> {
 fn first_var(rule: &Value) -> Option<String> {
     match rule {
         Value::Object(obj) => {
-            if let Some(Value::String(name)) = obj.get("var") {
-                if !name.is_empty() && obj.len() == 1 {
-                    return Some(name.split('.').next().unwrap_or(name).to_owned());
-                }
+            if let Some(Value::String(name)) = obj.get("var")
+                && !name.is_empty()
+                && obj.len() == 1
+            {
+                return Some(name.split('.').next().unwrap_or(name).to_owned());
             }
             obj.values().find_map(first_var)
         }

@@ -260,9 +260,15 @@ impl FormDefinition {
 
     /// Fields a respondent can see: not deleted and of a known type.
     pub fn live_fields(&self) -> impl Iterator<Item = &Field> {
+        self.live_fields_indexed().map(|(_, f)| f)
+    }
+
+    /// [`FormDefinition::live_fields`] with each field's position in `fields`.
+    pub fn live_fields_indexed(&self) -> impl Iterator<Item = (usize, &Field)> {
         self.fields
             .iter()
-            .filter(|f| !f.deleted && f.field_type().is_some())
+            .enumerate()
+            .filter(|(_, f)| !f.deleted && f.field_type().is_some())
     }
 
     /// Parses a JSON document, naming the path of a structural problem.
@@ -441,10 +447,10 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
     // Conditions may only look at earlier fields.
     let mut earlier: HashSet<&str> = HashSet::new();
     for (i, field) in def.fields.iter().enumerate() {
-        if let Some(condition) = &field.visible_if {
-            if let Err(message) = check_condition(condition, &earlier, "an earlier field") {
-                push(format!("fields[{i}].visible_if"), message);
-            }
+        if let Some(condition) = &field.visible_if
+            && let Err(message) = check_condition(condition, &earlier, "an earlier field")
+        {
+            push(format!("fields[{i}].visible_if"), message);
         }
         earlier.insert(field.identifier.as_str());
     }
@@ -477,12 +483,11 @@ pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, Ap
                 "Use at most 200 characters.".into(),
             );
         }
-        if !is_empty_object(&route.rule) {
-            if let Err(message) =
+        if !is_empty_object(&route.rule)
+            && let Err(message) =
                 check_condition(&route.rule, &all_identifiers, "a field of this form")
-            {
-                push(format!("routes[{i}].rule"), message);
-            }
+        {
+            push(format!("routes[{i}].rule"), message);
         }
         match &route.use_routes_of {
             Some(form) if form.trim().is_empty() || form.len() > 64 => push(

@@ -8,11 +8,11 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use super::answers::{CheckedAnswers, RawAnswers, UnknownKeys, check_answers_with};
 use super::compiled::CompiledForm;
-use crate::rules::Budget;
 use super::{FormDefinition, FormRecord, check_condition, validate_definition};
 use crate::db::{Db, forms as db};
 use crate::error::{AppError, FieldErrors};
 use crate::routing::Decision;
+use crate::rules::Budget;
 
 /// Creates a form for `owner_id` from a whole definition.
 pub async fn create(db_: &Db, owner_id: i64, def: FormDefinition) -> Result<FormRecord, AppError> {
@@ -34,12 +34,11 @@ pub async fn store(
     let response_id =
         db::insert_response(db_, &record.id, &answers, decision.route_id.as_deref()).await?;
     tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
-    if record.definition.settings.notify_owner {
-        if let Err(e) =
+    if record.definition.settings.notify_owner
+        && let Err(e) =
             crate::db::notifications::insert(db_, record.owner_id, &record.id, &response_id).await
-        {
-            tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
-        }
+    {
+        tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
     }
     Ok(response_id)
 }
@@ -79,7 +78,9 @@ pub async fn check_uploads(
         if db::find_upload(db_, &record.id, file_id).await?.is_none() {
             errors.insert(
                 field.identifier.clone(),
-                vec![format!("No file with id \"{file_id}\" was uploaded to this form.")],
+                vec![format!(
+                    "No file with id \"{file_id}\" was uploaded to this form."
+                )],
             );
         }
     }
@@ -94,7 +95,11 @@ pub async fn check_uploads(
 }
 
 /// Deletes a form with its responses and its uploaded files.
-pub async fn delete(state: &crate::state::AppState, id: &str, owner_id: i64) -> Result<(), AppError> {
+pub async fn delete(
+    state: &crate::state::AppState,
+    id: &str,
+    owner_id: i64,
+) -> Result<(), AppError> {
     db::delete(&state.db, id, owner_id).await?;
     let dir = state.upload_dir(id);
     match tokio::fs::remove_dir_all(&dir).await {
@@ -122,7 +127,9 @@ pub async fn modify(
         let mut def = record.definition.clone();
         change(&mut def);
         let def = validate_off_workers(def).await?;
-        if let Some(saved) = db::update_if_revision(db_, id, owner_id, record.revision, &def).await? {
+        if let Some(saved) =
+            db::update_if_revision(db_, id, owner_id, record.revision, &def).await?
+        {
             return Ok(saved);
         }
     }

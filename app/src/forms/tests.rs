@@ -129,8 +129,8 @@ fn answers_are_normalized_and_hidden_fields_dropped() {
     let de = raw(&[("email", json!("a@b.co")), ("country", json!("DE"))]);
     let errors = check_answers(&def, &de, UnknownKeys::Ignore).unwrap_err();
     assert_eq!(errors["vat"], vec![crate::fields::REQUIRED.to_owned()]);
-    assert_eq!(visibility(&def, &de)["vat"], true);
-    assert_eq!(visibility(&def, &us)["vat"], false);
+    assert!(visibility(&def, &de)["vat"]);
+    assert!(!visibility(&def, &us)["vat"]);
 }
 
 #[test]
@@ -185,14 +185,31 @@ fn off_site_booking_paths_and_answer_chosen_hosts_are_refused() {
         def["fallback"]["action"]["value"] = json!(value);
         validate_definition(serde_json::from_value(def).unwrap())
     };
-    for bad in ["/\\evil.example", "//evil.example", "/\t/evil.example", "/a\nb", "evil.example", "/ok\\..\\x"] {
+    for bad in [
+        "/\\evil.example",
+        "//evil.example",
+        "/\t/evil.example",
+        "/a\nb",
+        "evil.example",
+        "/ok\\..\\x",
+    ] {
         let err = with_action("event_type", bad).expect_err(bad);
-        assert!(format!("{err:?}").contains("booking page"), "{bad}: {err:?}");
+        assert!(
+            format!("{err:?}").contains("booking page"),
+            "{bad}: {err:?}"
+        );
     }
     assert!(with_action("event_type", "/team/sales?x={x}").is_ok());
-    for bad in ["https://a.example{x}", "https://{x}.example/", "https://user{x}@a.example/"] {
+    for bad in [
+        "https://a.example{x}",
+        "https://{x}.example/",
+        "https://user{x}@a.example/",
+    ] {
         let err = with_action("external_url", bad).expect_err(bad);
-        assert!(format!("{err:?}").contains("placeholders"), "{bad}: {err:?}");
+        assert!(
+            format!("{err:?}").contains("placeholders"),
+            "{bad}: {err:?}"
+        );
     }
     assert!(with_action("external_url", "https://a.example/{x}?q={x}#{x}").is_ok());
 }
@@ -208,8 +225,15 @@ fn posted_pairs_are_collected_in_one_pass() {
             {"identifier": "cv", "label": "CV", "type": "file"}
         ]
     }));
-    let pairs = [("tags", "a"), ("name", "Ada"), ("tags", "b"), ("name", "Eve"), ("cv", "x"), ("other", "y")]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()));
+    let pairs = [
+        ("tags", "a"),
+        ("name", "Ada"),
+        ("tags", "b"),
+        ("name", "Eve"),
+        ("cv", "x"),
+        ("other", "y"),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()));
     let raw = answers::collect(&def, pairs);
     assert_eq!(raw.get("tags"), Some(&json!(["a", "b"])));
     assert_eq!(raw.get("name"), Some(&json!("Ada")), "the first value wins");
@@ -219,4 +243,29 @@ fn posted_pairs_are_collected_in_one_pass() {
     // (a rescan per field would be fields × pairs).
     let many = (0..100_000).map(|i| (format!("k{i}"), "v".to_owned()));
     assert!(answers::collect(&def, many).is_empty());
+}
+
+#[test]
+fn display_conditions_follow_their_own_field_in_a_draft_without_ids() {
+    // The builder previews drafts whose fields have no ids yet.
+    let def: FormDefinition = serde_json::from_value(json!({
+        "name": "Draft",
+        "fields": [
+            {"identifier": "country", "label": "Country", "type": "short_text"},
+            {"identifier": "vat", "label": "VAT", "type": "short_text",
+             "visible_if": {"==": [{"var": "country"}, "DE"]}},
+            {"identifier": "email", "label": "Email", "type": "email"}
+        ]
+    }))
+    .unwrap();
+    assert!(def.fields.iter().all(|f| f.id.is_empty()));
+    let shown = visibility(&def, &raw(&[("country", json!("US"))]));
+    assert_eq!(shown.get("vat"), Some(&false));
+    assert_eq!(
+        shown.get("email"),
+        Some(&true),
+        "another field's condition does not apply"
+    );
+    let shown = visibility(&def, &raw(&[("country", json!("DE"))]));
+    assert_eq!(shown.get("vat"), Some(&true));
 }

@@ -194,7 +194,7 @@ fn Editor(record: FormRecord) -> impl IntoView {
         local_errors.with(|e| {
             ["name", "description", "form", "fields"]
                 .iter()
-                .filter_map(|k| e.get(*k).map(|m| format!("{}", m.join(" "))))
+                .filter_map(|k| e.get(*k).map(|m| m.join(" ").to_string()))
                 .collect::<Vec<_>>()
         })
     });

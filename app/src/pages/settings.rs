@@ -27,10 +27,10 @@ fn Settings(user: SessionUser) -> impl IntoView {
     let saved = move || result.get().and_then(Result::ok);
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
-        if saved().is_some() {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
+        if saved().is_some()
+            && let Some(form) = form.get()
+        {
+            form.reset();
         }
     });
     view! {
@@ -86,14 +86,21 @@ fn Settings(user: SessionUser) -> impl IntoView {
 /// What a password change ended, in words.
 fn changed_note(sessions: u64, keys: u64) -> String {
     let plural = |n: u64, one: &str, many: &str| {
-        if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
     };
     let mut note = format!(
         "{} signed out.",
         plural(sessions, "other session was", "other sessions were")
     );
     if keys > 0 {
-        note.push_str(&format!(" {} revoked.", plural(keys, "API key was", "API keys were")));
+        note.push_str(&format!(
+            " {} revoked.",
+            plural(keys, "API key was", "API keys were")
+        ));
     }
     note
 }
@@ -106,7 +113,13 @@ fn ApiKeys() -> impl IntoView {
     // A password change may revoke every key.
     let password_changes = use_auth().change_password.version();
     let keys = Resource::new(
-        move || (create.version().get(), revoke.version().get(), password_changes.get()),
+        move || {
+            (
+                create.version().get(),
+                revoke.version().get(),
+                password_changes.get(),
+            )
+        },
         |_| list_api_keys(),
     );
     let created = create.value();
@@ -118,10 +131,10 @@ fn ApiKeys() -> impl IntoView {
     });
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
-        if matches!(created.get(), Some(Ok(_))) {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
+        if matches!(created.get(), Some(Ok(_)))
+            && let Some(form) = form.get()
+        {
+            form.reset();
         }
     });
     view! {

@@ -223,9 +223,12 @@ pub async fn owner_with_form(
     (cookie, id)
 }
 
-/// A multipart body of `(name, Some((file name, media type)) for a file, bytes)` parts, and
-/// its content type.
-pub fn multipart(parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> (String, Vec<u8>) {
+/// One part of a multipart body: its name, `Some((file name, media type))` for a file, and
+/// its bytes.
+pub type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+/// A multipart body of `parts`, and its content type.
+pub fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
     let boundary = "junctionboundary";
     let mut body = Vec::new();
     for (name, file, data) in parts {
@@ -312,15 +315,14 @@ impl Drop for TestDatabase {
                 .enable_all()
                 .build()?;
             runtime.block_on(async {
-                if let Ok(url) = DatabaseUrl::parse(&base) {
-                    if let Ok(db) = Db::connect(&url).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                            "DROP SCHEMA {schema} CASCADE"
-                        )))
-                        .execute(db.pool())
-                        .await;
-                        db.close().await;
-                    }
+                if let Ok(url) = DatabaseUrl::parse(&base)
+                    && let Ok(db) = Db::connect(&url).await
+                {
+                    let _ =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                            .execute(db.pool())
+                            .await;
+                    db.close().await;
                 }
             });
             Ok::<(), std::io::Error>(())
