@@ -433,6 +433,21 @@ async fn sign_up_does_not_tell_who_has_an_account_and_is_limited_per_address() {
     assert!(limited.is_some(), "sign-up is rate-limited per address");
 }
 
+/// Fails unless `response` is the form rendered again with `status`, saying `says`, with
+/// the short-text answer `kept` still in its input.
+fn assert_form_again(response: &common::Response, status: StatusCode, says: &str, kept: &str) {
+    let main = &response.body[response.body.find("<main").unwrap_or(0)..];
+    assert_eq!(response.status, status, "{main}");
+    assert!(
+        response.body.contains(says),
+        "does not say {says:?}: {main}"
+    );
+    assert!(
+        response.body.contains(&format!("value=\"{kept}\"")),
+        "{kept:?} was not kept: {main}"
+    );
+}
+
 fn upload_form(max_mb: u32) -> Value {
     json!({
         "name": "Uploads",
@@ -487,41 +502,22 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
     // 1 MB for the text).
     let big = vec![b'x'; 1024 * 1024 + 512 * 1024];
     let response = app.send_streamed(upload(&id, "Ada Lovelace", &big)).await;
-    assert_eq!(
-        response.status,
+    assert_form_again(
+        &response,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        response.body
-    );
-    assert!(
-        response.body.contains("larger than 1 MB"),
-        "{}",
-        response.body
-    );
-    assert!(
-        response.body.contains("value=\"Ada Lovelace\""),
-        "typed text kept"
+        "larger than 1 MB",
+        "Ada Lovelace",
     );
 
     // A body past the form's whole limit (and axum's 2 MB default): the answers that came
     // first are kept.
     let huge = vec![b'x'; 3 * 1024 * 1024];
     let response = app.send_streamed(upload(&id, "Grace Hopper", &huge)).await;
-    assert_eq!(
-        response.status,
+    assert_form_again(
+        &response,
         StatusCode::PAYLOAD_TOO_LARGE,
-        "{}",
-        response.body
-    );
-    assert!(
-        response.body.contains("larger than this form accepts"),
-        "{}",
-        response.body
-    );
-    assert!(
-        response.body.contains("value=\"Grace Hopper\""),
-        "{}",
-        &response.body[response.body.find("<main").unwrap_or(0)..]
+        "larger than this form accepts",
+        "Grace Hopper",
     );
     assert_eq!(files_in(&app.data_dir), 0, "nothing was kept");
 
@@ -534,8 +530,12 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
         "x".repeat(server::MAX_URLENCODED_BYTES)
     );
     let response = post_form(&app, &text_id, &body).await;
-    assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(response.body.contains("value=\"Ada\""), "{}", response.body);
+    assert_form_again(
+        &response,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "larger than this form accepts",
+        "Ada",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -547,13 +547,13 @@ async fn public_posts_are_rate_limited_per_address_with_answers_kept() {
         assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     }
     let limited = post_form(&app, &id, "name=Ada+Again").await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(limited.headers.contains_key(header::RETRY_AFTER));
-    assert!(
-        limited.body.contains("value=\"Ada Again\""),
-        "{}",
-        limited.body
+    assert_form_again(
+        &limited,
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many answers",
+        "Ada Again",
     );
+    assert!(limited.headers.contains_key(header::RETRY_AFTER));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -607,13 +607,12 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
 
     // Over the form's quota (1,500 bytes): refused with a clear message.
     let over = app.send_streamed(upload(&id, "Eve", &[b'x'; 1000])).await;
-    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        over.body.contains("no room for more files"),
-        "{}",
-        over.body
+    assert_form_again(
+        &over,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no room for more files",
+        "Eve",
     );
-    assert!(over.body.contains("value=\"Eve\""));
     assert_eq!(files_in(&app.data_dir), 1);
 
     // The API cannot name a file that was never uploaded.
@@ -643,18 +642,12 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
         .await
         .unwrap();
     let failed = app.send_streamed(upload(&id, "Grace", &[b'y'; 100])).await;
-    assert_eq!(
-        failed.status,
+    assert_form_again(
+        &failed,
         StatusCode::SERVICE_UNAVAILABLE,
-        "{}",
-        failed.body
+        "could not be saved",
+        "Grace",
     );
-    assert!(
-        failed.body.contains("could not be saved"),
-        "{}",
-        failed.body
-    );
-    assert!(failed.body.contains("value=\"Grace\""));
     assert_eq!(
         files_in(&app.data_dir),
         1,
@@ -718,10 +711,15 @@ async fn renaming_or_closing_never_undoes_a_concurrent_save() {
         .unwrap();
     let mut stale = record.definition.clone();
     stale.name = "Renamed".into();
-    let lost =
-        app::db::forms::update_if_revision(&app.db, &id, record.owner_id, record.revision, &stale)
-            .await
-            .unwrap();
+    let lost = app::db::forms::update_if_revision(
+        &app.db,
+        &id,
+        record.owner_id,
+        Some(record.revision),
+        &stale,
+    )
+    .await
+    .unwrap();
     assert!(lost.is_none(), "a write on a stale revision is refused");
     // The rename and the switch, through the server functions, keep the save.
     let renamed = app

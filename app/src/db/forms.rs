@@ -156,36 +156,23 @@ pub async fn update(
     owner_id: i64,
     def: &FormDefinition,
 ) -> Result<FormRecord, AppError> {
-    let updated = sqlx::query(
-        "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4, \
-         revision = revision + 1 WHERE id = $5 AND owner_id = $6",
-    )
-    .bind(&def.name)
-    .bind(i64::from(def.settings.enabled))
-    .bind(json_of(def)?)
-    .bind(now())
-    .bind(id)
-    .bind(owner_id)
-    .execute(db.pool())
-    .await
-    .map_err(AppError::internal)?;
-    if updated.rows_affected() == 0 {
-        return Err(AppError::NotFound("That form".into()));
-    }
-    find_owned(db, id, owner_id).await
+    update_if_revision(db, id, owner_id, None, def)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That form".into()))
 }
 
-/// Saves `def` only if the form is still at `revision`; `None` when another save came first.
+/// Saves `def` only if the form is still at `revision` (any revision for `None`); `None`
+/// when another save came first, or when the owner has no such form.
 pub async fn update_if_revision(
     db: &Db,
     id: &str,
     owner_id: i64,
-    revision: i64,
+    revision: Option<i64>,
     def: &FormDefinition,
 ) -> Result<Option<FormRecord>, AppError> {
     let updated = sqlx::query(
         "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4, \
-         revision = revision + 1 WHERE id = $5 AND owner_id = $6 AND revision = $7",
+         revision = revision + 1 WHERE id = $5 AND owner_id = $6 AND ($7 IS NULL OR revision = $7)",
     )
     .bind(&def.name)
     .bind(i64::from(def.settings.enabled))

@@ -128,7 +128,7 @@ pub async fn modify(
         change(&mut def);
         let def = validate_off_workers(def).await?;
         if let Some(saved) =
-            db::update_if_revision(db_, id, owner_id, record.revision, &def).await?
+            db::update_if_revision(db_, id, owner_id, Some(record.revision), &def).await?
         {
             return Ok(saved);
         }

@@ -102,28 +102,8 @@ impl TestApp {
         // failing on a bug that is not in the code under test.
         for attempt in 1..=2 {
             let request = Request::from_parts(parts.clone(), Body::from(body.clone()));
-            let result = tokio::time::timeout(Duration::from_secs(10), async {
-                let response = self
-                    .router
-                    .clone()
-                    .oneshot(request)
-                    .await
-                    .expect("router answers");
-                let status = response.status();
-                let headers = response.headers().clone();
-                let bytes = response
-                    .into_body()
-                    .collect()
-                    .await
-                    .expect("body reads")
-                    .to_bytes();
-                Response {
-                    status,
-                    headers,
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
-                }
-            })
-            .await;
+            let result =
+                tokio::time::timeout(Duration::from_secs(10), self.send_streamed(request)).await;
             match result {
                 Ok(response) => return response,
                 Err(_) => eprintln!("warning: {uri} stalled (attempt {attempt}); retrying"),
