@@ -899,3 +899,51 @@ async fn shutdown_cuts_requests_still_running_after_the_grace_period() {
     );
     drop(stream);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_from_before_the_user_column_are_ended_by_a_password_change_too() {
+    let app = TestApp::new().await;
+    let here = app.sign_up("old-session@example.com", PASSWORD).await;
+    let old = app
+        .call(
+            "/api/auth/login",
+            &[("email", "old-session@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await
+        .session_cookie()
+        .unwrap();
+    // As a session stored before the column existed, then the migration's backfill.
+    sqlx::query("UPDATE sessions SET user_id = NULL")
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let migration = match app.db.kind() {
+        app::db::DbKind::Postgres => {
+            include_str!("../../migrations/postgres/20261201000005_security.sql")
+        }
+        _ => include_str!("../../migrations/sqlite/20261201000005_security.sql"),
+    };
+    let backfill = migration
+        .lines()
+        .find(|l| l.starts_with("UPDATE sessions"))
+        .expect("the migration backfills sessions");
+    sqlx::query(sqlx::AssertSqlSafe(backfill.to_owned()))
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let changed = app
+        .call(
+            "/api/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+            ],
+            Some(&here),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.json(), json!([1, 0]));
+    let me = app.call("/api/auth/me", &[], Some(&old)).await;
+    assert!(me.json().is_null(), "the old session ended");
+}
