@@ -13,9 +13,9 @@ use crate::routing::Decision;
 use crate::rules::{Budget, EvalError, Rule};
 
 /// The work one submission may do in all: display conditions, routes (reused ones too) and
-/// field checks together. At about 5–10 ns a step this stays within a few milliseconds,
-/// small enough to run on the async workers.
-pub const SUBMISSION_BUDGET: u64 = 1_000_000;
+/// field checks together. The worst form the limits allow spends it all in about 13 ms
+/// (release, BENCHMARKS.md), small enough to run on the async workers.
+pub const SUBMISSION_BUDGET: u64 = 250_000;
 
 /// A rule as compiled for evaluation.
 #[derive(Debug, Clone)]
