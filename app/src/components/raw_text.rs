@@ -3,9 +3,9 @@
 //! `<textarea>` (tachys marks its children as raw text). User text reaches both, so it is
 //! escaped here, once, before it can close the element and open a `<script>`.
 //!
-//! Upstream: leptos-rs/leptos#4821 fixes `<textarea>` on a newer branch; `<Title>` is
-//! reported in SECURITY.md. Until both are fixed on 0.8, nothing else may write user text
-//! into a raw-text element.
+//! Upstream: leptos-rs/leptos#4821 fixes `<textarea>` on a newer branch; the report for
+//! `<Title>` is drafted in SECURITY.md. Until both are fixed on 0.8, nothing else may write
+//! user text into a raw-text element.
 
 /// The document title for a page's `<Title text=…>`: "Page · Junction".
 ///
