@@ -82,6 +82,16 @@ impl AppError {
     }
 }
 
+/// A database error is an internal error: its cause is logged (where the `?` stands) and
+/// never sent to the client.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    #[track_caller]
+    fn from(e: sqlx::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
 impl From<garde::Report> for AppError {
     fn from(report: garde::Report) -> Self {
         let mut fields = FieldErrors::new();

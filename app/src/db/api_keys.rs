@@ -10,11 +10,11 @@ use crate::forms::new_id;
 
 fn info_of(row: &sqlx::any::AnyRow) -> Result<ApiKeyInfo, AppError> {
     Ok(ApiKeyInfo {
-        id: row.try_get("id").map_err(AppError::internal)?,
-        name: row.try_get("name").map_err(AppError::internal)?,
-        prefix: row.try_get("prefix").map_err(AppError::internal)?,
-        created_at: row.try_get("created_at").map_err(AppError::internal)?,
-        last_used_at: row.try_get("last_used_at").map_err(AppError::internal)?,
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        created_at: row.try_get("created_at")?,
+        last_used_at: row.try_get("last_used_at")?,
     })
 }
 
@@ -43,8 +43,7 @@ pub async fn insert(
     .bind(hash)
     .bind(info.created_at)
     .execute(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(info)
 }
 
@@ -56,8 +55,7 @@ pub async fn list(db: &Db, user_id: i64) -> Result<Vec<ApiKeyInfo>, AppError> {
     )
     .bind(user_id)
     .fetch_all(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     rows.iter().map(info_of).collect()
 }
 
@@ -67,8 +65,7 @@ pub async fn delete(db: &Db, user_id: i64, id: &str) -> Result<bool, AppError> {
         .bind(id)
         .bind(user_id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -77,8 +74,7 @@ pub async fn delete_all(db: &Db, user_id: i64) -> Result<u64, AppError> {
     let done = sqlx::query("DELETE FROM api_keys WHERE user_id = $1")
         .bind(user_id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -91,17 +87,16 @@ pub async fn find_user(db: &Db, hash: &str) -> Result<Option<(String, SessionUse
     )
     .bind(hash)
     .fetch_optional(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
-    let role: String = row.try_get("role").map_err(AppError::internal)?;
+    let role: String = row.try_get("role")?;
     Ok(Some((
-        row.try_get("key_id").map_err(AppError::internal)?,
+        row.try_get("key_id")?,
         SessionUser {
-            id: row.try_get("id").map_err(AppError::internal)?,
-            email: row.try_get("email").map_err(AppError::internal)?,
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
             role: Role::parse(&role).unwrap_or(Role::User),
-            created_at: row.try_get("created_at").map_err(AppError::internal)?,
+            created_at: row.try_get("created_at")?,
         },
     )))
 }
@@ -117,7 +112,6 @@ pub async fn touch(db: &Db, id: &str) -> Result<(), AppError> {
     .bind(id)
     .bind(now - 60)
     .execute(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(())
 }

@@ -8,18 +8,18 @@ use crate::error::AppError;
 use crate::forms::{FormDefinition, FormRecord, FormSummary, LinkedRoutes, ResponseRecord, new_id};
 
 fn definition_of(row: &AnyRow) -> Result<FormDefinition, AppError> {
-    let json: String = row.try_get("definition").map_err(AppError::internal)?;
+    let json: String = row.try_get("definition")?;
     serde_json::from_str(&json).map_err(AppError::internal)
 }
 
 fn record_of(row: &AnyRow) -> Result<FormRecord, AppError> {
     Ok(FormRecord {
-        id: row.try_get("id").map_err(AppError::internal)?,
-        owner_id: row.try_get("owner_id").map_err(AppError::internal)?,
+        id: row.try_get("id")?,
+        owner_id: row.try_get("owner_id")?,
         definition: definition_of(row)?,
-        created_at: row.try_get("created_at").map_err(AppError::internal)?,
-        updated_at: row.try_get("updated_at").map_err(AppError::internal)?,
-        revision: row.try_get("revision").map_err(AppError::internal)?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        revision: row.try_get("revision")?,
     })
 }
 
@@ -41,8 +41,7 @@ pub async fn insert(db: &Db, owner_id: i64, def: &FormDefinition) -> Result<Form
     .bind(json_of(def)?)
     .bind(at)
     .execute(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     Ok(FormRecord {
         id,
         owner_id,
@@ -60,8 +59,7 @@ pub async fn find(db: &Db, id: &str) -> Result<Option<FormRecord>, AppError> {
     )
     .bind(id)
     .fetch_optional(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     row.as_ref().map(record_of).transpose()
 }
 
@@ -86,13 +84,9 @@ pub async fn revisions(
             .bind(id)
             .bind(owner_id)
             .fetch_optional(db.pool())
-            .await
-            .map_err(AppError::internal)?;
+            .await?;
         if let Some(row) = row {
-            found.push((
-                id.clone(),
-                row.try_get("revision").map_err(AppError::internal)?,
-            ));
+            found.push((id.clone(), row.try_get("revision")?));
         }
     }
     Ok(found)
@@ -134,17 +128,16 @@ pub async fn list(db: &Db, owner_id: i64) -> Result<Vec<FormSummary>, AppError> 
     )
     .bind(owner_id)
     .fetch_all(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     rows.iter()
         .map(|row| {
-            let enabled: i64 = row.try_get("enabled").map_err(AppError::internal)?;
+            let enabled: i64 = row.try_get("enabled")?;
             Ok(FormSummary {
-                id: row.try_get("id").map_err(AppError::internal)?,
-                name: row.try_get("name").map_err(AppError::internal)?,
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
                 enabled: enabled != 0,
-                updated_at: row.try_get("updated_at").map_err(AppError::internal)?,
-                responses: row.try_get("responses").map_err(AppError::internal)?,
+                updated_at: row.try_get("updated_at")?,
+                responses: row.try_get("responses")?,
             })
         })
         .collect()
@@ -182,8 +175,7 @@ pub async fn update_if_revision(
     .bind(owner_id)
     .bind(revision)
     .execute(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
@@ -195,8 +187,7 @@ pub async fn delete(db: &Db, id: &str, owner_id: i64) -> Result<(), AppError> {
         .bind(id)
         .bind(owner_id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     if deleted.rows_affected() == 0 {
         return Err(AppError::NotFound("That form".into()));
     }
@@ -227,8 +218,7 @@ pub async fn insert_response(
         .bind(route_id)
         .bind(now())
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(id)
 }
 
@@ -309,8 +299,7 @@ pub async fn list_responses(
         .bind(limit)
         .bind(offset)
         .fetch_all(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     rows.iter().map(response_of).collect()
 }
 
@@ -332,8 +321,7 @@ pub async fn responses_page(
         .bind(before)
         .bind(limit)
         .fetch_all(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     rows.iter().map(response_of).collect()
 }
 
@@ -345,18 +333,17 @@ pub async fn count_filtered(
     let sql = format!("SELECT COUNT(*) AS n {FILTERED}");
     let row = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), form_id, filter)
         .fetch_one(db.pool())
-        .await
-        .map_err(AppError::internal)?;
-    row.try_get("n").map_err(AppError::internal)
+        .await?;
+    row.try_get("n").map_err(AppError::from)
 }
 
 fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
-    let answers: String = row.try_get("answers").map_err(AppError::internal)?;
+    let answers: String = row.try_get("answers")?;
     Ok(ResponseRecord {
-        id: row.try_get("id").map_err(AppError::internal)?,
+        id: row.try_get("id")?,
         answers: serde_json::from_str(&answers).map_err(AppError::internal)?,
-        route_id: row.try_get("route_id").map_err(AppError::internal)?,
-        created_at: row.try_get("created_at").map_err(AppError::internal)?,
+        route_id: row.try_get("route_id")?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
@@ -378,8 +365,7 @@ pub async fn insert_upload(
         .bind(size)
         .bind(now())
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -393,15 +379,9 @@ pub async fn find_upload(
         .bind(id)
         .bind(form_id)
         .fetch_optional(db.pool())
-        .await
-        .map_err(AppError::internal)?;
-    row.map(|r| {
-        Ok((
-            r.try_get("name").map_err(AppError::internal)?,
-            r.try_get("content_type").map_err(AppError::internal)?,
-        ))
-    })
-    .transpose()
+        .await?;
+    row.map(|r| Ok((r.try_get("name")?, r.try_get("content_type")?)))
+        .transpose()
 }
 
 /// Bytes of uploaded files a form holds.
@@ -411,9 +391,8 @@ pub async fn upload_usage(db: &Db, form_id: &str) -> Result<i64, AppError> {
     )
     .bind(form_id)
     .fetch_one(db.pool())
-    .await
-    .map_err(AppError::internal)?;
-    row.try_get("used").map_err(AppError::internal)
+    .await?;
+    row.try_get("used").map_err(AppError::from)
 }
 
 /// Forgets uploads of a submission that was not stored after all.
@@ -422,7 +401,6 @@ pub async fn delete_upload(db: &Db, form_id: &str, id: &str) -> Result<(), AppEr
         .bind(id)
         .bind(form_id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }

@@ -20,8 +20,7 @@ pub async fn insert(
         .bind(response_id)
         .bind(now())
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -35,15 +34,14 @@ pub async fn unread(db: &Db, user_id: i64) -> Result<Vec<Notice>, AppError> {
     )
     .bind(user_id)
     .fetch_all(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(Notice {
-                form_id: r.try_get("form_id").map_err(AppError::internal)?,
-                form_name: r.try_get("form_name").map_err(AppError::internal)?,
-                count: r.try_get("n").map_err(AppError::internal)?,
-                latest: r.try_get("latest").map_err(AppError::internal)?,
+                form_id: r.try_get("form_id")?,
+                form_name: r.try_get("form_name")?,
+                count: r.try_get("n")?,
+                latest: r.try_get("latest")?,
             })
         })
         .collect()
@@ -54,7 +52,6 @@ pub async fn mark_read(db: &Db, user_id: i64) -> Result<(), AppError> {
         .bind(now())
         .bind(user_id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }

@@ -47,8 +47,7 @@ pub async fn delete_for_user(db: &Db, user_id: i64, keep: Option<&str>) -> Resul
             .bind(user_id)
             .bind(keep)
             .execute(db.pool())
-            .await
-            .map_err(AppError::internal)?;
+            .await?;
     Ok(deleted.rows_affected())
 }
 

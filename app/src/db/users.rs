@@ -14,16 +14,16 @@ pub struct UserRecord {
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, AppError> {
-    let role: String = row.try_get("role").map_err(AppError::internal)?;
+    let role: String = row.try_get("role")?;
     Ok(UserRecord {
         user: SessionUser {
-            id: row.try_get("id").map_err(AppError::internal)?,
-            email: row.try_get("email").map_err(AppError::internal)?,
+            id: row.try_get("id")?,
+            email: row.try_get("email")?,
             role: Role::parse(&role)
                 .ok_or_else(|| AppError::internal(format!("unknown role {role:?} in users")))?,
-            created_at: row.try_get("created_at").map_err(AppError::internal)?,
+            created_at: row.try_get("created_at")?,
         },
-        password_hash: row.try_get("password_hash").map_err(AppError::internal)?,
+        password_hash: row.try_get("password_hash")?,
     })
 }
 
@@ -47,7 +47,7 @@ pub async fn insert(
     .await;
     match result {
         Ok(row) => Ok(SessionUser {
-            id: row.try_get("id").map_err(AppError::internal)?,
+            id: row.try_get("id")?,
             email: email.to_owned(),
             role,
             created_at,
@@ -66,8 +66,7 @@ pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>, A
     )
     .bind(email)
     .fetch_optional(db.pool())
-    .await
-    .map_err(AppError::internal)?;
+    .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -76,8 +75,7 @@ pub async fn find_by_id(db: &Db, id: i64) -> Result<Option<UserRecord>, AppError
         sqlx::query("SELECT id, email, role, created_at, password_hash FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(db.pool())
-            .await
-            .map_err(AppError::internal)?;
+            .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -86,8 +84,7 @@ pub async fn set_password_hash(db: &Db, id: i64, password_hash: &str) -> Result<
         .bind(password_hash)
         .bind(id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
 
@@ -96,7 +93,6 @@ pub async fn set_role(db: &Db, id: i64, role: Role) -> Result<(), AppError> {
         .bind(role.as_str())
         .bind(id)
         .execute(db.pool())
-        .await
-        .map_err(AppError::internal)?;
+        .await?;
     Ok(())
 }
