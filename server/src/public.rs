@@ -67,6 +67,9 @@ struct Posted {
     files: Vec<Incoming>,
     errors: app::error::FieldErrors,
     notice: Option<String>,
+    /// Set when reading already refused the submission (`notice` says why): 413 past the
+    /// limit, 400 for a body that is not multipart, 503 when a file could not be written.
+    refused: Option<StatusCode>,
 }
 
 /// A received file, kept apart until its submission is stored.
@@ -77,18 +80,21 @@ struct Incoming {
 }
 
 impl Posted {
+    /// Reading stops here: the submission is refused with `status` and `message`.
+    fn refuse(&mut self, status: StatusCode, message: String) {
+        self.refused = Some(status);
+        self.notice = Some(message);
+    }
+
     /// Removes the received files: the submission is not stored.
     async fn discard(self) -> (RawAnswers, app::error::FieldErrors, Option<String>) {
-        let mut errors = self.errors;
+        let (mut raw, mut errors) = (self.raw, self.errors);
         for file in &self.files {
             let _ = tokio::fs::remove_file(&file.path).await;
+            raw.remove(&file.field);
             errors.entry(file.field.clone()).or_default().push(
                 "Choose the file again: files are not kept while answers need another look.".into(),
             );
-        }
-        let mut raw = self.raw;
-        for file in &self.files {
-            raw.remove(&file.field);
         }
         (raw, errors, self.notice)
     }
@@ -135,8 +141,8 @@ pub async fn submit(
             response
         }
     };
-    if posted.notice.is_some() {
-        return refuse(StatusCode::PAYLOAD_TOO_LARGE, posted).await;
+    if let Some(status) = posted.refused {
+        return refuse(status, posted).await;
     }
     if let Some(ip) = ip
         && let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_submit(ip)
@@ -298,15 +304,16 @@ async fn read_posted(state: &AppState, record: &FormRecord, request: Request) ->
     let body = Body::from_stream(cut_at(body, limit, cut.clone()));
     if is_multipart {
         let request = Request::from_parts(parts, body);
-        let mut posted = match Multipart::from_request(request, state).await {
-            Ok(multipart) => read_multipart(state, record, multipart).await,
-            Err(e) => Posted {
-                notice: Some(format!("The answers could not be read: {}", e.body_text())),
-                ..Posted::default()
-            },
-        };
+        let mut posted = Posted::default();
+        match Multipart::from_request(request, state).await {
+            Ok(multipart) => read_multipart(state, record, multipart, &mut posted).await,
+            Err(e) => posted.refuse(
+                StatusCode::BAD_REQUEST,
+                format!("The answers could not be read: {}", e.body_text()),
+            ),
+        }
         if cut.load(Ordering::Relaxed) {
-            posted.notice = Some(too_large());
+            posted.refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large());
         }
         return posted;
     }
@@ -315,19 +322,16 @@ async fn read_posted(state: &AppState, record: &FormRecord, request: Request) ->
     while let Some(Ok(chunk)) = stream.next().await {
         bytes.extend_from_slice(&chunk);
     }
-    let mut notice = None;
+    let mut posted = Posted::default();
     if cut.load(Ordering::Relaxed) {
-        notice = Some(too_large());
+        posted.refuse(StatusCode::PAYLOAD_TOO_LARGE, too_large());
         // Keep the whole pairs that arrived; the last one may be cut.
         let whole = bytes.iter().rposition(|b| *b == b'&').unwrap_or(0);
         bytes.truncate(whole);
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    Posted {
-        raw: collect(&record.definition, pairs),
-        notice,
-        ..Posted::default()
-    }
+    posted.raw = collect(&record.definition, pairs);
+    posted
 }
 
 /// The body's bytes up to `limit`; past it the stream ends and `cut` is set.
@@ -499,25 +503,32 @@ fn internal(e: impl std::fmt::Display) -> Response {
 
 /// Answers from a multipart body. Text parts are collected; each file goes to the incoming
 /// folder as it arrives, checked against its field's settings (a file over its field's size
-/// is drained, not kept). Over the body's limit, what arrived before is kept and `notice`
-/// says so.
-async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Multipart) -> Posted {
+/// is drained, not kept). When reading stops early (the body was cut or malformed, or a file
+/// could not be written), the text answers that arrived before are still collected.
+async fn read_multipart(
+    state: &AppState,
+    record: &FormRecord,
+    mut multipart: Multipart,
+    posted: &mut Posted,
+) {
     let def = &record.definition;
     let mut pairs = Vec::new();
-    let mut posted = Posted::default();
     let incoming = state.incoming_dir();
     let cut_short = |e: axum::extract::multipart::MultipartError, posted: &mut Posted| {
-        posted.notice = Some(format!(
-            "The answers could not be read completely: {}",
-            e.body_text()
-        ));
+        posted.refuse(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "The answers could not be read completely: {}",
+                e.body_text()
+            ),
+        );
     };
     loop {
         let mut part = match multipart.next_field().await {
             Ok(Some(part)) => part,
             Ok(None) => break,
             Err(e) => {
-                cut_short(e, &mut posted);
+                cut_short(e, posted);
                 break;
             }
         };
@@ -531,7 +542,7 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
             match part.text().await {
                 Ok(text) => pairs.push((name, text)),
                 Err(e) => {
-                    cut_short(e, &mut posted);
+                    cut_short(e, posted);
                     break;
                 }
             }
@@ -548,6 +559,7 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
         let mut size: u64 = 0;
         let mut file = None;
         let mut failed = None;
+        let mut unwritable = false;
         loop {
             let chunk = match part.chunk().await {
                 Ok(Some(chunk)) => chunk,
@@ -561,30 +573,24 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
             if size > config.max_bytes() {
                 continue; // drained, never kept
             }
-            if file.is_none() {
-                file = match open_incoming(&incoming, &path).await {
-                    Ok(f) => Some(f),
-                    Err(e) => {
-                        let _ = AppError::internal(format!("receiving an upload: {e}"));
-                        posted.notice =
-                            Some("The file could not be received. Please try again.".into());
-                        return posted;
-                    }
-                };
-            }
-            if let Some(f) = file.as_mut()
-                && let Err(e) = tokio::io::AsyncWriteExt::write_all(f, &chunk).await
-            {
+            if let Err(e) = append(&mut file, &incoming, &path, &chunk).await {
                 let _ = AppError::internal(format!("receiving an upload: {e}"));
-                let _ = tokio::fs::remove_file(&path).await;
-                posted.notice = Some("The file could not be received. Please try again.".into());
-                return posted;
+                unwritable = true;
+                break;
             }
         }
         drop(file);
+        if unwritable {
+            let _ = tokio::fs::remove_file(&path).await;
+            posted.refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The file could not be received just now. Please send the form again.".into(),
+            );
+            break;
+        }
         if let Some(e) = failed {
             let _ = tokio::fs::remove_file(&path).await;
-            cut_short(e, &mut posted);
+            cut_short(e, posted);
             break;
         }
         if file_name.is_empty() && size == 0 {
@@ -616,17 +622,25 @@ async fn read_multipart(state: &AppState, record: &FormRecord, mut multipart: Mu
             answer,
         });
     }
-    let text = collect(def, pairs);
-    posted.raw.extend(text);
-    posted
+    posted.raw.extend(collect(def, pairs));
 }
 
-async fn open_incoming(
+/// Appends `chunk` to the incoming file at `path`, creating it (and `dir`) on the first one.
+async fn append(
+    file: &mut Option<tokio::fs::File>,
     dir: &std::path::Path,
     path: &std::path::Path,
-) -> std::io::Result<tokio::fs::File> {
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::File::create(path).await
+    chunk: &[u8],
+) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    if file.is_none() {
+        tokio::fs::create_dir_all(dir).await?;
+        *file = Some(tokio::fs::File::create(path).await?);
+    }
+    match file {
+        Some(file) => file.write_all(chunk).await,
+        None => Ok(()),
+    }
 }
 
 fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {

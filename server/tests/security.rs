@@ -539,6 +539,28 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_cannot_be_written_keeps_the_typed_answers() {
+    let app = TestApp::new().await;
+    let (_, id) = owner_with_form(&app, "unwritable@example.com", &upload_form(1)).await;
+    // A plain file where the incoming folder should be: no upload can be written.
+    std::fs::create_dir_all(app.data_dir.join("uploads")).unwrap();
+    std::fs::write(
+        app.data_dir.join("uploads").join(".incoming"),
+        b"in the way",
+    )
+    .unwrap();
+    let response = app
+        .send_streamed(upload(&id, "Ada Lovelace", b"%PDF-1.4 cv"))
+        .await;
+    assert_form_again(
+        &response,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "could not be received",
+        "Ada Lovelace",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn public_posts_are_rate_limited_per_address_with_answers_kept() {
     let app = TestApp::with_limits(app::auth::ApiLimiter::new(2, 0)).await;
     let (_, id) = owner_with_form(&app, "rate@example.com", &upload_form(1)).await;
