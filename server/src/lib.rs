@@ -50,10 +50,8 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// Mark the session cookie `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
-    /// How long a client may take to send a request's headers.
-    pub header_read_timeout: Duration,
-    /// How long requests in flight may run on after SIGTERM before they are cut.
-    pub shutdown_grace: Duration,
+    /// How long clients may take to send headers, and requests to finish after SIGTERM.
+    pub connection_limits: ConnectionLimits,
     /// Bytes of uploaded files one form may hold.
     pub form_storage_bytes: u64,
 }
@@ -276,11 +274,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     tracing::info!("listening on http://{}", config.addr);
-    let limits = ConnectionLimits {
-        header_read_timeout: config.header_read_timeout,
-        shutdown_grace: config.shutdown_grace,
-    };
-    serve_connections(listener, app, &limits, shutdown_signal()).await;
+    serve_connections(listener, app, &config.connection_limits, shutdown_signal()).await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

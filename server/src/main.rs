@@ -207,8 +207,10 @@ async fn serve(
         database_url,
         data_dir,
         secure_cookies: args.secure_cookies,
-        header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
-        shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace),
+        connection_limits: server::ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+            shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace),
+        },
         form_storage_bytes: args.form_storage_mb.saturating_mul(1024 * 1024),
     })
     .await?;

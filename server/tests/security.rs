@@ -7,7 +7,7 @@ mod common;
 mod worst_case;
 
 use axum::body::Body;
-use common::{TestApp, multipart, owner_with_form};
+use common::{TestApp, encode, multipart, owner_with_form};
 use http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -48,19 +48,6 @@ async fn post_form(app: &TestApp, id: &str, body: &str) -> common::Response {
     app.send(request).await
 }
 
-fn encoded(text: &str) -> String {
-    url_encode(text)
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_text_never_reaches_a_title_or_textarea_raw() {
     let app = TestApp::new().await;
@@ -68,7 +55,7 @@ async fn hostile_text_never_reaches_a_title_or_textarea_raw() {
 
     // The public page, prefilled with a hostile long text.
     let page = app
-        .get(&format!("/f/{id}?about={}", encoded(SCRIPT)), None)
+        .get(&format!("/f/{id}?about={}", encode(SCRIPT)), None)
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert_no_raw_script(&page.body, "public page");
@@ -88,7 +75,7 @@ async fn hostile_text_never_reaches_a_title_or_textarea_raw() {
     let refused = post_form(
         &app,
         &id,
-        &format!("about={}&email=not-an-email", encoded(SCRIPT)),
+        &format!("about={}&email=not-an-email", encode(SCRIPT)),
     )
     .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -229,14 +216,12 @@ async fn cross_site_posts_are_refused_on_every_kind_of_endpoint() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "victim@example.com", &hostile_form()).await;
     let evil = Some("http://evil.example");
+    let submit = format!("/f/{id}");
     let cases: [(&str, String, Option<&str>); 6] = [
         // Login CSRF: signing the victim in to the attacker's account.
         (
             "/api/auth/login",
-            format!(
-                "email=victim%40example.com&password={}",
-                url_encode(PASSWORD)
-            ),
+            format!("email=victim%40example.com&password={}", encode(PASSWORD)),
             None,
         ),
         (
@@ -248,15 +233,11 @@ async fn cross_site_posts_are_refused_on_every_kind_of_endpoint() {
         ("/api/forms/create", "name=Planted".into(), Some(&cookie)),
         (
             "/api/api-keys/create",
-            format!("name=stolen&password={}", url_encode(PASSWORD)),
+            format!("name=stolen&password={}", encode(PASSWORD)),
             Some(&cookie),
         ),
         // A respondent's submission.
-        (
-            Box::leak(format!("/f/{id}").into_boxed_str()),
-            "email=a%40b.co".into(),
-            None,
-        ),
+        (&submit, "email=a%40b.co".into(), None),
     ];
     for (path, body, cookie) in &cases {
         let refused = call_from(&app, evil, None, path, body, *cookie).await;
@@ -322,14 +303,7 @@ async fn cross_site_posts_are_refused_on_every_kind_of_endpoint() {
 async fn a_password_change_ends_the_other_sessions_and_can_revoke_keys() {
     let app = TestApp::new().await;
     let here = app.sign_up("sessions@example.com", PASSWORD).await;
-    let login = app
-        .call(
-            "/api/auth/login",
-            &[("email", "sessions@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
-    let elsewhere = login.session_cookie().unwrap();
+    let elsewhere = app.log_in("sessions@example.com", PASSWORD).await;
     // A key needs the password again.
     let no_password = app
         .call(
@@ -926,15 +900,7 @@ async fn shutdown_cuts_requests_still_running_after_the_grace_period() {
 async fn sessions_from_before_the_user_column_are_ended_by_a_password_change_too() {
     let app = TestApp::new().await;
     let here = app.sign_up("old-session@example.com", PASSWORD).await;
-    let old = app
-        .call(
-            "/api/auth/login",
-            &[("email", "old-session@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await
-        .session_cookie()
-        .unwrap();
+    let old = app.log_in("old-session@example.com", PASSWORD).await;
     // As a session stored before the column existed, then the migration's backfill.
     sqlx::query("UPDATE sessions SET user_id = NULL")
         .execute(app.db.pool())

@@ -109,6 +109,17 @@ fn wait_error(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> 
     }
 }
 
+/// Takes one request from `key`'s bucket of a limit that may be off (`None`).
+fn take<K: std::hash::Hash + Eq + Clone>(
+    limiter: &Option<DefaultKeyedRateLimiter<K>>,
+    key: &K,
+) -> Result<(), AppError> {
+    match limiter {
+        Some(limiter) => limiter.check_key(key).map_err(wait_error),
+        None => Ok(()),
+    }
+}
+
 impl ApiLimiter {
     pub fn new(submit_per_ip_per_minute: u32, per_user_per_minute: u32) -> Self {
         ApiLimiter::with_router(submit_per_ip_per_minute, per_user_per_minute, 0)
@@ -145,24 +156,15 @@ impl ApiLimiter {
     }
 
     pub fn check_submit(&self, ip: IpAddr) -> Result<(), AppError> {
-        match &self.submit_by_ip {
-            Some(limiter) => limiter.check_key(&ip).map_err(wait_error),
-            None => Ok(()),
-        }
+        take(&self.submit_by_ip, &ip)
     }
 
     pub fn check_router(&self, ip: IpAddr) -> Result<(), AppError> {
-        match &self.router_by_ip {
-            Some(limiter) => limiter.check_key(&ip).map_err(wait_error),
-            None => Ok(()),
-        }
+        take(&self.router_by_ip, &ip)
     }
 
     pub fn check_user(&self, user_id: i64) -> Result<(), AppError> {
-        match &self.by_user {
-            Some(limiter) => limiter.check_key(&user_id).map_err(wait_error),
-            None => Ok(()),
-        }
+        take(&self.by_user, &user_id)
     }
 
     pub fn prune(&self) {

@@ -37,15 +37,34 @@ fn sign_up_refused() -> AppError {
 
 /// Checks the signed-in user's password again before a sensitive step (a new API key).
 pub async fn confirm_password(db: &Db, user_id: i64, password: &str) -> Result<(), AppError> {
+    verified(
+        db,
+        user_id,
+        password,
+        "password",
+        "This is not your password.",
+    )
+    .await
+    .map(drop)
+}
+
+/// The user's record once `password` is theirs; otherwise a validation error on `field`.
+async fn verified(
+    db: &Db,
+    user_id: i64,
+    password: &str,
+    field: &str,
+    wrong: &str,
+) -> Result<users::UserRecord, AppError> {
     let record = users::find_by_id(db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     if password.len() > super::MAX_PASSWORD_LEN
-        || !password::verify(password.to_owned(), record.password_hash).await?
+        || !password::verify(password.to_owned(), record.password_hash.clone()).await?
     {
-        return Err(AppError::field("password", "This is not your password."));
+        return Err(AppError::field(field, wrong));
     }
-    Ok(())
+    Ok(record)
 }
 
 /// Checks an email and password. Every failure reads the same, whether or not the account
@@ -101,15 +120,14 @@ pub async fn change_password(
     keep_session: Option<&str>,
     revoke_api_keys: bool,
 ) -> Result<PasswordChanged, AppError> {
-    let record = users::find_by_id(db, user_id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if !password::verify(current.to_owned(), record.password_hash).await? {
-        return Err(AppError::field(
-            "current_password",
-            "This is not your current password.",
-        ));
-    }
+    let record = verified(
+        db,
+        user_id,
+        current,
+        "current_password",
+        "This is not your current password.",
+    )
+    .await?;
     NewAccount {
         email: record.user.email,
         password: new.to_owned(),

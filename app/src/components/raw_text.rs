@@ -19,7 +19,7 @@ pub fn document_title(title: String) -> String {
         format!("{title} · Junction")
     };
     if cfg!(feature = "ssr") {
-        html_escape::encode_text(&title).into_owned()
+        escaped(&title)
     } else {
         title
     }

@@ -31,9 +31,7 @@ impl Condition {
     fn compile(rule: Option<&Value>) -> Condition {
         match rule {
             None => Condition::Always,
-            Some(rule) if rule.is_null() || rule.as_object().is_some_and(Map::is_empty) => {
-                Condition::Always
-            }
+            Some(rule) if super::is_empty_object(rule) => Condition::Always,
             Some(rule) => match Rule::compile(rule) {
                 Ok(rule) => Condition::Rule(rule),
                 Err(_) => Condition::Broken,

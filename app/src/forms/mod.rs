@@ -165,7 +165,8 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
-fn is_empty_object(v: &Value) -> bool {
+/// Whether a rule or condition is empty (`null` or `{}`): it always holds.
+pub(crate) fn is_empty_object(v: &Value) -> bool {
     v.is_null() || v.as_object().is_some_and(Map::is_empty)
 }
 

@@ -6,7 +6,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::forms::{Action, ActionKind, FormDefinition, LinkedRoutes, Route};
+use crate::forms::{
+    Action, ActionKind, FormDefinition, LinkedRoutes, Route, is_empty_object as is_empty_rule,
+};
 use crate::rules::{Rule, TraceStep};
 
 /// Where a respondent goes.
@@ -28,10 +30,6 @@ pub struct RouteTrace {
     /// Set when the rule could not be evaluated (it then does not match).
     pub error: Option<String>,
     pub steps: Vec<TraceStep>,
-}
-
-fn is_empty_rule(rule: &Value) -> bool {
-    rule.is_null() || rule.as_object().is_some_and(Map::is_empty)
 }
 
 /// The routes a decision walks, with reused routes put in place: a route that uses another

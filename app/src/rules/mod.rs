@@ -138,11 +138,6 @@ impl Budget {
         self.left
     }
 
-    /// Steps taken since the budget was made.
-    pub fn used(&self) -> u64 {
-        self.limit - self.left
-    }
-
     /// Takes `steps` for work done outside the rule engine (a field's check); fails when
     /// fewer are left.
     pub fn take(&mut self, steps: u64) -> Result<(), EvalError> {
@@ -311,9 +306,7 @@ impl Rule {
     /// Evaluates the rule and tells whether the result is truthy (see [`truthy`]),
     /// without building the JSON result.
     pub fn matches(&self, data: &Value) -> Result<bool, EvalError> {
-        let mut ev = Evaluator::new(&self.info, DEFAULT_BUDGET, false);
-        ev.test(&self.root, &Val::from_value(data))
-            .map_err(|f| ev.error(f))
+        self.matches_within(data, &mut Budget::new(DEFAULT_BUDGET))
     }
 
     /// Like [`Rule::matches`], taking the steps from `budget` (and at most what is left).

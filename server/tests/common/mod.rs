@@ -159,6 +159,26 @@ impl TestApp {
         self.send(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// Logs in (one more session of the account) and returns its cookie.
+    pub async fn log_in(&self, email: &str, password: &str) -> String {
+        let response = self
+            .call(
+                "/api/auth/login",
+                &[("email", email), ("password", password)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "log-in failed: {}",
+            response.body
+        );
+        response
+            .session_cookie()
+            .expect("log-in sets a session cookie")
+    }
+
     /// Signs up and returns the session cookie.
     pub async fn sign_up(&self, email: &str, password: &str) -> String {
         let response = self
@@ -226,7 +246,8 @@ pub fn multipart(parts: &[Part]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-fn encode(s: &str) -> String {
+/// `s` percent-encoded for a query string or a form body.
+pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
