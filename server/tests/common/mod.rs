@@ -161,42 +161,29 @@ impl TestApp {
 
     /// Logs in (one more session of the account) and returns its cookie.
     pub async fn log_in(&self, email: &str, password: &str) -> String {
-        let response = self
-            .call(
-                "/api/auth/login",
-                &[("email", email), ("password", password)],
-                None,
-            )
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "log-in failed: {}",
-            response.body
-        );
-        response
-            .session_cookie()
-            .expect("log-in sets a session cookie")
+        self.start_session("/api/auth/login", email, password).await
     }
 
     /// Signs up and returns the session cookie.
     pub async fn sign_up(&self, email: &str, password: &str) -> String {
+        self.start_session("/api/auth/signup", email, password)
+            .await
+    }
+
+    /// Calls the sign-up or log-in function `path` and returns the session cookie it sets.
+    async fn start_session(&self, path: &str, email: &str, password: &str) -> String {
         let response = self
-            .call(
-                "/api/auth/signup",
-                &[("email", email), ("password", password)],
-                None,
-            )
+            .call(path, &[("email", email), ("password", password)], None)
             .await;
         assert_eq!(
             response.status,
             StatusCode::OK,
-            "sign-up failed: {}",
+            "{path} failed: {}",
             response.body
         );
         response
             .session_cookie()
-            .expect("sign-up sets a session cookie")
+            .unwrap_or_else(|| panic!("{path} sets a session cookie"))
     }
 }
 
