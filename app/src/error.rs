@@ -24,12 +24,24 @@ pub enum AppError {
     BadRequest(String),
     #[error("Please log in to continue.")]
     Unauthorized,
+    /// An API call without a valid key (401 with `WWW-Authenticate: Bearer`).
+    #[error("{0}")]
+    BadKey(String),
     #[error("You are not allowed to do that.")]
     Forbidden,
+    /// The form is closed to respondents (one answer on the page, the API and the router).
+    #[error("{0}")]
+    Closed(String),
     #[error("{0} was not found.")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The body is larger than this endpoint or form accepts.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The body is not in a format the endpoint reads (not declared as JSON, say).
+    #[error("{0}")]
+    UnsupportedMedia(String),
     #[error("Too many attempts. Try again in {retry_after_secs} seconds.")]
     RateLimited { retry_after_secs: u64 },
     /// Something failed on the server; the cause is in the server log only.
@@ -64,10 +76,12 @@ impl AppError {
         match self {
             AppError::Validation { .. } => 422,
             AppError::BadRequest(_) => 400,
-            AppError::Unauthorized => 401,
-            AppError::Forbidden => 403,
+            AppError::Unauthorized | AppError::BadKey(_) => 401,
+            AppError::Forbidden | AppError::Closed(_) => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
+            AppError::UnsupportedMedia(_) => 415,
             AppError::RateLimited { .. } => 429,
             AppError::Internal | AppError::Transport(_) => 500,
         }
@@ -79,6 +93,59 @@ impl AppError {
         let location = std::panic::Location::caller();
         tracing::error!(%location, "internal error: {cause}");
         AppError::Internal
+    }
+}
+
+/// Outside server functions (the JSON API, the headless router, downloads) an error is
+/// answered as JSON: `{"error": message, "errors": {path: [messages]}}`, the field errors
+/// only for a validation error. Server functions send the whole `AppError` instead, for the
+/// browser to decode, and get the same status and headers from [`AppError::headers`].
+#[cfg(feature = "ssr")]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<FieldErrors>,
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// The headers that go with this error's status: `Retry-After` when rate limited,
+    /// `WWW-Authenticate` when an API key is missing or wrong.
+    pub fn headers(&self, headers: &mut http::HeaderMap) {
+        match self {
+            AppError::RateLimited { retry_after_secs } => {
+                headers.insert(http::header::RETRY_AFTER, (*retry_after_secs).into());
+            }
+            AppError::BadKey(_) => {
+                headers.insert(
+                    http::header::WWW_AUTHENTICATE,
+                    http::HeaderValue::from_static("Bearer"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: self.to_string(),
+            errors: match self {
+                AppError::Validation { fields, .. } => Some(fields.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = http::StatusCode::from_u16(self.status())
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, axum::Json(self.body())).into_response();
+        self.headers(response.headers_mut());
+        response
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod components;
+pub mod dates;
 pub mod error;
 pub mod fields;
 pub mod forms;
@@ -18,6 +19,8 @@ pub mod rules;
 pub mod csp;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod services;
 #[cfg(feature = "ssr")]
 pub mod state;
 

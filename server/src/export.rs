@@ -2,13 +2,14 @@
 //! export never sits in memory. Columns: submitted-at, route, then every field by label in
 //! form order (deleted fields kept and marked).
 
-use app::db::forms as db;
+use app::error::AppError;
+use app::services::{forms as form_service, submissions};
 use app::forms::answers::StoredAnswer;
 use app::forms::{FormDefinition, LinkedRoutes, ResponseRecord};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use tower_sessions::Session;
@@ -19,19 +20,18 @@ pub async fn responses_csv(
     State(state): State<AppState>,
     Path(id): Path<String>,
     session: Session,
-) -> Response {
-    match crate::public::owned_form(&state, &session, &id).await {
-        Ok(record) => csv_response(state, record).await,
-        Err(response) => response,
-    }
+) -> Result<Response, AppError> {
+    let record = crate::public::owned_form(&state, &session, &id).await?;
+    csv_response(state, record).await
 }
 
 /// The streamed CSV of `record`'s responses; the caller has checked who may read them.
-pub async fn csv_response(state: AppState, record: app::forms::FormRecord) -> Response {
-    let linked = match db::linked_routes(&state.db, &record.definition, record.owner_id).await {
-        Ok(linked) => linked,
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
+pub async fn csv_response(
+    state: AppState,
+    record: app::forms::FormRecord,
+) -> Result<Response, AppError> {
+    let linked =
+        form_service::linked_routes(&state.db, &record.definition, record.owner_id).await?;
     let def = record.definition;
     let header_row = csv_row(&header(&def));
     let file_name = format!(
@@ -62,10 +62,10 @@ pub async fn csv_response(state: AppState, record: app::forms::FormRecord) -> Re
             if c.done {
                 return None;
             }
-            match db::responses_page(
+            match submissions::responses_page(
                 &c.state.db,
                 &c.form_id,
-                &db::ResponseFilter::default(),
+                &submissions::ResponseFilter::default(),
                 c.before.as_deref(),
                 BATCH,
             )
@@ -93,7 +93,7 @@ pub async fn csv_response(state: AppState, record: app::forms::FormRecord) -> Re
         },
     );
     let disposition = format!("attachment; filename=\"{file_name}\"");
-    (
+    Ok((
         [
             (
                 header::CONTENT_TYPE,
@@ -107,7 +107,7 @@ pub async fn csv_response(state: AppState, record: app::forms::FormRecord) -> Re
         ],
         Body::from_stream(futures::StreamExt::chain(first, rest)),
     )
-        .into_response()
+        .into_response())
 }
 
 fn header(def: &FormDefinition) -> Vec<String> {
@@ -124,7 +124,7 @@ fn header(def: &FormDefinition) -> Vec<String> {
 
 fn line(def: &FormDefinition, linked: &LinkedRoutes, row: &ResponseRecord) -> Vec<String> {
     let route = def.route_label(row.route_id.as_deref(), linked);
-    let mut out = vec![app::components::format::iso_datetime(row.created_at), route];
+    let mut out = vec![app::dates::iso_datetime(row.created_at), route];
     out.extend(
         def.fields
             .iter()

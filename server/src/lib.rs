@@ -172,7 +172,7 @@ async fn load_page_user(
                 .map_err(AppError::internal)?;
             match id {
                 None => Ok(None),
-                Some(id) => Ok(app::db::users::find_by_id(&state.db, id)
+                Some(id) => Ok(app::services::accounts::find_by_id(&state.db, id)
                     .await?
                     .map(|record| record.user)),
             }
@@ -196,11 +196,7 @@ async fn server_fn_error_status(response: Response) -> Response {
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status =
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after_secs } = error {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
-        }
+        error.headers(&mut parts.headers);
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -218,15 +214,7 @@ async fn limit_body(request: axum::extract::Request, next: axum::middleware::Nex
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
         let message = format!("The request is larger than {} MB.", limit / (1024 * 1024));
-        if request.uri().path().starts_with("/api/v1/") {
-            // The API's one error shape.
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                axum::Json(serde_json::json!({ "error": message })),
-            )
-                .into_response();
-        }
-        return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
+        return AppError::TooLarge(message).into_response();
     }
     let (parts, body) = request.into_parts();
     next.run(axum::extract::Request::from_parts(
@@ -428,7 +416,7 @@ pub async fn create_admin(
     password: &str,
 ) -> Result<String, String> {
     let db = open_database(url).await?;
-    let result = app::auth::service::create_admin(&db, email, password).await;
+    let result = app::services::accounts::create_admin(&db, email, password).await;
     db.close().await;
     result
         .map(|user| format!("administrator {} (id {}) is ready", user.email, user.id))
@@ -451,12 +439,12 @@ fn command_line_error(e: AppError) -> String {
 pub async fn create_api_key(url: &DatabaseUrl, email: &str, name: &str) -> Result<String, String> {
     let db = open_database(url).await?;
     let result = async {
-        let user = app::db::users::find_by_email(&db, &app::auth::normalize_email(email))
+        let user = app::services::accounts::find_by_email(&db, &app::auth::normalize_email(email))
             .await?
             .ok_or_else(|| {
                 app::error::AppError::field("email", format!("There is no account for {email}."))
             })?;
-        app::auth::api_key::create(&db, user.user.id, name).await
+        app::services::api_keys::create(&db, user.user.id, name).await
     }
     .await;
     db.close().await;

@@ -4,22 +4,19 @@
 //! A refused submission renders the same page again with what was typed and the messages,
 //! so it works without JavaScript and nothing is lost.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 
 use app::api::forms::PostedAnswers;
-use app::db::forms as db;
 use app::error::AppError;
 use app::fields::{FileAnswer, FileConfig};
-use app::forms::answers::{CheckedAnswers, RawAnswers, UnknownKeys, WHOLE_FORM, collect};
-use app::forms::compiled::SUBMISSION_BUDGET;
-use app::forms::service;
+use app::forms::answers::{RawAnswers, WHOLE_FORM, collect};
 use app::forms::{ActionKind, FormDefinition, FormRecord, is_local_path};
 use app::routing::{self, Decision};
-use app::rules::Budget;
+use app::services::submissions::{self, Channel, ReceivedFile, Submission};
+use app::services::{forms as form_service};
 use app::state::AppState;
 
 use crate::rest::ClientIp;
@@ -64,19 +61,12 @@ fn file_config(field: &app::forms::Field) -> FileConfig {
 #[derive(Default)]
 struct Posted {
     raw: RawAnswers,
-    files: Vec<Incoming>,
+    files: Vec<ReceivedFile>,
     errors: app::error::FieldErrors,
     notice: Option<String>,
     /// Set when reading already refused the submission (`notice` says why): 413 past the
     /// limit, 400 for a body that is not multipart, 503 when a file could not be written.
     refused: Option<StatusCode>,
-}
-
-/// A received file, kept apart until its submission is stored.
-struct Incoming {
-    field: String,
-    path: PathBuf,
-    answer: FileAnswer,
 }
 
 impl Posted {
@@ -112,10 +102,12 @@ pub async fn submit(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let record = match db::find(&state.db, &id).await {
-        Ok(Some(record)) if record.definition.settings.enabled => record,
-        // Missing or disabled: the page explains (404/403).
-        Ok(_) => return render_page(&state, request, PostedAnswers::default()).await,
+    let record = match submissions::open_form(&state.db, &id).await {
+        Ok(record) => record,
+        // Missing or closed: the page explains (404/403).
+        Err(AppError::NotFound(_) | AppError::Closed(_)) => {
+            return render_page(&state, request, PostedAnswers::default()).await;
+        }
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let headers = request.headers().clone();
@@ -158,41 +150,24 @@ pub async fn submit(
         return response;
     }
     let mut posted = posted;
-    if let Err(message) = check_quota(&state, &record, &posted.files).await {
-        for file in &posted.files {
-            posted
-                .errors
-                .entry(file.field.clone())
-                .or_default()
-                .push(message.clone());
+    let submission = Submission {
+        channel: Channel::Page,
+        raw: &posted.raw,
+        files: &posted.files,
+        problems: std::mem::take(&mut posted.errors),
+        dry_run: false,
+    };
+    match submissions::submit(&state, &record, submission).await {
+        Ok(done) => {
+            Redirect::to(&destination(&record.id, &done.decision, None)).into_response()
         }
-    }
-    let mut budget = Budget::new(SUBMISSION_BUDGET);
-    let checked = service::check(&record, &posted.raw, UnknownKeys::Ignore, &mut budget).await;
-    let checked = match checked {
-        Ok(checked) if posted.errors.is_empty() => checked,
-        result => {
-            for (field, messages) in result.err().unwrap_or_default() {
-                posted.errors.entry(field).or_insert(messages);
-            }
-            if let Some(messages) = posted.errors.remove(WHOLE_FORM) {
+        Err(AppError::Validation { mut fields, .. }) => {
+            if let Some(messages) = fields.remove(WHOLE_FORM) {
                 posted.notice = Some(messages.join(" "));
             }
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, posted).await;
+            posted.errors = fields;
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, posted).await
         }
-    };
-    let stored = async {
-        let decision = service::decide(&state.db, &record, &checked.values, &mut budget).await?;
-        keep_files(&state, &record, &checked, &posted.files).await?;
-        if let Err(e) = service::store(&state.db, &record, &checked, &decision).await {
-            forget_files(&state, &record, &posted.files).await;
-            return Err(e);
-        }
-        Ok(decision)
-    }
-    .await;
-    match stored {
-        Ok(decision) => Redirect::to(&destination(&record.id, &decision, None)).into_response(),
         Err(e) => {
             let _ = AppError::internal(format!("storing a response to {}: {e}", record.id));
             posted.notice = Some(
@@ -201,83 +176,6 @@ pub async fn submit(
             );
             refuse(StatusCode::SERVICE_UNAVAILABLE, posted).await
         }
-    }
-}
-
-/// Refuses files that would take the form past its storage quota.
-async fn check_quota(
-    state: &AppState,
-    record: &FormRecord,
-    files: &[Incoming],
-) -> Result<(), String> {
-    if files.is_empty() {
-        return Ok(());
-    }
-    let incoming: u64 = files.iter().map(|f| f.answer.size).sum();
-    let used = db::upload_usage(&state.db, &record.id)
-        .await
-        .map_err(|_| "The file could not be stored. Please try again.".to_owned())?;
-    if used.max(0) as u64 + incoming > state.upload_quota_bytes {
-        return Err(format!(
-            "This form has no room for more files (it may hold {} MB in all). Please tell the form's owner.",
-            state.upload_quota_bytes / (1024 * 1024)
-        ));
-    }
-    Ok(())
-}
-
-/// Moves the received files into the form's folder and records them; on any failure,
-/// undoes what it did.
-async fn keep_files(
-    state: &AppState,
-    record: &FormRecord,
-    checked: &CheckedAnswers,
-    files: &[Incoming],
-) -> Result<(), AppError> {
-    let dir = state.upload_dir(&record.id);
-    for (i, file) in files.iter().enumerate() {
-        // A file whose field was hidden by its condition is not part of the answers.
-        let kept = checked.values.contains_key(&file.field);
-        let result = async {
-            if !kept {
-                let _ = tokio::fs::remove_file(&file.path).await;
-                return Ok(());
-            }
-            tokio::fs::create_dir_all(&dir)
-                .await
-                .map_err(AppError::internal)?;
-            tokio::fs::rename(&file.path, dir.join(&file.answer.file_id))
-                .await
-                .map_err(AppError::internal)?;
-            db::insert_upload(
-                &state.db,
-                &file.answer.file_id,
-                &record.id,
-                &file.answer.name,
-                &file.answer.content_type,
-                file.answer.size as i64,
-            )
-            .await
-        }
-        .await;
-        if let Err(e) = result {
-            forget_files(state, record, &files[..=i]).await;
-            for rest in &files[i + 1..] {
-                let _ = tokio::fs::remove_file(&rest.path).await;
-            }
-            return Err(e);
-        }
-    }
-    Ok(())
-}
-
-/// Removes a submission's files wherever they are, and their records.
-async fn forget_files(state: &AppState, record: &FormRecord, files: &[Incoming]) {
-    let dir = state.upload_dir(&record.id);
-    for file in files {
-        let _ = tokio::fs::remove_file(&file.path).await;
-        let _ = tokio::fs::remove_file(dir.join(&file.answer.file_id)).await;
-        let _ = db::delete_upload(&state.db, &record.id, &file.answer.file_id).await;
     }
 }
 
@@ -404,19 +302,9 @@ pub async fn headless_router(
     RawQuery(query): RawQuery,
 ) -> Response {
     if let Some(ip) = ip
-        && let Err(AppError::RateLimited { retry_after_secs }) = state.api_limiter.check_router(ip)
+        && let Err(e) = state.api_limiter.check_router(ip)
     {
-        let mut response = (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "Too many routing requests from this address. Wait {retry_after_secs} seconds."
-            ),
-        )
-            .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, retry_after_secs.into());
-        return response;
+        return e.into_response();
     }
     let query = query.unwrap_or_default();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap_or_default();
@@ -427,53 +315,38 @@ pub async fn headless_router(
             .map(|(_, v)| v.clone())
     };
     let Some(form_id) = param("form") else {
-        return (StatusCode::BAD_REQUEST, "The query needs form=<form id>.").into_response();
+        return AppError::BadRequest("The query needs form=<form id>.".into()).into_response();
     };
     let dry_run = param("junction_dry_run").is_some_and(|v| v == "1" || v == "true");
-    let record = match db::find(&state.db, &form_id).await {
-        Ok(Some(record)) if record.definition.settings.enabled => record,
-        Ok(Some(_)) => {
-            return (
-                StatusCode::FORBIDDEN,
-                "This form is not accepting responses.",
-            )
-                .into_response();
-        }
-        Ok(None) => return (StatusCode::NOT_FOUND, "There is no such form.").into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    let raw = collect(&record.definition, pairs.clone());
-    let mut budget = Budget::new(SUBMISSION_BUDGET);
-    let checked = match service::check(&record, &raw, UnknownKeys::Ignore, &mut budget).await {
-        Ok(checked) => checked,
-        Err(errors) => {
-            let text: Vec<String> = errors
-                .iter()
-                .map(|(k, m)| format!("{k}: {}", m.join(" ")))
-                .collect();
-            return (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("Some answers were refused.\n{}\n", text.join("\n")),
-            )
-                .into_response();
-        }
-    };
-    let decision = match service::decide(&state.db, &record, &checked.values, &mut budget).await {
-        Ok(decision) => decision,
-        Err(e) => return internal(e),
-    };
-    let mut forwarded: Vec<(String, String)> = pairs
-        .into_iter()
+    let forwarded: Vec<(String, String)> = pairs
+        .iter()
         .filter(|(k, _)| k != "form" && k != "junction_dry_run")
+        .cloned()
         .collect();
-    if !dry_run {
-        match service::store(&state.db, &record, &checked, &decision).await {
-            Ok(response_id) => forwarded.push(("junction_response_id".into(), response_id)),
-            Err(e) => return internal(e),
+    let answered = async {
+        let record = submissions::open_form(&state.db, &form_id).await?;
+        let raw = collect(&record.definition, pairs);
+        let submission = Submission {
+            channel: Channel::Router,
+            raw: &raw,
+            files: &[],
+            problems: Default::default(),
+            dry_run,
+        };
+        let done = submissions::submit(&state, &record, submission).await?;
+        Ok::<_, AppError>((record, done))
+    };
+    match answered.await {
+        Ok((record, done)) => {
+            let mut forwarded = forwarded;
+            if let Some(response_id) = done.response_id {
+                forwarded.push(("junction_response_id".into(), response_id));
+            }
+            let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
+            Redirect::to(&destination(&record.id, &done.decision, Some(&query))).into_response()
         }
+        Err(e) => e.into_response(),
     }
-    let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
-    Redirect::to(&destination(&record.id, &decision, Some(&query))).into_response()
 }
 
 /// The form `form_id` if the session's user owns it: 401 without a user, 404 for anyone
@@ -482,23 +355,13 @@ pub(crate) async fn owned_form(
     state: &AppState,
     session: &Session,
     form_id: &str,
-) -> Result<FormRecord, Response> {
+) -> Result<FormRecord, AppError> {
     let user_id: Option<i64> = session
         .get(app::auth::SESSION_USER_ID_KEY)
         .await
-        .ok()
-        .flatten();
-    let Some(user_id) = user_id else {
-        return Err((StatusCode::UNAUTHORIZED, "Please log in.").into_response());
-    };
-    db::find_owned(&state.db, form_id, user_id)
-        .await
-        .map_err(|_| (StatusCode::NOT_FOUND, "Not found.").into_response())
-}
-
-fn internal(e: impl std::fmt::Display) -> Response {
-    let _ = AppError::internal(e);
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        .map_err(AppError::internal)?;
+    let user_id = user_id.ok_or(AppError::Unauthorized)?;
+    form_service::find_owned(&state.db, form_id, user_id).await
 }
 
 /// Answers from a multipart body. Text parts are collected; each file goes to the incoming
@@ -616,7 +479,7 @@ async fn read_multipart(
             name.clone(),
             serde_json::to_value(&answer).unwrap_or(Value::Null),
         );
-        posted.files.push(Incoming {
+        posted.files.push(ReceivedFile {
             field: name,
             path,
             answer,
@@ -682,24 +545,22 @@ pub async fn download(
     State(state): State<AppState>,
     Path((form_id, file_id)): Path<(String, String)>,
     session: Session,
-) -> Response {
-    if let Err(response) = owned_form(&state, &session, &form_id).await {
-        return response;
-    }
+) -> Result<Response, AppError> {
+    owned_form(&state, &session, &form_id).await?;
+    let not_found = || AppError::NotFound("That file".into());
     if !file_id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return (StatusCode::NOT_FOUND, "Not found.").into_response();
+        return Err(not_found());
     }
-    let Ok(Some((name, _content_type))) = db::find_upload(&state.db, &form_id, &file_id).await
-    else {
-        return (StatusCode::NOT_FOUND, "Not found.").into_response();
-    };
+    let (name, _content_type) = submissions::find_upload(&state.db, &form_id, &file_id)
+        .await?
+        .ok_or_else(not_found)?;
     match tokio::fs::read(state.upload_dir(&form_id).join(&file_id)).await {
         Ok(bytes) => {
             let disposition = format!(
                 "attachment; filename=\"{}\"",
                 name.replace(['"', '\r', '\n'], "_")
             );
-            (
+            Ok((
                 [
                     // Always a download, never rendered on this origin.
                     (
@@ -718,8 +579,8 @@ pub async fn download(
                 ],
                 bytes,
             )
-                .into_response()
+                .into_response())
         }
-        Err(e) => internal(format!("reading upload {file_id}: {e}")),
+        Err(e) => Err(AppError::internal(format!("reading upload {file_id}: {e}"))),
     }
 }

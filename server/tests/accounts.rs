@@ -280,19 +280,19 @@ async fn malformed_server_fn_input_is_a_clear_400() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_are_created_from_the_command_line_code() {
     let app = TestApp::new().await;
-    let admin = app::auth::service::create_admin(&app.db, "Root@Example.com", PASSWORD)
+    let admin = app::services::accounts::create_admin(&app.db, "Root@Example.com", PASSWORD)
         .await
         .unwrap();
     assert!(admin.is_admin());
     // Running it again with the same password is idempotent …
     assert!(
-        app::auth::service::create_admin(&app.db, "root@example.com", PASSWORD)
+        app::services::accounts::create_admin(&app.db, "root@example.com", PASSWORD)
             .await
             .is_ok()
     );
     // … and never takes over an account whose password differs.
     app.sign_up("user@example.com", PASSWORD).await;
-    let err = app::auth::service::create_admin(&app.db, "user@example.com", "another password")
+    let err = app::services::accounts::create_admin(&app.db, "user@example.com", "another password")
         .await
         .unwrap_err();
     assert!(err.to_string().contains("different password"), "{err}");

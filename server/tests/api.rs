@@ -322,7 +322,7 @@ async fn bad_bodies_are_refused_naming_the_problem() {
     assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
     assert_eq!(
         nowhere.json()["error"],
-        "There is no such endpoint in /api/v1."
+        "This endpoint of /api/v1 was not found."
     );
 }
 
@@ -531,7 +531,7 @@ async fn responses_are_submitted_routed_listed_and_exported() {
             Some(json!({"answers": {"email": "late@x.co"}})),
         )
         .await;
-    assert_eq!(closed.status, StatusCode::CONFLICT);
+    assert_eq!(closed.status, StatusCode::FORBIDDEN);
     assert_eq!(
         closed.json()["error"],
         "This form is not accepting responses."
@@ -665,7 +665,7 @@ async fn the_openapi_document_is_whole_and_matches_the_routes() {
             "{method} {path}"
         );
         assert_ne!(
-            answer.body, r#"{"error":"There is no such endpoint in /api/v1."}"#,
+            answer.body, r#"{"error":"This endpoint of /api/v1 was not found."}"#,
             "{method} {path} is documented but not routed"
         );
         let status = answer.status.as_str().to_owned();

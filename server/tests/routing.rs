@@ -253,7 +253,7 @@ async fn responses_filter_by_route_and_day() {
         ),
         (Some(1), true)
     );
-    let today = app::components::format::iso_date(app::db::now());
+    let today = app::dates::iso_date(app::db::now());
     let day = list([base(), vec![("from", today.clone()), ("to", today)]].concat())
         .await
         .json();
@@ -290,7 +290,7 @@ async fn insights_count_days_routes_and_answers_for_the_owner_only() {
     assert_eq!(days.len(), 7);
     assert_eq!(
         days[6]["label"],
-        app::components::format::iso_date(app::db::now())
+        app::dates::iso_date(app::db::now())
     );
     assert_eq!(days[6]["count"], 4);
     let bars = |v: &Value| -> Vec<(String, i64)> {

@@ -1,28 +1,17 @@
 //! Server functions for the signed-in user's API keys (Settings).
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 use super::context::{require_user, state};
 
-/// A key as its owner sees it after creation: never the key itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApiKeyInfo {
-    pub id: String,
-    pub name: String,
-    /// The key's first characters, to tell keys apart.
-    pub prefix: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-}
+pub use crate::auth::ApiKeyInfo;
 
 #[server(endpoint = "api-keys/list")]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
     let user = require_user().await?;
-    crate::db::api_keys::list(&state()?.db, user.id).await
+    crate::services::api_keys::list(&state()?.db, user.id).await
 }
 
 /// Creates a key and returns it: the only time it is shown. A key acts as the account, so
@@ -31,17 +20,13 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyInfo>, AppError> {
 pub async fn create_api_key(name: String, password: String) -> Result<String, AppError> {
     let user = require_user().await?;
     let db = &state()?.db;
-    crate::auth::service::confirm_password(db, user.id, &password).await?;
-    let (key, _) = crate::auth::api_key::create(db, user.id, &name).await?;
+    crate::services::accounts::confirm_password(db, user.id, &password).await?;
+    let (key, _) = crate::services::api_keys::create(db, user.id, &name).await?;
     Ok(key)
 }
 
 #[server(endpoint = "api-keys/revoke")]
 pub async fn revoke_api_key(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    if crate::db::api_keys::delete(&state()?.db, user.id, &id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("That API key".into()))
-    }
+    crate::services::api_keys::revoke(&state()?.db, user.id, &id).await
 }

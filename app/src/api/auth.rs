@@ -26,7 +26,7 @@ pub async fn signup(email: String, password: String, next: Option<String>) -> Re
     let state = state()?;
     state.login_limiter.check_sign_up(client_ip().await)?;
     let account = crate::auth::NewAccount::new(&email, &password);
-    let user = crate::auth::service::register(&state.db, account, crate::auth::Role::User).await?;
+    let user = crate::services::accounts::register(&state.db, account, crate::auth::Role::User).await?;
     start_session(&user).await?;
     tracing::info!(user_id = user.id, "account created");
     redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
@@ -38,7 +38,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     let state = state()?;
     let ip = client_ip().await;
     let user =
-        crate::auth::service::authenticate(&state.db, &state.login_limiter, &email, &password, ip)
+        crate::services::accounts::authenticate(&state.db, &state.login_limiter, &email, &password, ip)
             .await?;
     start_session(&user).await?;
     redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
@@ -70,7 +70,7 @@ pub async fn change_password(
     let user = require_user().await?;
     let session = session().await?;
     let keep = session.id().map(|id| id.to_string());
-    let done = crate::auth::service::change_password(
+    let done = crate::services::accounts::change_password(
         &state()?.db,
         user.id,
         &current_password,

@@ -10,7 +10,7 @@ use crate::forms::{FormDefinition, FormRecord, FormSummary, ResponseRecord};
 #[cfg(feature = "ssr")]
 use super::context::{require_user, state};
 #[cfg(feature = "ssr")]
-use crate::db::forms as db;
+use crate::services::{forms as service, submissions};
 
 /// Responses shown per page in the owner's table.
 pub const RESPONSES_PER_PAGE: i64 = 25;
@@ -18,21 +18,20 @@ pub const RESPONSES_PER_PAGE: i64 = 25;
 #[server(endpoint = "forms/list")]
 pub async fn list_forms() -> Result<Vec<FormSummary>, AppError> {
     let user = require_user().await?;
-    db::list(&state()?.db, user.id).await
+    service::list(&state()?.db, user.id).await
 }
 
 #[server(endpoint = "forms/create")]
 pub async fn create_form(name: String) -> Result<String, AppError> {
     let user = require_user().await?;
-    let record =
-        crate::forms::service::create(&state()?.db, user.id, FormDefinition::new(&name)).await?;
+    let record = service::create(&state()?.db, user.id, FormDefinition::new(&name)).await?;
     Ok(record.id)
 }
 
 #[server(endpoint = "forms/get")]
 pub async fn get_form(id: String) -> Result<FormRecord, AppError> {
     let user = require_user().await?;
-    db::find_owned(&state()?.db, &id, user.id).await
+    service::find_owned(&state()?.db, &id, user.id).await
 }
 
 /// Saves a whole definition (JSON), validated by the same code as an import or the API.
@@ -40,7 +39,7 @@ pub async fn get_form(id: String) -> Result<FormRecord, AppError> {
 pub async fn save_form(id: String, definition: String) -> Result<FormRecord, AppError> {
     let user = require_user().await?;
     let def = FormDefinition::from_json(&definition)?;
-    crate::forms::service::save(&state()?.db, &id, user.id, def).await
+    service::save(&state()?.db, &id, user.id, def).await
 }
 
 /// The routes of the given forms (comma-separated ids) that belong to the signed-in user,
@@ -55,13 +54,13 @@ pub async fn linked_routes(ids: String) -> Result<crate::forms::LinkedRoutes, Ap
         .filter(|s| !s.is_empty())
         .take(100)
         .collect();
-    db::routes_of(db_, ids, user.id).await
+    service::routes_of(db_, ids, user.id).await
 }
 
 #[server(endpoint = "forms/rename")]
 pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    crate::forms::service::modify(&state()?.db, &id, user.id, |def| def.name = name.clone())
+    service::rename(&state()?.db, &id, user.id, &name)
         .await
         .map(drop)
 }
@@ -69,26 +68,21 @@ pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
 #[server(endpoint = "forms/enable")]
 pub async fn set_form_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     let user = require_user().await?;
-    crate::forms::service::modify(&state()?.db, &id, user.id, |def| {
-        def.settings.enabled = enabled
-    })
-    .await
-    .map(drop)
+    service::set_enabled(&state()?.db, &id, user.id, enabled)
+        .await
+        .map(drop)
 }
 
 #[server(endpoint = "forms/duplicate")]
 pub async fn duplicate_form(id: String) -> Result<String, AppError> {
     let user = require_user().await?;
-    let db_ = &state()?.db;
-    let mut def = db::find_owned(db_, &id, user.id).await?.definition;
-    def.name = format!("{} (copy)", def.name).chars().take(200).collect();
-    Ok(db::insert(db_, user.id, &def).await?.id)
+    Ok(service::duplicate(&state()?.db, &id, user.id).await?.id)
 }
 
 #[server(endpoint = "forms/delete")]
 pub async fn delete_form(id: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    crate::forms::service::delete(&state()?, &id, user.id).await
+    service::delete(&state()?, &id, user.id).await
 }
 
 /// One page of a form's responses, newest first.
@@ -115,13 +109,13 @@ pub async fn list_responses(
 ) -> Result<ResponsesPage, AppError> {
     let user = require_user().await?;
     let db_ = &state()?.db;
-    let form = db::find_owned(db_, &form_id, user.id).await?;
+    let form = service::find_owned(db_, &form_id, user.id).await?;
     let page = page.max(1);
     let offset = (page - 1)
         .checked_mul(RESPONSES_PER_PAGE)
         .ok_or_else(|| AppError::field("page", format!("There is no page {page}.")))?;
-    let filter = db::ResponseFilter::parse(route, from, to)?;
-    let mut rows = db::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, offset).await?;
+    let filter = submissions::ResponseFilter::parse(route, from, to)?;
+    let mut rows = submissions::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, offset).await?;
     // Phone numbers are stored as E.164 and shown in the field's chosen format.
     for field in form.definition.fields.iter().filter(|f| f.kind == "phone") {
         let config: crate::fields::PhoneConfig =
@@ -133,8 +127,8 @@ pub async fn list_responses(
             }
         }
     }
-    let total = db::count_filtered(db_, &form_id, &filter).await?;
-    let linked = db::linked_routes(db_, &form.definition, user.id).await?;
+    let total = submissions::count_filtered(db_, &form_id, &filter).await?;
+    let linked = service::linked_routes(db_, &form.definition, user.id).await?;
     Ok(ResponsesPage {
         form,
         linked,
@@ -159,36 +153,20 @@ pub struct InsightsData {
 /// number means 30). Responses are read in batches, so a large form never sits in memory.
 #[server(endpoint = "forms/insights")]
 pub async fn form_insights(form_id: String, days: i64) -> Result<InsightsData, AppError> {
-    const BATCH: i64 = 1_000;
     let user = require_user().await?;
     let db_ = &state()?.db;
-    let form = db::find_owned(db_, &form_id, user.id).await?;
+    let form = service::find_owned(db_, &form_id, user.id).await?;
     let days = if INSIGHT_PERIODS.contains(&days) {
         days
     } else {
         30
     };
-    let today = crate::db::now().div_euclid(86_400);
-    let mut tally = crate::forms::insights::Tally::new(&form.definition, today, days);
-    let period = db::ResponseFilter {
-        from: Some(tally.since()),
-        ..Default::default()
-    };
-    let mut before: Option<String> = None;
-    loop {
-        let batch = db::responses_page(db_, &form_id, &period, before.as_deref(), BATCH).await?;
-        batch.iter().for_each(|r| tally.add(r));
-        match batch.last() {
-            Some(last) if batch.len() as i64 == BATCH => before = Some(last.id.clone()),
-            _ => break,
-        }
-    }
-    let linked = db::linked_routes(db_, &form.definition, user.id).await?;
+    let insights = submissions::insights(db_, &form, days).await?;
     Ok(InsightsData {
         form_id: form.id,
-        name: form.definition.name.clone(),
+        name: form.definition.name,
         days,
-        insights: tally.finish(&form.definition, &linked),
+        insights,
     })
 }
 
@@ -216,13 +194,8 @@ pub struct PostedAnswers {
 /// The public form, prefilled from the link's query string (`?identifier=value`).
 #[server(endpoint = "public/form")]
 pub async fn public_form(id: String, query: String) -> Result<PublicFormData, AppError> {
-    let record = db::find(&state()?.db, &id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("This form".into()))?;
+    let record = submissions::open_form(&state()?.db, &id).await?;
     let mut definition = record.definition;
-    if !definition.settings.enabled {
-        return Err(AppError::Forbidden);
-    }
     // Routing stays on the server.
     definition.routes.clear();
     definition.fallback = Default::default();
@@ -266,17 +239,12 @@ pub async fn thank_you_message(
     route: Option<String>,
 ) -> Result<(String, String), AppError> {
     let db_ = &state()?.db;
-    let record = db::find(db_, &id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("This form".into()))?;
     // A closed form thanks nobody: its page says it is closed.
-    if !record.definition.settings.enabled {
-        return Err(AppError::Forbidden);
-    }
+    let record = submissions::open_form(db_, &id).await?;
     // Only a message this form can decide: one of its own routes, or a route it reuses
     // from another of its owner's forms. Any other id shows the default thanks, so the page
     // cannot be made to show text the form never sends.
-    let linked = db::linked_routes(db_, &record.definition, record.owner_id).await?;
+    let linked = service::linked_routes(db_, &record.definition, record.owner_id).await?;
     let def = crate::routing::expand(&record.definition, &linked);
     let action = route
         .as_deref()

@@ -1,5 +1,5 @@
 //! Server functions, grouped by area. They stay thin: take the state and the user from
-//! context, call the domain code and `db`, and return `AppError`s; the server gives each
+//! context, call the domain code and `services/`, and return `AppError`s; the server gives each
 //! error its HTTP status (`AppError::status`).
 
 pub mod api_keys;
@@ -13,7 +13,6 @@ pub(crate) mod context {
     use tower_sessions::Session;
 
     use crate::auth::SessionUser;
-    use crate::db::users;
     use crate::error::AppError;
     use crate::state::AppState;
 
@@ -39,7 +38,7 @@ pub(crate) mod context {
         else {
             return Ok(None);
         };
-        Ok(users::find_by_id(&state()?.db, id)
+        Ok(crate::services::accounts::find_by_id(&state()?.db, id)
             .await?
             .map(|record| record.user))
     }

@@ -5,16 +5,23 @@ use garde::Validate;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-pub mod api_key;
-#[cfg(feature = "ssr")]
-mod password;
+pub mod password;
 #[cfg(feature = "ssr")]
 mod rate_limit;
-#[cfg(feature = "ssr")]
-pub mod service;
 
 #[cfg(feature = "ssr")]
 pub use rate_limit::{ApiLimiter, LoginLimiter};
+
+/// A key as its owner sees it after creation: never the key itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyInfo {
+    pub id: String,
+    pub name: String,
+    /// The key's first characters, to tell keys apart.
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
 
 /// The session key holding the signed-in user's id.
 pub const SESSION_USER_ID_KEY: &str = "user_id";

@@ -5,7 +5,6 @@ pub mod condition_builder;
 pub mod config_editor;
 pub mod errors;
 pub mod form_view;
-pub mod format;
 pub mod frame;
 pub mod nav;
 pub mod raw_text;

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{Db, now};
-use crate::api::api_keys::ApiKeyInfo;
+use crate::auth::ApiKeyInfo;
 use crate::auth::{Role, SessionUser};
 use crate::error::AppError;
 use crate::forms::new_id;

@@ -243,7 +243,7 @@ impl ResponseFilter {
     ) -> Result<ResponseFilter, AppError> {
         let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
         let day_start = |key: &str, date: String| {
-            crate::components::format::unix_from_iso_date(date.trim()).ok_or_else(|| {
+            crate::dates::unix_from_iso_date(date.trim()).ok_or_else(|| {
                 AppError::field(key, format!("\"{date}\" is not a date as YYYY-MM-DD."))
             })
         };

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::{Db, now};
-use crate::api::notifications::Notice;
+use crate::forms::Notice;
 use crate::error::AppError;
 use crate::forms::new_id;
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{FormDefinition, LinkedRoutes, ResponseRecord};
-use crate::components::format::iso_date;
+use crate::dates::iso_date;
 
 /// One bar: what it counts and how many.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

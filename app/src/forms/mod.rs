@@ -14,8 +14,16 @@ pub mod answers;
 pub mod compiled;
 pub mod conditions;
 pub mod insights;
-#[cfg(feature = "ssr")]
-pub mod service;
+
+/// Unread responses of one form, for its owner.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Notice {
+    pub form_id: String,
+    pub form_name: String,
+    pub count: i64,
+    /// Unix seconds of the newest response.
+    pub latest: i64,
+}
 
 /// The routes of the forms a form reuses, by form id.
 pub type LinkedRoutes = BTreeMap<String, Vec<Route>>;

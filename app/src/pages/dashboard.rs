@@ -67,7 +67,7 @@ fn Notices() -> impl IntoView {
                                     <li data-test="notice">
                                         <A href=format!("/forms/{}/responses", n.form_id)>{n.form_name.clone()}</A>
                                         ": " {format!("{} new", n.count)}
-                                        <span class="muted small">" · latest " {crate::components::format::iso_datetime(n.latest)}</span>
+                                        <span class="muted small">" · latest " {crate::dates::iso_datetime(n.latest)}</span>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -85,7 +85,7 @@ fn Notices() -> impl IntoView {
 /// A Unix time shown as an ISO date (UTC), the same on server and browser.
 #[component]
 fn LocalDate(unix: i64) -> impl IntoView {
-    let date = crate::components::format::iso_date(unix);
+    let date = crate::dates::iso_date(unix);
     let datetime = date.clone();
     view! { <time datetime=datetime>{date}</time> }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::api::forms::{RESPONSES_PER_PAGE, ResponsesPage, list_responses};
 use crate::components::auth::RequireUser;
 use crate::components::errors::ErrorPage;
-use crate::components::format::iso_datetime;
+use crate::dates::iso_datetime;
 use crate::fields::FileAnswer;
 
 #[component]

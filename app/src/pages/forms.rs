@@ -10,7 +10,7 @@ use crate::api::forms::{
 };
 use crate::components::auth::RequireUser;
 use crate::components::errors::FormError;
-use crate::components::format::iso_date;
+use crate::dates::iso_date;
 use crate::forms::FormSummary;
 
 #[component]

@@ -62,7 +62,7 @@ fn Unavailable(error: AppError) -> impl IntoView {
             "Form not found",
             "There is no form at this address. Check the link you were given.",
         ),
-        AppError::Forbidden => (
+        AppError::Closed(_) => (
             403,
             "This form is closed",
             "This form is not accepting responses at the moment.",

@@ -7,7 +7,7 @@ use crate::api::api_keys::{CreateApiKey, RevokeApiKey, list_api_keys};
 use crate::auth::{MIN_PASSWORD_LEN, SessionUser};
 use crate::components::auth::{RequireUser, use_auth};
 use crate::components::errors::{FieldError, FormError};
-use crate::components::format::iso_datetime;
+use crate::dates::iso_datetime;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {

@@ -1,4 +1,5 @@
-//! Formatting shared by server and browser, so hydration sees identical text.
+//! Dates as Junction shows and parses them (UTC), shared by server and browser so
+//! hydration sees identical text. Domain code: it imports nothing but other domain code.
 
 /// `YYYY-MM-DD` (UTC) for Unix seconds, by the civil-from-days algorithm.
 pub fn iso_date(unix: i64) -> String {

@@ -1,11 +1,11 @@
-//! API keys: `jk_` and 64 random hex digits (256 bits from the OS's random source, taken
+//! API keys, created and checked: `jk_` and 64 random hex digits (256 bits from the OS's random source, taken
 //! from v4 UUIDs with their fixed digits dropped). Keys carry enough entropy that a
 //! fast hash (SHA-256) is the right storage: argon2's slowness protects guessable
 //! passwords, and would only slow every API call here.
 
 use sha2::{Digest, Sha256};
 
-use crate::api::api_keys::ApiKeyInfo;
+use crate::auth::ApiKeyInfo;
 use crate::auth::SessionUser;
 use crate::db::{Db, api_keys as db};
 use crate::error::AppError;
@@ -61,6 +61,18 @@ pub async fn authenticate(db_: &Db, key: &str) -> Result<Option<SessionUser>, Ap
     };
     db::touch(db_, &id).await?;
     Ok(Some(user))
+}
+
+/// The user's keys, newest first (never the keys themselves).
+pub use crate::db::api_keys::list;
+
+/// Revokes one of the user's keys; another user's key is "not found".
+pub async fn revoke(db_: &Db, user_id: i64, id: &str) -> Result<(), AppError> {
+    if db::delete(db_, user_id, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("That API key".into()))
+    }
 }
 
 #[cfg(test)]

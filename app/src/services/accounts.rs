@@ -1,12 +1,15 @@
-//! Account operations shared by the server functions and the command line.
+//! Accounts: register, authenticate, confirm and change a password, create an admin.
+//! Shared by the server functions and the command line.
 
 use std::net::IpAddr;
 
 use garde::Validate;
 
-use super::{LoginLimiter, NewAccount, Role, SessionUser, password};
+use crate::auth::{self, LoginLimiter, NewAccount, Role, SessionUser, password};
 use crate::db::{Db, users};
 use crate::error::AppError;
+
+pub use crate::db::users::{find_by_email, find_by_id};
 
 /// Creates an account after validating it.
 ///
@@ -59,7 +62,7 @@ async fn verified(
     let record = users::find_by_id(db, user_id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    if password.len() > super::MAX_PASSWORD_LEN
+    if password.len() > auth::MAX_PASSWORD_LEN
         || !password::verify(password.to_owned(), record.password_hash.clone()).await?
     {
         return Err(AppError::field(field, wrong));
@@ -76,13 +79,13 @@ pub async fn authenticate(
     password: &str,
     ip: Option<IpAddr>,
 ) -> Result<SessionUser, AppError> {
-    let email = super::normalize_email(email);
+    let email = auth::normalize_email(email);
     if email.is_empty() || password.is_empty() {
         return Err(AppError::BadRequest(
             "Enter your email and password.".into(),
         ));
     }
-    if password.len() > super::MAX_PASSWORD_LEN {
+    if password.len() > auth::MAX_PASSWORD_LEN {
         return Err(wrong_credentials());
     }
     limiter.check(&email, ip)?;

@@ -1,0 +1,379 @@
+//! Responses: one `submit` for the respondent's page, the JSON API and the headless
+//! router. A form is opened (it exists and accepts responses), the answers are checked by
+//! the field types and the form's rules, routed, and stored with their files and the
+//! owner's notice. Each caller only reads its transport (a posted page, JSON, a query
+//! string) and answers in its own way; what is decided is decided here.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use crate::db::{Db, forms as db};
+use crate::error::{AppError, FieldErrors};
+use crate::fields::FileAnswer;
+use crate::forms::FormRecord;
+use crate::forms::answers::{CheckedAnswers, RawAnswers, UnknownKeys, check_answers_with};
+use crate::forms::compiled::{CompiledForm, SUBMISSION_BUDGET};
+use crate::routing::Decision;
+use crate::rules::Budget;
+use crate::state::AppState;
+
+pub use crate::db::forms::{
+    ResponseFilter, count_filtered, find_upload, list_responses, responses_page,
+};
+
+/// The one answer to answers sent to a form that is closed.
+pub const CLOSED: &str = "This form is not accepting responses.";
+
+/// The form `id` if it takes responses: `NotFound` when there is none, `Closed` when its
+/// owner closed it. Every way of answering a form asks this first.
+pub async fn open_form(db_: &Db, id: &str) -> Result<FormRecord, AppError> {
+    let record = db::find(db_, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That form".into()))?;
+    if !record.definition.settings.enabled {
+        return Err(AppError::Closed(CLOSED.into()));
+    }
+    Ok(record)
+}
+
+/// Where answers came from, which decides the two things that differ between callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// The public page: it may carry files, and keys that are not fields are ignored (a
+    /// browser posts its own, such as the submit button).
+    Page,
+    /// `/api/v1`: a key that is not a field is an error, and a file answer must name a file
+    /// already uploaded to the form (the API cannot upload).
+    Api,
+    /// The headless router: a query string, where unknown keys are forwarded, not answers.
+    Router,
+}
+
+/// A file received with a page's answers, held in the incoming folder until the response
+/// is stored.
+#[derive(Debug)]
+pub struct ReceivedFile {
+    /// The identifier of the file field it answers.
+    pub field: String,
+    pub path: PathBuf,
+    pub answer: FileAnswer,
+}
+
+/// One submission, as the caller read it.
+pub struct Submission<'a> {
+    pub channel: Channel,
+    pub raw: &'a RawAnswers,
+    /// Files that came with the answers (the page's multipart post).
+    pub files: &'a [ReceivedFile],
+    /// Problems found while reading the request (a file too large for its field), reported
+    /// with the answers' own.
+    pub problems: FieldErrors,
+    /// Route the answers without storing anything.
+    pub dry_run: bool,
+}
+
+/// What a stored (or dry-run) submission led to.
+#[derive(Debug)]
+pub struct Submitted {
+    /// `None` on a dry run.
+    pub response_id: Option<String>,
+    pub decision: Decision,
+}
+
+/// Checks, routes and (unless it is a dry run) stores one submission to the open form
+/// `record`. Refused answers are a `Validation` error keyed by identifier (the whole
+/// submission under `WHOLE_FORM`); a failure to store is `Internal`, and then nothing of
+/// the submission is kept, its files included. The files are the caller's to remove
+/// when the submission is refused.
+pub async fn submit(
+    state: &AppState,
+    record: &FormRecord,
+    submission: Submission<'_>,
+) -> Result<Submitted, AppError> {
+    let Submission {
+        channel,
+        raw,
+        files,
+        mut problems,
+        dry_run,
+    } = submission;
+    if let Err(message) = check_quota(state, record, files).await {
+        for file in files {
+            problems
+                .entry(file.field.clone())
+                .or_default()
+                .push(message.clone());
+        }
+    }
+    let unknown = match channel {
+        Channel::Api => UnknownKeys::Reject,
+        Channel::Page | Channel::Router => UnknownKeys::Ignore,
+    };
+    let mut budget = Budget::new(SUBMISSION_BUDGET);
+    let checked = match check(record, raw, unknown, &mut budget).await {
+        Ok(checked) if problems.is_empty() => checked,
+        result => {
+            for (field, messages) in result.err().unwrap_or_default() {
+                problems.entry(field).or_insert(messages);
+            }
+            return Err(refused(problems));
+        }
+    };
+    if channel == Channel::Api {
+        check_uploads(&state.db, record, &checked).await?;
+    }
+    let decision = decide(&state.db, record, &checked.values, &mut budget).await?;
+    if dry_run {
+        return Ok(Submitted {
+            response_id: None,
+            decision,
+        });
+    }
+    keep_files(state, record, &checked, files).await?;
+    match store(&state.db, record, &checked, &decision).await {
+        Ok(response_id) => Ok(Submitted {
+            response_id: Some(response_id),
+            decision,
+        }),
+        Err(e) => {
+            forget_files(state, record, files).await;
+            Err(e)
+        }
+    }
+}
+
+fn refused(fields: FieldErrors) -> AppError {
+    AppError::Validation {
+        message: "Some answers were refused.".into(),
+        fields,
+    }
+}
+
+/// Charts of the owner's form over the last `days` days. Responses are read in batches, so
+/// a large form never sits in memory.
+pub async fn insights(
+    db_: &Db,
+    form: &FormRecord,
+    days: i64,
+) -> Result<crate::forms::insights::Insights, AppError> {
+    const BATCH: i64 = 1_000;
+    let today = crate::db::now().div_euclid(86_400);
+    let mut tally = crate::forms::insights::Tally::new(&form.definition, today, days);
+    let period = ResponseFilter {
+        from: Some(tally.since()),
+        ..Default::default()
+    };
+    let mut before: Option<String> = None;
+    loop {
+        let batch = db::responses_page(db_, &form.id, &period, before.as_deref(), BATCH).await?;
+        batch.iter().for_each(|r| tally.add(r));
+        match batch.last() {
+            Some(last) if batch.len() as i64 == BATCH => before = Some(last.id.clone()),
+            _ => break,
+        }
+    }
+    let linked = db::linked_routes(db_, &form.definition, form.owner_id).await?;
+    Ok(tally.finish(&form.definition, &linked))
+}
+
+/// Refuses files that would take the form past its storage quota.
+async fn check_quota(
+    state: &AppState,
+    record: &FormRecord,
+    files: &[ReceivedFile],
+) -> Result<(), String> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let incoming: u64 = files.iter().map(|f| f.answer.size).sum();
+    let used = db::upload_usage(&state.db, &record.id)
+        .await
+        .map_err(|_| "The file could not be stored. Please try again.".to_owned())?;
+    if used.max(0) as u64 + incoming > state.upload_quota_bytes {
+        return Err(format!(
+            "This form has no room for more files (it may hold {} MB in all). Please tell the form's owner.",
+            state.upload_quota_bytes / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
+/// Moves the received files into the form's folder and records them; on any failure,
+/// undoes what it did.
+async fn keep_files(
+    state: &AppState,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+    files: &[ReceivedFile],
+) -> Result<(), AppError> {
+    let dir = state.upload_dir(&record.id);
+    for (i, file) in files.iter().enumerate() {
+        // A file whose field was hidden by its condition is not part of the answers.
+        let kept = checked.values.contains_key(&file.field);
+        let result = async {
+            if !kept {
+                let _ = tokio::fs::remove_file(&file.path).await;
+                return Ok(());
+            }
+            tokio::fs::create_dir_all(&dir)
+                .await
+                .map_err(AppError::internal)?;
+            tokio::fs::rename(&file.path, dir.join(&file.answer.file_id))
+                .await
+                .map_err(AppError::internal)?;
+            db::insert_upload(
+                &state.db,
+                &file.answer.file_id,
+                &record.id,
+                &file.answer.name,
+                &file.answer.content_type,
+                file.answer.size as i64,
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = result {
+            forget_files(state, record, &files[..=i]).await;
+            for rest in &files[i + 1..] {
+                let _ = tokio::fs::remove_file(&rest.path).await;
+            }
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Removes a submission's files wherever they are, and their records.
+async fn forget_files(state: &AppState, record: &FormRecord, files: &[ReceivedFile]) {
+    let dir = state.upload_dir(&record.id);
+    for file in files {
+        let _ = tokio::fs::remove_file(&file.path).await;
+        let _ = tokio::fs::remove_file(dir.join(&file.answer.file_id)).await;
+        let _ = db::delete_upload(&state.db, &record.id, &file.answer.file_id).await;
+    }
+}
+
+/// Stores checked answers with the route they took and leaves the owner a notice when the
+/// form asks for one (a failed notice is logged, never the respondent's problem: their
+/// answers are stored). Returns the new response's id.
+async fn store(
+    db_: &Db,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+    decision: &Decision,
+) -> Result<String, AppError> {
+    let answers = serde_json::to_string(&checked.stored).map_err(AppError::internal)?;
+    let response_id =
+        db::insert_response(db_, &record.id, &answers, decision.route_id.as_deref()).await?;
+    tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
+    if record.definition.settings.notify_owner
+        && let Err(e) =
+            crate::db::notifications::insert(db_, record.owner_id, &record.id, &response_id).await
+    {
+        tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
+    }
+    Ok(response_id)
+}
+
+/// Refuses file answers that name no file uploaded to this form: the API cannot upload, so
+/// a file answer there must point at an existing upload, never at a made-up id.
+async fn check_uploads(
+    db_: &Db,
+    record: &FormRecord,
+    checked: &CheckedAnswers,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
+    for field in record.definition.live_fields().filter(|f| f.kind == "file") {
+        let Some(answer) = checked.values.get(&field.identifier) else {
+            continue;
+        };
+        let file_id = answer.get("file_id").and_then(|v| v.as_str()).unwrap_or("");
+        if db::find_upload(db_, &record.id, file_id).await?.is_none() {
+            errors.insert(
+                field.identifier.clone(),
+                vec![format!(
+                    "No file with id \"{file_id}\" was uploaded to this form."
+                )],
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(refused(errors))
+    }
+}
+
+type CompiledCache = Mutex<HashMap<(String, i64), Arc<CompiledForm>>>;
+
+/// Compiled rules by form id and revision; past `KEPT` forms the cache starts again (old
+/// revisions are never asked for).
+static COMPILED: LazyLock<CompiledCache> = LazyLock::new(Default::default);
+const KEPT: usize = 256;
+
+fn cached(id: &str, revision: i64) -> Option<Arc<CompiledForm>> {
+    COMPILED
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&(id.to_owned(), revision)).cloned())
+}
+
+/// The compiled rules of a form, compiled once per revision and kept for the next
+/// submissions. Compiling a large form takes a while, so it runs off the async workers.
+pub async fn compiled(record: &FormRecord) -> Arc<CompiledForm> {
+    if let Some(hit) = cached(&record.id, record.revision) {
+        return hit;
+    }
+    let def = record.definition.clone();
+    let form = match tokio::task::spawn_blocking(move || CompiledForm::new(&def)).await {
+        Ok(form) => Arc::new(form),
+        Err(_) => Arc::new(CompiledForm::new(&record.definition)),
+    };
+    if let Ok(mut cache) = COMPILED.lock() {
+        if cache.len() >= KEPT {
+            cache.clear();
+        }
+        cache.insert((record.id.clone(), record.revision), form.clone());
+    }
+    form
+}
+
+/// Checks answers with the form's compiled rules, taking the work from `budget`.
+pub async fn check(
+    record: &FormRecord,
+    raw: &RawAnswers,
+    unknown: UnknownKeys,
+    budget: &mut Budget,
+) -> Result<CheckedAnswers, FieldErrors> {
+    let form = compiled(record).await;
+    check_answers_with(&record.definition, &form, raw, unknown, budget)
+}
+
+/// Where checked answers send a respondent. Routes that reuse another form's routes read
+/// that form (only the owner's) as it is now, compiled once per revision like this one.
+pub async fn decide(
+    db_: &Db,
+    record: &FormRecord,
+    answers: &serde_json::Map<String, serde_json::Value>,
+    budget: &mut Budget,
+) -> Result<Decision, AppError> {
+    let own = compiled(record).await;
+    let mut linked = HashMap::new();
+    let reused = record.definition.reused_forms();
+    if !reused.is_empty() {
+        // Only the revisions are read; a reused form is loaded and compiled only when that
+        // revision is not in the cache yet.
+        for (id, revision) in db::revisions(db_, &reused, record.owner_id).await? {
+            let form = match cached(&id, revision) {
+                Some(hit) => hit,
+                None => match db::find(db_, &id).await? {
+                    Some(other) if other.owner_id == record.owner_id => compiled(&other).await,
+                    _ => continue,
+                },
+            };
+            linked.insert(id, form);
+        }
+    }
+    Ok(own.decide(answers, &linked, budget))
+}
