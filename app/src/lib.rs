@@ -12,6 +12,7 @@ pub mod error;
 pub mod fields;
 pub mod forms;
 pub mod pages;
+pub mod raw_text;
 pub mod routing;
 pub mod rules;
 
@@ -68,7 +69,7 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/junction.css" />
         // Every page's <Title text=…> goes through this formatter, which escapes on the server.
-        <Title formatter=crate::components::raw_text::document_title />
+        <Title formatter=crate::raw_text::document_title />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Routes fallback=NotFound>

@@ -3,15 +3,14 @@
 //! form order (deleted fields kept and marked).
 
 use app::error::AppError;
-use app::services::{forms as form_service, submissions};
 use app::forms::answers::StoredAnswer;
-use app::forms::{FormDefinition, LinkedRoutes, ResponseRecord};
+use app::forms::{Field, FormDefinition, LinkedRoutes, ResponseRecord};
+use app::services::{forms as form_service, submissions};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 use tower_sessions::Session;
 
 const BATCH: i64 = 500;
@@ -125,33 +124,21 @@ fn header(def: &FormDefinition) -> Vec<String> {
 fn line(def: &FormDefinition, linked: &LinkedRoutes, row: &ResponseRecord) -> Vec<String> {
     let route = def.route_label(row.route_id.as_deref(), linked);
     let mut out = vec![app::dates::iso_datetime(row.created_at), route];
-    out.extend(
-        def.fields
-            .iter()
-            .map(|f| row.answers.get(&f.id).map(cell).unwrap_or_default()),
-    );
+    out.extend(def.fields.iter().map(|f| {
+        row.answers
+            .get(&f.id)
+            .map(|answer| cell(f, answer))
+            .unwrap_or_default()
+    }));
     out
 }
 
-fn cell(answer: &StoredAnswer) -> String {
-    match &answer.value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::Bool(true) => "yes".to_owned(),
-        Value::Object(o) => o
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned(),
-        other => other.to_string(),
+/// A stored answer as its field's type displays it; an answer to a field whose type is no
+/// longer known reads as stored.
+fn cell(field: &Field, answer: &StoredAnswer) -> String {
+    match field.field_type() {
+        Some(t) => t.display(&answer.value, &field.config),
+        None => app::fields::display_stored(&answer.value),
     }
 }
 

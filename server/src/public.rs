@@ -11,12 +11,12 @@ use futures::StreamExt;
 
 use app::api::forms::PostedAnswers;
 use app::error::AppError;
-use app::fields::{FileAnswer, FileConfig};
+use app::fields::FileAnswer;
 use app::forms::answers::{RawAnswers, WHOLE_FORM, collect};
 use app::forms::{ActionKind, FormDefinition, FormRecord, is_local_path};
 use app::routing::{self, Decision};
+use app::services::forms as form_service;
 use app::services::submissions::{self, Channel, ReceivedFile, Submission};
-use app::services::{forms as form_service};
 use app::state::AppState;
 
 use crate::rest::ClientIp;
@@ -38,8 +38,7 @@ const MULTIPART_TEXT_BYTES: u64 = 1024 * 1024;
 pub fn submission_limit(def: &FormDefinition) -> u64 {
     let files: u64 = def
         .live_fields()
-        .filter(|f| f.kind == "file")
-        .map(|f| file_config(f).max_bytes())
+        .filter_map(|f| Some(f.field_type()?.max_upload_bytes(&f.config)))
         .sum();
     if files == 0 {
         MAX_URLENCODED_BYTES as u64
@@ -51,10 +50,6 @@ pub fn submission_limit(def: &FormDefinition) -> u64 {
 /// The ceiling over all of a submission's files, however many file fields a form has.
 const MAX_SUBMISSION_BYTES: u64 =
     4 * app::fields::file::MAX_MB as u64 * 1024 * 1024 + MULTIPART_TEXT_BYTES;
-
-fn file_config(field: &app::forms::Field) -> FileConfig {
-    serde_json::from_value(field.config.clone()).unwrap_or_default()
-}
 
 /// What a posted form carried: the answers, files received so far (in the incoming
 /// folder), problems with single files, and a problem with the submission as a whole.
@@ -108,7 +103,7 @@ pub async fn submit(
         Err(AppError::NotFound(_) | AppError::Closed(_)) => {
             return render_page(&state, request, PostedAnswers::default()).await;
         }
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(e) => return e.into_response(),
     };
     let headers = request.headers().clone();
     let posted = read_posted(&state, &record, request).await;
@@ -158,9 +153,7 @@ pub async fn submit(
         dry_run: false,
     };
     match submissions::submit(&state, &record, submission).await {
-        Ok(done) => {
-            Redirect::to(&destination(&record.id, &done.decision, None)).into_response()
-        }
+        Ok(done) => Redirect::to(&destination(&record.id, &done.decision, None)).into_response(),
         Err(AppError::Validation { mut fields, .. }) => {
             if let Some(messages) = fields.remove(WHOLE_FORM) {
                 posted.notice = Some(messages.join(" "));
@@ -300,11 +293,9 @@ pub async fn headless_router(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     RawQuery(query): RawQuery,
-) -> Response {
-    if let Some(ip) = ip
-        && let Err(e) = state.api_limiter.check_router(ip)
-    {
-        return e.into_response();
+) -> Result<Redirect, AppError> {
+    if let Some(ip) = ip {
+        state.api_limiter.check_router(ip)?;
     }
     let query = query.unwrap_or_default();
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).unwrap_or_default();
@@ -314,39 +305,33 @@ pub async fn headless_router(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let Some(form_id) = param("form") else {
-        return AppError::BadRequest("The query needs form=<form id>.".into()).into_response();
-    };
+    let form_id = param("form")
+        .ok_or_else(|| AppError::BadRequest("The query needs form=<form id>.".into()))?;
     let dry_run = param("junction_dry_run").is_some_and(|v| v == "1" || v == "true");
-    let forwarded: Vec<(String, String)> = pairs
+    let mut forwarded: Vec<(String, String)> = pairs
         .iter()
         .filter(|(k, _)| k != "form" && k != "junction_dry_run")
         .cloned()
         .collect();
-    let answered = async {
-        let record = submissions::open_form(&state.db, &form_id).await?;
-        let raw = collect(&record.definition, pairs);
-        let submission = Submission {
-            channel: Channel::Router,
-            raw: &raw,
-            files: &[],
-            problems: Default::default(),
-            dry_run,
-        };
-        let done = submissions::submit(&state, &record, submission).await?;
-        Ok::<_, AppError>((record, done))
+    let record = submissions::open_form(&state.db, &form_id).await?;
+    let raw = collect(&record.definition, pairs);
+    let submission = Submission {
+        channel: Channel::Router,
+        raw: &raw,
+        files: &[],
+        problems: Default::default(),
+        dry_run,
     };
-    match answered.await {
-        Ok((record, done)) => {
-            let mut forwarded = forwarded;
-            if let Some(response_id) = done.response_id {
-                forwarded.push(("junction_response_id".into(), response_id));
-            }
-            let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
-            Redirect::to(&destination(&record.id, &done.decision, Some(&query))).into_response()
-        }
-        Err(e) => e.into_response(),
+    let done = submissions::submit(&state, &record, submission).await?;
+    if let Some(response_id) = done.response_id {
+        forwarded.push(("junction_response_id".into(), response_id));
     }
+    let query = serde_urlencoded::to_string(&forwarded).unwrap_or_default();
+    Ok(Redirect::to(&destination(
+        &record.id,
+        &done.decision,
+        Some(&query),
+    )))
 }
 
 /// The form `form_id` if the session's user owns it: 401 without a user, 404 for anyone
@@ -400,7 +385,7 @@ async fn read_multipart(
         };
         let file_field = def
             .live_fields()
-            .find(|f| f.identifier == name && f.kind == "file");
+            .find(|f| f.identifier == name && f.takes_file());
         let Some(field) = file_field else {
             match part.text().await {
                 Ok(text) => pairs.push((name, text)),
@@ -416,7 +401,10 @@ async fn read_multipart(
             .content_type()
             .unwrap_or("application/octet-stream")
             .to_owned();
-        let config = file_config(field);
+        let Some(file_type) = field.field_type() else {
+            continue;
+        };
+        let max_bytes = file_type.max_upload_bytes(&field.config);
         let upload_id = app::forms::new_id();
         let path = incoming.join(&upload_id);
         let mut size: u64 = 0;
@@ -433,7 +421,7 @@ async fn read_multipart(
                 }
             };
             size += chunk.len() as u64;
-            if size > config.max_bytes() {
+            if size > max_bytes {
                 continue; // drained, never kept
             }
             if let Err(e) = append(&mut file, &incoming, &path, &chunk).await {
@@ -464,7 +452,9 @@ async fn read_multipart(
             .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
             .take(200)
             .collect();
-        if let Err(message) = config.accepts(&safe_name, &content_type, size) {
+        if let Err(message) =
+            file_type.accepts_upload(&safe_name, &content_type, size, &field.config)
+        {
             let _ = tokio::fs::remove_file(&path).await;
             posted.errors.entry(name).or_default().push(message);
             continue;

@@ -292,8 +292,9 @@ async fn admins_are_created_from_the_command_line_code() {
     );
     // … and never takes over an account whose password differs.
     app.sign_up("user@example.com", PASSWORD).await;
-    let err = app::services::accounts::create_admin(&app.db, "user@example.com", "another password")
-        .await
-        .unwrap_err();
+    let err =
+        app::services::accounts::create_admin(&app.db, "user@example.com", "another password")
+            .await
+            .unwrap_err();
     assert!(err.to_string().contains("different password"), "{err}");
 }

@@ -171,7 +171,11 @@ async fn the_headless_router_stores_forwards_and_can_dry_run() {
         .get(&format!("/router?form={id}&email=nope"), None)
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("email:"), "{}", refused.body);
+    assert!(
+        refused.json()["errors"]["email"][0].is_string(),
+        "{}",
+        refused.body
+    );
     assert_eq!(
         app.get("/router?email=x", None).await.status,
         StatusCode::BAD_REQUEST
@@ -288,10 +292,7 @@ async fn insights_count_days_routes_and_answers_for_the_owner_only() {
     assert_eq!(insights["total"], 4);
     let days = insights["per_day"].as_array().unwrap();
     assert_eq!(days.len(), 7);
-    assert_eq!(
-        days[6]["label"],
-        app::dates::iso_date(app::db::now())
-    );
+    assert_eq!(days[6]["label"], app::dates::iso_date(app::db::now()));
     assert_eq!(days[6]["count"], 4);
     let bars = |v: &Value| -> Vec<(String, i64)> {
         v.as_array()
@@ -472,4 +473,48 @@ async fn a_router_form_reuses_another_forms_routes() {
         "{}",
         misfit.body
     );
+}
+
+/// The page, the JSON API and the headless router answer through one `submit`: a closed
+/// form is refused alike by all three (403), stores nothing, and its page explains.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_form_is_refused_alike_by_the_page_the_api_and_the_router() {
+    let app = TestApp::new().await;
+    let (cookie, id) = setup(&app).await;
+    let closed = app
+        .call(
+            "/api/forms/enable",
+            &[("id", &id), ("enabled", "false")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+
+    let page = submit(&app, &id, "email=a%40b.co&plan=team").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("This form is closed"), "{}", page.body);
+
+    let api = app
+        .send(
+            Request::post(format!("/api/v1/forms/{id}/responses"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    json!({"answers": {"email": "a@b.co", "plan": "team"}}).to_string(),
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::FORBIDDEN);
+    assert_eq!(api.json()["error"], "This form is not accepting responses.");
+
+    let router = app
+        .get(&format!("/router?form={id}&email=a%40b.co&plan=team"), None)
+        .await;
+    assert_eq!(router.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        router.json()["error"],
+        "This form is not accepting responses."
+    );
+
+    assert!(routes_taken(&app, &cookie, &id).await.is_empty());
 }

@@ -1,7 +1,7 @@
 //! Server functions for the signed-in user's API keys (Settings).
 
-use leptos::prelude::*;
 use crate::error::AppError;
+use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use super::context::{require_user, state};

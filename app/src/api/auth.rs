@@ -26,7 +26,8 @@ pub async fn signup(email: String, password: String, next: Option<String>) -> Re
     let state = state()?;
     state.login_limiter.check_sign_up(client_ip().await)?;
     let account = crate::auth::NewAccount::new(&email, &password);
-    let user = crate::services::accounts::register(&state.db, account, crate::auth::Role::User).await?;
+    let user =
+        crate::services::accounts::register(&state.db, account, crate::auth::Role::User).await?;
     start_session(&user).await?;
     tracing::info!(user_id = user.id, "account created");
     redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
@@ -37,9 +38,14 @@ pub async fn signup(email: String, password: String, next: Option<String>) -> Re
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let state = state()?;
     let ip = client_ip().await;
-    let user =
-        crate::services::accounts::authenticate(&state.db, &state.login_limiter, &email, &password, ip)
-            .await?;
+    let user = crate::services::accounts::authenticate(
+        &state.db,
+        &state.login_limiter,
+        &email,
+        &password,
+        ip,
+    )
+    .await?;
     start_session(&user).await?;
     redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
     Ok(())

@@ -115,16 +115,16 @@ pub async fn list_responses(
         .checked_mul(RESPONSES_PER_PAGE)
         .ok_or_else(|| AppError::field("page", format!("There is no page {page}.")))?;
     let filter = submissions::ResponseFilter::parse(route, from, to)?;
-    let mut rows = submissions::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, offset).await?;
-    // Phone numbers are stored as E.164 and shown in the field's chosen format.
-    for field in form.definition.fields.iter().filter(|f| f.kind == "phone") {
-        let config: crate::fields::PhoneConfig =
-            serde_json::from_value(field.config.clone()).unwrap_or_default();
+    let mut rows =
+        submissions::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, offset).await?;
+    // Each value as its type displays it (a phone number in the field's chosen format);
+    // a file stays a file, for the table to link it.
+    for field in &form.definition.fields {
+        let Some(t) = field.field_type().filter(|t| !t.needs_multipart()) else {
+            continue;
+        };
         for answer in rows.iter_mut().filter_map(|r| r.answers.get_mut(&field.id)) {
-            if let Some(e164) = answer.value.as_str() {
-                answer.value =
-                    serde_json::Value::String(crate::fields::phone::display(e164, &config));
-            }
+            answer.value = serde_json::Value::String(t.display(&answer.value, &field.config));
         }
     }
     let total = submissions::count_filtered(db_, &form_id, &filter).await?;

@@ -272,11 +272,7 @@ fn condition_view(ctx: Ctx, path: Vec<usize>, i: usize) -> AnyView {
         let field_id = format!("{row_id}-field");
         let op_id = format!("{row_id}-op");
         let value_id = format!("{row_id}-value");
-        let input_type = match family {
-            Family::Number => "number",
-            Family::Date => "date",
-            _ => "text",
-        };
+        let input_type = family.input_type();
         let values_view = match op.operand() {
             Operand::Nothing => ().into_any(),
             Operand::One if family == Family::Choice => {

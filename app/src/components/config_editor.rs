@@ -8,14 +8,14 @@ use crate::fields::{ConfigProp, PropKind};
 /// Edits `config` (a JSON object) through `props`; `errors(key)` gives messages for a key.
 #[component]
 pub fn ConfigEditor(
-    props: &'static [ConfigProp],
+    props: Vec<ConfigProp>,
     config: Signal<Value>,
     on_change: Callback<(String, Value)>,
     id_prefix: String,
     errors: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
     props
-        .iter()
+        .into_iter()
         .map(|prop| {
             let key = prop.key;
             let id = format!("{id_prefix}-{key}");

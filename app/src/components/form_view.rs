@@ -36,7 +36,7 @@ pub fn FormView(
     let definition = StoredValue::new(definition);
     let live: Vec<crate::forms::Field> =
         definition.with_value(|d| d.live_fields().cloned().collect());
-    let has_files = live.iter().any(|f| f.kind == "file");
+    let has_files = live.iter().any(|f| f.takes_file());
 
     // Page numbers: a page break starts a new page.
     let mut page = 0;
@@ -101,7 +101,7 @@ pub fn FormView(
                     };
                     let value = state.value.get_untracked();
                     // A chosen file is checked on upload by the server.
-                    let message = if field.kind == "file" {
+                    let message = if field.takes_file() {
                         (field.required && value.is_null())
                             .then(|| crate::fields::REQUIRED.to_owned())
                     } else {
@@ -130,6 +130,7 @@ pub fn FormView(
             .zip(states)
             .map(|(field, state)| {
                 let t = field.field_type().expect("live fields have a type");
+                let common = field.common();
                 let html_id = format!("q-{}", field.identifier);
                 let help_id = format!("{html_id}-help");
                 let error_id = format!("{html_id}-error");
@@ -138,7 +139,7 @@ pub fn FormView(
                     let field = field.clone();
                     let value = state.value;
                     Callback::new(move |()| {
-                        if field.kind == "file" {
+                        if field.takes_file() {
                             return;
                         }
                         if let Some(t) = field.field_type() {
@@ -151,6 +152,7 @@ pub fn FormView(
                     name: field.identifier.clone(),
                     label: field.label.clone(),
                     required: field.required,
+                    placeholder: common.placeholder(),
                     value: state.value,
                     invalid: Signal::derive(move || error.with(Option::is_some)),
                     described_by: format!("{help_id} {error_id}"),
@@ -159,7 +161,7 @@ pub fn FormView(
                 };
                 let identifier = field.identifier.clone();
                 let page = state.page;
-                let hidden_type = field.kind == "hidden";
+                let hidden_type = !field.shown();
                 view! {
                     <div
                         class="field"
@@ -174,7 +176,7 @@ pub fn FormView(
                             </label>
                         })}
                         {t.input_view(ctx, &field.config)}
-                        {field.help_text().map(|h| view! { <p class="hint" id=help_id.clone()>{h.to_owned()}</p> })}
+                        {common.help_text().map(|h| view! { <p class="hint" id=help_id.clone()>{h.to_owned()}</p> })}
                         <p class="field-error" id=error_id data-test=format!("error-{}", field.identifier)>
                             {move || error.get()}
                         </p>

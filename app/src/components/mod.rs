@@ -7,5 +7,4 @@ pub mod errors;
 pub mod form_view;
 pub mod frame;
 pub mod nav;
-pub mod raw_text;
 pub mod routes_editor;

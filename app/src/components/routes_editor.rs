@@ -232,8 +232,8 @@ fn TestRouting(draft: RwSignal<FormDefinition>, linked: Signal<LinkedRoutes>) ->
     let fields = move || {
         draft.with(|d| {
             d.live_fields()
-                .filter(|f| f.kind != "file")
-                .map(|f| (f.identifier.clone(), f.label.clone(), f.kind.clone()))
+                .filter(|f| !f.takes_file())
+                .map(|f| (f.identifier.clone(), f.label.clone(), f.multi_valued()))
                 .collect::<Vec<_>>()
         })
     };
@@ -256,17 +256,17 @@ fn TestRouting(draft: RwSignal<FormDefinition>, linked: Signal<LinkedRoutes>) ->
             <summary>"Test routing"</summary>
             <div class="test-grid">
                 <div>
-                    {move || fields().into_iter().map(|(identifier, label, kind)| {
+                    {move || fields().into_iter().map(|(identifier, label, multi)| {
                         let id = format!("test-{identifier}");
                         let key = identifier.clone();
                         view! {
                             <div class="field">
                                 <label for=id.clone()>{label}" "<code class="muted small">{identifier.clone()}</code></label>
                                 <input id=id data-test=format!("test-{identifier}")
-                                    placeholder=if kind == "multiselect" { "values, comma-separated" } else { "" }
+                                    placeholder=if multi { "values, comma-separated" } else { "" }
                                     on:input=move |ev| {
                                         let text = event_target_value(&ev);
-                                        let value = if kind == "multiselect" {
+                                        let value = if multi {
                                             Value::Array(text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect())
                                         } else { Value::String(text) };
                                         answers.update(|a| { a.insert(key.clone(), value); });

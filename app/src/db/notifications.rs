@@ -3,8 +3,8 @@
 use sqlx::Row;
 
 use super::{Db, now};
-use crate::forms::Notice;
 use crate::error::AppError;
+use crate::forms::Notice;
 use crate::forms::new_id;
 
 pub async fn insert(

@@ -11,10 +11,7 @@ pub struct Checkbox;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 #[derive(Default)]
-pub struct CheckboxConfig {
-    #[garde(length(max = 500))]
-    pub help_text: String,
-}
+pub struct CheckboxConfig {}
 
 fn is_checked(value: &Value) -> Option<bool> {
     match value {
@@ -49,19 +46,19 @@ impl FieldType for Checkbox {
         is_checked(value) == Some(false)
     }
 
+    fn family(&self) -> Option<Family> {
+        Some(Family::Checkbox)
+    }
+
+    fn chart(&self) -> Chart {
+        Chart::Ticked
+    }
+
     fn parse(&self, value: &Value, _config: &CheckboxConfig) -> Result<Value, String> {
         match is_checked(value) {
             Some(true) => Ok(Value::Bool(true)),
             _ => Err("Tick the box or leave it empty.".into()),
         }
-    }
-
-    fn config_props(&self) -> &'static [ConfigProp] {
-        &[ConfigProp {
-            key: "help_text",
-            label: "Help text",
-            kind: PropKind::Text,
-        }]
     }
 
     fn labelled_by_renderer(&self) -> bool {
@@ -79,6 +76,7 @@ impl FieldType for Checkbox {
             described_by,
             on_blur,
             disabled,
+            ..
         } = ctx;
         let label_for = html_id.clone();
         view! {

@@ -11,8 +11,6 @@ pub struct Date;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct DateConfig {
-    #[garde(length(max = 500))]
-    pub help_text: String,
     /// Earliest allowed day, `YYYY-MM-DD`.
     #[garde(skip)]
     pub min: Option<String>,
@@ -61,6 +59,10 @@ impl FieldType for Date {
         },
     };
 
+    fn family(&self) -> Option<Family> {
+        Some(Family::Date)
+    }
+
     fn parse(&self, value: &Value, config: &DateConfig) -> Result<Value, String> {
         let text = as_text(value).ok_or("Enter a date.")?;
         let text = text.trim();
@@ -99,11 +101,6 @@ impl FieldType for Date {
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
             ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
                 key: "min",
                 label: "Earliest day (YYYY-MM-DD)",
                 kind: PropKind::Text,
@@ -124,7 +121,7 @@ impl FieldType for Date {
         if let Some(max) = &config.max {
             extra.push(("max", max.clone()));
         }
-        text_input_with(ctx, "date", None, extra)
+        text_input_with(ctx, "date", extra)
     }
 
     fn fixtures(&self) -> Fixtures {

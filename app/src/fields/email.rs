@@ -10,12 +10,7 @@ pub struct Email;
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
-pub struct EmailConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
-}
+pub struct EmailConfig {}
 
 /// `local@domain` with a plausible domain; the domain is lower-cased (the local part is
 /// case-sensitive by the standard, so it is kept).
@@ -46,6 +41,8 @@ pub fn normalize_email(text: &str) -> Option<String> {
 impl FieldType for Email {
     type Config = EmailConfig;
 
+    const PLACEHOLDER: bool = true;
+
     const META: FieldMeta = FieldMeta {
         kind: "email",
         name: "Email",
@@ -65,28 +62,8 @@ impl FieldType for Email {
             .ok_or_else(|| "Enter an email address like name@example.com.".to_owned())
     }
 
-    fn config_props(&self) -> &'static [ConfigProp] {
-        &[
-            ConfigProp {
-                key: "placeholder",
-                label: "Placeholder",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-        ]
-    }
-
-    fn input(&self, ctx: InputCtx, config: &EmailConfig) -> AnyView {
-        text_input_with(
-            ctx,
-            "email",
-            placeholder_of(config),
-            vec![("autocomplete", "email".into())],
-        )
+    fn input(&self, ctx: InputCtx, _config: &EmailConfig) -> AnyView {
+        text_input_with(ctx, "email", vec![("autocomplete", "email".into())])
     }
 
     fn fixtures(&self) -> Fixtures {

@@ -15,8 +15,6 @@ pub const MAX_MB: u32 = 25;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct FileConfig {
-    #[garde(length(max = 500))]
-    pub help_text: String,
     /// Extensions (`.pdf`) or media types (`image/*`, `application/pdf`); empty allows any.
     #[garde(length(max = 50), inner(length(min = 2, max = 100)))]
     pub allowed_types: Vec<String>,
@@ -27,7 +25,6 @@ pub struct FileConfig {
 impl Default for FileConfig {
     fn default() -> Self {
         FileConfig {
-            help_text: String::new(),
             allowed_types: Vec::new(),
             max_size_mb: 10,
         }
@@ -100,6 +97,28 @@ impl FieldType for File {
         },
     };
 
+    fn family(&self) -> Option<Family> {
+        None
+    }
+
+    fn needs_multipart(&self) -> bool {
+        true
+    }
+
+    fn max_upload_bytes(&self, config: &FileConfig) -> u64 {
+        config.max_bytes()
+    }
+
+    fn accepts_upload(
+        &self,
+        name: &str,
+        content_type: &str,
+        size: u64,
+        config: &FileConfig,
+    ) -> Result<(), String> {
+        config.accepts(name, content_type, size)
+    }
+
     fn parse(&self, value: &Value, config: &FileConfig) -> Result<Value, String> {
         let answer: FileAnswer =
             serde_json::from_value(value.clone()).map_err(|_| "Upload a file.".to_owned())?;
@@ -126,11 +145,6 @@ impl FieldType for File {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
             ConfigProp {
                 key: "allowed_types",
                 label: "Allowed types (comma-separated, e.g. .pdf, image/*)",

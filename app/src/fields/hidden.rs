@@ -21,6 +21,8 @@ pub struct HiddenConfig {
 impl FieldType for Hidden {
     type Config = HiddenConfig;
 
+    const HELP_TEXT: bool = false;
+
     const META: FieldMeta = FieldMeta {
         kind: "hidden",
         name: "Hidden",
@@ -32,6 +34,10 @@ impl FieldType for Hidden {
             example: "/f/…?utm_source=newsletter stores \"newsletter\" for the identifier utm_source",
         },
     };
+
+    fn shown(&self) -> bool {
+        false
+    }
 
     fn parse(&self, value: &Value, _config: &HiddenConfig) -> Result<Value, String> {
         let text = as_text(value).ok_or("A hidden value must be text.")?;

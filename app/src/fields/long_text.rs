@@ -14,10 +14,6 @@ pub struct LongText;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct LongTextConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
     #[garde(inner(range(max = 10_000)))]
     pub min_length: Option<u32>,
     #[garde(inner(range(min = 1, max = 10_000)))]
@@ -30,8 +26,6 @@ pub struct LongTextConfig {
 impl Default for LongTextConfig {
     fn default() -> Self {
         LongTextConfig {
-            placeholder: String::new(),
-            help_text: String::new(),
             min_length: None,
             max_length: None,
             rows: 4,
@@ -41,6 +35,8 @@ impl Default for LongTextConfig {
 
 impl FieldType for LongText {
     type Config = LongTextConfig;
+
+    const PLACEHOLDER: bool = true;
 
     const META: FieldMeta = FieldMeta {
         kind: "long_text",
@@ -67,16 +63,6 @@ impl FieldType for LongText {
 
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
-            ConfigProp {
-                key: "placeholder",
-                label: "Placeholder",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
             ConfigProp {
                 key: "min_length",
                 label: "Minimum length",
@@ -105,9 +91,9 @@ impl FieldType for LongText {
             described_by,
             on_blur,
             disabled,
+            placeholder,
             ..
         } = ctx;
-        let placeholder = (!config.placeholder.is_empty()).then(|| config.placeholder.clone());
         let maxlength = config.max_length.unwrap_or(HARD_MAX as u32);
         view! {
             <textarea
@@ -124,7 +110,7 @@ impl FieldType for LongText {
                 on:input=move |ev| value.set(Value::String(event_target_value(&ev)))
                 on:blur=move |_| on_blur.run(())
                 // Never as children: tachys writes a textarea's children unescaped.
-                inner_html=crate::components::raw_text::escaped(&display_value(&value.get_untracked()))
+                inner_html=crate::raw_text::escaped(&display_value(&value.get_untracked()))
             ></textarea>
         }
         .into_any()

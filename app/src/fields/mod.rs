@@ -5,6 +5,15 @@
 //! returns the value to store), and its views: the input, the settings editor shown in the
 //! builder (generated from `config_props`), and a preview. The same registry runs in the
 //! browser and on the server, so an answer is judged by the same code on both sides.
+//!
+//! A type also says what the rest of Junction would otherwise decide by its name: which
+//! condition operators it offers (`family`), whether an answer holds several values, how
+//! insights chart it, how a stored value reads in tables and CSV, and whether it is posted
+//! as a file. No module outside `fields/` matches on a kind's name (a test checks), so a
+//! new type, an app's included, is one file here and one line in `REGISTRY`.
+//!
+//! The settings every type shares (placeholder, help text) are one [`Common`] config,
+//! stored flat beside the type's own keys in `config`.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 mod checkbox;
+mod common;
 pub mod date;
 pub mod email;
 pub mod file;
@@ -28,6 +38,7 @@ mod select;
 mod short_text;
 mod url;
 
+pub use common::Common;
 pub use file::{FileAnswer, FileConfig};
 pub use phone::PhoneConfig;
 
@@ -93,6 +104,43 @@ pub enum PropKind {
     List,
 }
 
+/// The operators a condition may use on a type come in families (`forms::conditions`
+/// lists each family's operators and how each becomes JSON Logic).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Text,
+    Number,
+    /// One of the field's options.
+    Choice,
+    /// Several of the field's options.
+    Multi,
+    /// Ticked or not.
+    Checkbox,
+    Date,
+}
+
+impl Family {
+    /// The `<input type>` a condition's value is typed into.
+    pub fn input_type(self) -> &'static str {
+        match self {
+            Family::Number => "number",
+            Family::Date => "date",
+            _ => "text",
+        }
+    }
+}
+
+/// How the insights page charts a type's answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    /// Not charted.
+    None,
+    /// A bar per option, counting the responses that chose it.
+    Options,
+    /// How many ticked the box.
+    Ticked,
+}
+
 /// A choice in a select, radio group or multi-select.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -117,6 +165,8 @@ pub struct InputCtx {
     pub name: String,
     pub label: String,
     pub required: bool,
+    /// The shared placeholder setting, when the type has one and it is set.
+    pub placeholder: Option<String>,
     pub value: RwSignal<Value>,
     pub invalid: Signal<bool>,
     /// Ids of the help text and error message, for `aria-describedby`.
@@ -141,6 +191,11 @@ pub trait FieldType: Send + Sync + 'static {
 
     const META: FieldMeta;
 
+    /// Whether the type offers the shared placeholder setting.
+    const PLACEHOLDER: bool = false;
+    /// Whether the type offers the shared help text (all but hidden fields).
+    const HELP_TEXT: bool = true;
+
     /// Validates a non-empty answer and returns the value to store, or a message for the
     /// respondent.
     fn parse(&self, value: &Value, config: &Self::Config) -> Result<Value, String>;
@@ -161,8 +216,54 @@ pub trait FieldType: Send + Sync + 'static {
         &[]
     }
 
-    fn input(&self, ctx: InputCtx, config: &Self::Config) -> AnyView {
-        text_input(ctx, "text", placeholder_of(config))
+    fn input(&self, ctx: InputCtx, _config: &Self::Config) -> AnyView {
+        text_input(ctx, "text")
+    }
+
+    /// The operators conditions may test it with; `None` when no condition can (a file).
+    fn family(&self) -> Option<Family> {
+        Some(Family::Text)
+    }
+
+    /// Whether an answer is a list of values (a multi-select), so a query string's
+    /// repeated key gathers into one answer.
+    fn multi_valued(&self) -> bool {
+        false
+    }
+
+    fn chart(&self) -> Chart {
+        Chart::None
+    }
+
+    /// A stored value as the responses table and the CSV show it.
+    fn display(&self, value: &Value, _config: &Self::Config) -> String {
+        display_stored(value)
+    }
+
+    /// Whether an answer is a file, posted as `multipart/form-data` and never prefilled.
+    fn needs_multipart(&self) -> bool {
+        false
+    }
+
+    /// The largest file one answer may upload, in bytes (0 for types that take no file).
+    fn max_upload_bytes(&self, _config: &Self::Config) -> u64 {
+        0
+    }
+
+    /// Whether a received file fits the field (its type and size), else why not.
+    fn accepts_upload(
+        &self,
+        _name: &str,
+        _content_type: &str,
+        _size: u64,
+        _config: &Self::Config,
+    ) -> Result<(), String> {
+        Err("This question takes no file.".into())
+    }
+
+    /// Whether the respondent sees the field (a hidden field carries a value from the link).
+    fn shown(&self) -> bool {
+        true
     }
 
     /// Whether the renderer should draw a `<label>` before the input (false for types that
@@ -191,15 +292,33 @@ pub trait DynFieldType: Send + Sync {
         config: &Value,
         required: bool,
     ) -> Result<Option<Value>, String>;
-    fn config_props(&self) -> &'static [ConfigProp];
+    /// The settings the builder shows: the shared ones the type offers, then its own.
+    fn config_props(&self) -> Vec<ConfigProp>;
     fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView;
+    fn family(&self) -> Option<Family>;
+    fn multi_valued(&self) -> bool;
+    fn chart(&self) -> Chart;
+    fn display(&self, value: &Value, config: &Value) -> String;
+    fn needs_multipart(&self) -> bool;
+    fn max_upload_bytes(&self, config: &Value) -> u64;
+    fn accepts_upload(
+        &self,
+        name: &str,
+        content_type: &str,
+        size: u64,
+        config: &Value,
+    ) -> Result<(), String>;
+    fn shown(&self) -> bool;
+    /// The shared settings of a configuration (empty for settings the type lacks).
+    fn common(&self, config: &Value) -> Common;
     fn labelled_by_renderer(&self) -> bool;
     fn fixtures(&self) -> Fixtures;
     fn is_empty(&self, value: &Value) -> bool;
 }
 
+/// The type's own settings: the configuration without the shared keys.
 fn config_of<T: FieldType>(config: &Value) -> T::Config {
-    serde_json::from_value(config.clone()).unwrap_or_default()
+    serde_json::from_value(common::split::<T>(config).1).unwrap_or_default()
 }
 
 impl<T: FieldType> DynFieldType for T {
@@ -212,25 +331,36 @@ impl<T: FieldType> DynFieldType for T {
     }
 
     fn check_config(&self, config: &Value) -> Result<Value, Vec<(String, String)>> {
-        let config = if config.is_null() {
-            Value::Object(Default::default())
-        } else {
-            config.clone()
-        };
-        let parsed: T::Config = serde_json::from_value(config)
+        if !(config.is_null() || config.is_object()) {
+            return Err(vec![(
+                String::new(),
+                "The settings must be an object.".into(),
+            )]);
+        }
+        let (shared, own) = common::split::<T>(config);
+        let shared: Common = serde_json::from_value(shared)
             .map_err(|e| vec![(String::new(), serde_message(&e.to_string()))])?;
-        let mut errors: Vec<(String, String)> = match parsed.validate() {
-            Ok(()) => Vec::new(),
-            Err(report) => report
-                .iter()
-                .map(|(path, error)| (path.to_string(), error.message().to_string()))
-                .collect(),
+        let parsed: T::Config = serde_json::from_value(own)
+            .map_err(|e| vec![(String::new(), serde_message(&e.to_string()))])?;
+        let report = |result: Result<(), garde::Report>| -> Vec<(String, String)> {
+            match result {
+                Ok(()) => Vec::new(),
+                Err(report) => report
+                    .iter()
+                    .map(|(path, error)| (path.to_string(), error.message().to_string()))
+                    .collect(),
+            }
         };
+        let mut errors = report(shared.validate());
+        errors.extend(report(parsed.validate()));
         errors.extend(self.check(&parsed));
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(serde_json::to_value(parsed).unwrap_or(Value::Null))
+        Ok(common::join::<T>(
+            &shared,
+            serde_json::to_value(parsed).unwrap_or(Value::Null),
+        ))
     }
 
     fn validate(&self, value: &Value, config: &Value, required: bool) -> Vec<String> {
@@ -260,8 +390,54 @@ impl<T: FieldType> DynFieldType for T {
         self.parse(value, &config_of::<T>(config)).map(Some)
     }
 
-    fn config_props(&self) -> &'static [ConfigProp] {
-        FieldType::config_props(self)
+    fn config_props(&self) -> Vec<ConfigProp> {
+        common::props::<T>()
+            .iter()
+            .chain(FieldType::config_props(self))
+            .copied()
+            .collect()
+    }
+
+    fn family(&self) -> Option<Family> {
+        FieldType::family(self)
+    }
+
+    fn multi_valued(&self) -> bool {
+        FieldType::multi_valued(self)
+    }
+
+    fn chart(&self) -> Chart {
+        FieldType::chart(self)
+    }
+
+    fn display(&self, value: &Value, config: &Value) -> String {
+        FieldType::display(self, value, &config_of::<T>(config))
+    }
+
+    fn needs_multipart(&self) -> bool {
+        FieldType::needs_multipart(self)
+    }
+
+    fn max_upload_bytes(&self, config: &Value) -> u64 {
+        FieldType::max_upload_bytes(self, &config_of::<T>(config))
+    }
+
+    fn accepts_upload(
+        &self,
+        name: &str,
+        content_type: &str,
+        size: u64,
+        config: &Value,
+    ) -> Result<(), String> {
+        FieldType::accepts_upload(self, name, content_type, size, &config_of::<T>(config))
+    }
+
+    fn shown(&self) -> bool {
+        FieldType::shown(self)
+    }
+
+    fn common(&self, config: &Value) -> Common {
+        serde_json::from_value(common::split::<T>(config).0).unwrap_or_default()
     }
 
     fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView {
@@ -312,15 +488,24 @@ pub fn as_text(value: &Value) -> Option<String> {
     }
 }
 
-fn placeholder_of<C: Serialize>(config: &C) -> Option<String> {
-    serde_json::to_value(config)
-        .ok()
-        .and_then(|v| {
-            v.get("placeholder")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .filter(|p| !p.is_empty())
+/// A stored value as text for a table cell or CSV: lists joined with commas, a ticked box
+/// as "Yes", a file by its name.
+pub fn display_stored(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "Yes".to_owned(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| as_text(v).unwrap_or_else(|| v.to_string()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(o) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
+        other => other.to_string(),
+    }
 }
 
 /// The text shown in an input for a stored or typed value.
@@ -329,21 +514,21 @@ pub fn display_value(value: &Value) -> String {
 }
 
 /// A single-line `<input>` bound to the field's value.
-pub fn text_input(ctx: InputCtx, input_type: &'static str, placeholder: Option<String>) -> AnyView {
-    text_input_with(ctx, input_type, placeholder, Vec::new())
+pub fn text_input(ctx: InputCtx, input_type: &'static str) -> AnyView {
+    text_input_with(ctx, input_type, Vec::new())
 }
 
 /// `text_input` with extra attributes (min, max, step, pattern …).
 pub fn text_input_with(
     ctx: InputCtx,
     input_type: &'static str,
-    placeholder: Option<String>,
     extra: Vec<(&'static str, String)>,
 ) -> AnyView {
     let InputCtx {
         html_id,
         name,
         required,
+        placeholder,
         value,
         invalid,
         described_by,

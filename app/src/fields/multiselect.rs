@@ -12,8 +12,6 @@ pub struct MultiSelect;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct MultiSelectConfig {
-    #[garde(length(max = 500))]
-    pub help_text: String,
     #[garde(length(min = 1, max = 100), custom(valid_options))]
     pub options: Vec<Choice>,
     #[garde(skip)]
@@ -25,7 +23,6 @@ pub struct MultiSelectConfig {
 impl Default for MultiSelectConfig {
     fn default() -> Self {
         MultiSelectConfig {
-            help_text: String::new(),
             options: default_options(),
             min_selections: None,
             max_selections: None,
@@ -55,6 +52,18 @@ impl FieldType for MultiSelect {
             example: "[\"crm\", \"billing\"]",
         },
     };
+
+    fn family(&self) -> Option<Family> {
+        Some(Family::Multi)
+    }
+
+    fn multi_valued(&self) -> bool {
+        true
+    }
+
+    fn chart(&self) -> Chart {
+        Chart::Options
+    }
 
     fn parse(&self, value: &Value, config: &MultiSelectConfig) -> Result<Value, String> {
         let chosen = chosen(value).ok_or("Choose from the options.")?;
@@ -104,11 +113,6 @@ impl FieldType for MultiSelect {
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
             ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
                 key: "options",
                 label: "Options",
                 kind: PropKind::Options,
@@ -141,6 +145,7 @@ impl FieldType for MultiSelect {
             described_by,
             on_blur,
             disabled,
+            ..
         } = ctx;
         let options = config.options.clone();
         let is_checked =

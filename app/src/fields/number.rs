@@ -11,10 +11,6 @@ pub struct Number;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct NumberConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
     #[garde(skip)]
     pub min: Option<f64>,
     #[garde(skip)]
@@ -41,6 +37,8 @@ fn show(x: f64) -> String {
 impl FieldType for Number {
     type Config = NumberConfig;
 
+    const PLACEHOLDER: bool = true;
+
     const META: FieldMeta = FieldMeta {
         kind: "number",
         name: "Number",
@@ -52,6 +50,10 @@ impl FieldType for Number {
             example: "250",
         },
     };
+
+    fn family(&self) -> Option<Family> {
+        Some(Family::Number)
+    }
 
     fn parse(&self, value: &Value, config: &NumberConfig) -> Result<Value, String> {
         let x = match value {
@@ -104,16 +106,6 @@ impl FieldType for Number {
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
             ConfigProp {
-                key: "placeholder",
-                label: "Placeholder",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
                 key: "min",
                 label: "Minimum",
                 kind: PropKind::Number,
@@ -160,7 +152,7 @@ impl FieldType for Number {
             }
         });
         extra.push(("step", step));
-        text_input_with(ctx, "number", placeholder_of(config), extra)
+        text_input_with(ctx, "number", extra)
     }
 
     fn fixtures(&self) -> Fixtures {

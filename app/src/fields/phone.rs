@@ -21,10 +21,6 @@ pub const FORMATS: &[(&str, &str)] = &[
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct PhoneConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
     /// ISO 3166 country for numbers typed without a +country code.
     #[garde(custom(country_code))]
     pub default_country: String,
@@ -54,8 +50,6 @@ fn known_format(value: &str, _: &()) -> garde::Result {
 impl Default for PhoneConfig {
     fn default() -> Self {
         PhoneConfig {
-            placeholder: String::new(),
-            help_text: String::new(),
             default_country: "US".into(),
             format: "international".into(),
         }
@@ -101,6 +95,8 @@ pub fn display(e164: &str, config: &PhoneConfig) -> String {
 impl FieldType for Phone {
     type Config = PhoneConfig;
 
+    const PLACEHOLDER: bool = true;
+
     const META: FieldMeta = FieldMeta {
         kind: "phone",
         name: "Phone",
@@ -113,6 +109,15 @@ impl FieldType for Phone {
             example: "\"(415) 555-2671\" with default country US is stored as \"+14155552671\"",
         },
     };
+
+    /// In the field's display format (international, national or E.164).
+    #[cfg(feature = "ssr")]
+    fn display(&self, value: &Value, config: &PhoneConfig) -> String {
+        value
+            .as_str()
+            .map(|e164| display(e164, config))
+            .unwrap_or_else(|| display_stored(value))
+    }
 
     fn parse(&self, value: &Value, config: &PhoneConfig) -> Result<Value, String> {
         let text = as_text(value).ok_or("Enter a phone number.")?;
@@ -151,16 +156,6 @@ impl FieldType for Phone {
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
             ConfigProp {
-                key: "placeholder",
-                label: "Placeholder",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
                 key: "default_country",
                 label: "Default country (ISO code, e.g. US, DE)",
                 kind: PropKind::Text,
@@ -173,11 +168,10 @@ impl FieldType for Phone {
         ]
     }
 
-    fn input(&self, ctx: InputCtx, config: &PhoneConfig) -> AnyView {
+    fn input(&self, ctx: InputCtx, _config: &PhoneConfig) -> AnyView {
         text_input_with(
             ctx,
             "tel",
-            placeholder_of(config),
             vec![("autocomplete", "tel".into()), ("inputmode", "tel".into())],
         )
     }

@@ -12,8 +12,6 @@ pub struct Radio;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct RadioConfig {
-    #[garde(length(max = 500))]
-    pub help_text: String,
     #[garde(length(min = 1, max = 100), custom(valid_options))]
     pub options: Vec<Choice>,
 }
@@ -21,7 +19,6 @@ pub struct RadioConfig {
 impl Default for RadioConfig {
     fn default() -> Self {
         RadioConfig {
-            help_text: String::new(),
             options: default_options(),
         }
     }
@@ -42,23 +39,24 @@ impl FieldType for Radio {
         },
     };
 
+    fn family(&self) -> Option<Family> {
+        Some(Family::Choice)
+    }
+
+    fn chart(&self) -> Chart {
+        Chart::Options
+    }
+
     fn parse(&self, value: &Value, config: &RadioConfig) -> Result<Value, String> {
         pick(value, &config.options)
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
-        &[
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "options",
-                label: "Options",
-                kind: PropKind::Options,
-            },
-        ]
+        &[ConfigProp {
+            key: "options",
+            label: "Options",
+            kind: PropKind::Options,
+        }]
     }
 
     fn labelled_by_renderer(&self) -> bool {
@@ -76,6 +74,7 @@ impl FieldType for Radio {
             described_by,
             on_blur,
             disabled,
+            ..
         } = ctx;
         let options = config.options.clone();
         let choices = options

@@ -13,10 +13,6 @@ pub struct Select;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct SelectConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
     #[garde(length(min = 1, max = 500), custom(valid_options))]
     pub options: Vec<Choice>,
 }
@@ -24,8 +20,6 @@ pub struct SelectConfig {
 impl Default for SelectConfig {
     fn default() -> Self {
         SelectConfig {
-            placeholder: String::new(),
-            help_text: String::new(),
             options: default_options(),
         }
     }
@@ -83,6 +77,8 @@ pub(crate) fn pick(value: &Value, options: &[Choice]) -> Result<Value, String> {
 impl FieldType for Select {
     type Config = SelectConfig;
 
+    const PLACEHOLDER: bool = true;
+
     const META: FieldMeta = FieldMeta {
         kind: "select",
         name: "Dropdown",
@@ -95,28 +91,24 @@ impl FieldType for Select {
         },
     };
 
+    fn family(&self) -> Option<Family> {
+        Some(Family::Choice)
+    }
+
+    fn chart(&self) -> Chart {
+        Chart::Options
+    }
+
     fn parse(&self, value: &Value, config: &SelectConfig) -> Result<Value, String> {
         pick(value, &config.options)
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
-        &[
-            ConfigProp {
-                key: "placeholder",
-                label: "Prompt (first, empty choice)",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "options",
-                label: "Options",
-                kind: PropKind::Options,
-            },
-        ]
+        &[ConfigProp {
+            key: "options",
+            label: "Options",
+            kind: PropKind::Options,
+        }]
     }
 
     fn input(&self, ctx: InputCtx, config: &SelectConfig) -> AnyView {
@@ -129,13 +121,10 @@ impl FieldType for Select {
             described_by,
             on_blur,
             disabled,
+            placeholder,
             ..
         } = ctx;
-        let prompt = if config.placeholder.is_empty() {
-            "Choose…".to_owned()
-        } else {
-            config.placeholder.clone()
-        };
+        let prompt = placeholder.unwrap_or_else(|| "Choose…".to_owned());
         let options = config.options.clone();
         view! {
             <select

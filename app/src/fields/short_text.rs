@@ -14,10 +14,6 @@ pub struct ShortText;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct ShortTextConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
     #[garde(inner(range(max = 1_000)))]
     pub min_length: Option<u32>,
     #[garde(inner(range(min = 1, max = 1_000)))]
@@ -92,6 +88,8 @@ pub(crate) fn check_min_max(min: Option<u32>, max: Option<u32>) -> Vec<(String, 
 impl FieldType for ShortText {
     type Config = ShortTextConfig;
 
+    const PLACEHOLDER: bool = true;
+
     const META: FieldMeta = FieldMeta {
         kind: "short_text",
         name: "Short text",
@@ -134,16 +132,6 @@ impl FieldType for ShortText {
     fn config_props(&self) -> &'static [ConfigProp] {
         &[
             ConfigProp {
-                key: "placeholder",
-                label: "Placeholder",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
                 key: "min_length",
                 label: "Minimum length",
                 kind: PropKind::Number,
@@ -172,7 +160,7 @@ impl FieldType for ShortText {
         if !config.pattern.is_empty() {
             extra.push(("pattern", config.pattern.clone()));
         }
-        text_input_with(ctx, "text", placeholder_of(config), extra)
+        text_input_with(ctx, "text", extra)
     }
 
     fn fixtures(&self) -> Fixtures {

@@ -159,6 +159,7 @@ fn inputs_render_on_the_server() {
                 name: kind.to_owned(),
                 label: format!("{} question", t.meta().name),
                 required: true,
+                placeholder: t.common(&fixtures.config).placeholder(),
                 value: RwSignal::new(
                     fixtures
                         .valid

@@ -11,10 +11,6 @@ pub struct Url;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, Validate)]
 #[serde(default, deny_unknown_fields)]
 pub struct UrlConfig {
-    #[garde(length(max = 200))]
-    pub placeholder: String,
-    #[garde(length(max = 500))]
-    pub help_text: String,
     /// Refuse plain `http://` addresses.
     #[garde(skip)]
     pub require_https: bool,
@@ -56,6 +52,8 @@ pub fn normalize_url(text: &str, require_https: bool) -> Result<String, String> 
 impl FieldType for Url {
     type Config = UrlConfig;
 
+    const PLACEHOLDER: bool = true;
+
     const META: FieldMeta = FieldMeta {
         kind: "url",
         name: "URL",
@@ -74,31 +72,18 @@ impl FieldType for Url {
     }
 
     fn config_props(&self) -> &'static [ConfigProp] {
-        &[
-            ConfigProp {
-                key: "placeholder",
-                label: "Placeholder",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "help_text",
-                label: "Help text",
-                kind: PropKind::Text,
-            },
-            ConfigProp {
-                key: "require_https",
-                label: "Require https",
-                kind: PropKind::Bool,
-            },
-        ]
+        &[ConfigProp {
+            key: "require_https",
+            label: "Require https",
+            kind: PropKind::Bool,
+        }]
     }
 
-    fn input(&self, ctx: InputCtx, config: &UrlConfig) -> AnyView {
+    fn input(&self, ctx: InputCtx, _config: &UrlConfig) -> AnyView {
         // type=text, not url: browsers refuse "example.com", which Junction accepts.
         text_input_with(
             ctx,
             "text",
-            placeholder_of(config),
             vec![("inputmode", "url".into()), ("autocomplete", "url".into())],
         )
     }

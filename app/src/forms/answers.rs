@@ -53,7 +53,7 @@ pub fn collect(
 ) -> RawAnswers {
     let fields: std::collections::HashMap<&str, &Field> = def
         .live_fields()
-        .filter(|f| f.kind != "file")
+        .filter(|f| !f.takes_file())
         .map(|f| (f.identifier.as_str(), f))
         .collect();
     let mut raw = RawAnswers::new();
@@ -61,7 +61,7 @@ pub fn collect(
         let Some(field) = fields.get(name.as_str()) else {
             continue;
         };
-        if field.kind == "multiselect" {
+        if field.multi_valued() {
             if let Value::Array(values) =
                 raw.entry(name).or_insert_with(|| Value::Array(Vec::new()))
             {

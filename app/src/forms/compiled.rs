@@ -1,16 +1,26 @@
 //! A form's rules compiled once: every field's display condition and every route's rule.
-//! The server keeps one per form revision (`service::compiled`), so a submission evaluates
+//! The server keeps one per form revision (`services::submissions::compiled`), so a submission evaluates
 //! rules without compiling any; the browser compiles its own for live checks. Every
 //! evaluation of one submission takes its steps from one [`Budget`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::{Action, FormDefinition};
-use crate::routing::Decision;
 use crate::rules::{Budget, EvalError, Rule};
+
+/// Where a respondent goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The matching route, or `None` for the fallback.
+    pub route_id: Option<String>,
+    pub route_name: String,
+    /// The action with answers substituted into its URL.
+    pub action: Action,
+}
 
 /// The work one submission may do in all: display conditions, routes (reused ones too) and
 /// field checks together. The worst form the limits allow spends it all in about 13 ms
@@ -133,7 +143,7 @@ impl CompiledForm {
         let decision = |id: String, name: String, action: &Action| Decision {
             route_id: Some(id),
             route_name: name,
-            action: crate::routing::substitute(action, answers),
+            action: super::action::substitute(action, answers),
         };
         for route in &self.routes {
             if budget.left() == 0 {
@@ -164,7 +174,7 @@ impl CompiledForm {
         Decision {
             route_id: None,
             route_name: "Fallback".into(),
-            action: crate::routing::substitute(&self.fallback, answers),
+            action: super::action::substitute(&self.fallback, answers),
         }
     }
 }

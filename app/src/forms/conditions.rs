@@ -60,29 +60,13 @@ impl Subject {
     }
 }
 
-/// Field types that share a set of operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Text,
-    Number,
-    Choice,
-    Multi,
-    Checkbox,
-    Date,
-}
+pub use crate::fields::Family;
 
 impl Family {
-    /// `None` for types no condition can test (file uploads).
+    /// The family of the type registered as `kind`; `None` for types no condition can test
+    /// (file uploads) and for unknown kinds.
     pub fn of(kind: &str) -> Option<Family> {
-        Some(match kind {
-            "short_text" | "long_text" | "email" | "phone" | "url" | "hidden" => Family::Text,
-            "number" => Family::Number,
-            "select" | "radio" => Family::Choice,
-            "multiselect" => Family::Multi,
-            "checkbox" => Family::Checkbox,
-            "date" => Family::Date,
-            _ => return None,
-        })
+        crate::fields::lookup(kind).and_then(|t| t.family())
     }
 
     pub fn operators(self) -> &'static [Op] {

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::{FormDefinition, LinkedRoutes, ResponseRecord};
 use crate::dates::iso_date;
+use crate::fields::Chart;
 
 /// One bar: what it counts and how many.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,17 +64,13 @@ impl Tally {
         let days = days.max(1);
         let choices = def
             .live_fields()
-            .filter(|f| {
-                matches!(
-                    f.kind.as_str(),
-                    "select" | "radio" | "multiselect" | "checkbox"
-                )
-            })
-            .map(|f| Choice {
+            .filter_map(|f| Some((f, f.field_type()?.chart())))
+            .filter(|(_, chart)| *chart != Chart::None)
+            .map(|(f, chart)| Choice {
                 label: f.label.clone(),
                 identifier: f.identifier.clone(),
                 field_id: f.id.clone(),
-                checkbox: f.kind == "checkbox",
+                checkbox: chart == Chart::Ticked,
                 options: f.choices(),
                 counts: HashMap::new(),
                 answered: 0,

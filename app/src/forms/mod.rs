@@ -7,13 +7,17 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::fields;
 
+pub mod action;
 pub mod answers;
 pub mod compiled;
 pub mod conditions;
 pub mod insights;
+mod validate;
+
+pub use validate::{check_condition, is_local_path, validate_definition};
 
 /// Unread responses of one form, for its owner.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -202,11 +206,26 @@ impl Field {
             .unwrap_or_default()
     }
 
-    pub fn help_text(&self) -> Option<&str> {
-        self.config
-            .get("help_text")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+    /// The shared settings (placeholder, help text) of the field's type.
+    pub fn common(&self) -> fields::Common {
+        self.field_type()
+            .map(|t| t.common(&self.config))
+            .unwrap_or_default()
+    }
+
+    /// Whether the answer is a file (posted as multipart, never prefilled or typed).
+    pub fn takes_file(&self) -> bool {
+        self.field_type().is_some_and(|t| t.needs_multipart())
+    }
+
+    /// Whether an answer holds several values.
+    pub fn multi_valued(&self) -> bool {
+        self.field_type().is_some_and(|t| t.multi_valued())
+    }
+
+    /// Whether the respondent sees the field (hidden fields carry a value from the link).
+    pub fn shown(&self) -> bool {
+        self.field_type().is_none_or(|t| t.shown())
     }
 }
 
@@ -340,259 +359,6 @@ pub fn new_id() -> String {
     {
         String::new()
     }
-}
-
-/// Checks a definition and completes it: ids and identifiers generated where absent,
-/// configurations filled with their defaults. Errors are keyed by path.
-pub fn validate_definition(mut def: FormDefinition) -> Result<FormDefinition, AppError> {
-    let mut errors: FieldErrors = BTreeMap::new();
-    let mut push = |path: String, message: String| errors.entry(path).or_default().push(message);
-
-    def.name = def.name.trim().to_owned();
-    if def.name.is_empty() {
-        push("name".into(), "Give the form a name.".into());
-    } else if def.name.chars().count() > 200 {
-        push("name".into(), "Use at most 200 characters.".into());
-    }
-    if def.description.chars().count() > 5_000 {
-        push("description".into(), "Use at most 5,000 characters.".into());
-    }
-    if def.fields.len() > MAX_FIELDS {
-        push(
-            "fields".into(),
-            format!("A form may have at most {MAX_FIELDS} fields."),
-        );
-    }
-    if def.routes.len() > MAX_ROUTES {
-        push(
-            "routes".into(),
-            format!("A form may have at most {MAX_ROUTES} routes."),
-        );
-    }
-
-    // Ids and identifiers: keep those given, generate the rest, all unique.
-    let mut ids = HashSet::new();
-    let mut identifiers: HashSet<String> = HashSet::new();
-    for (i, field) in def.fields.iter_mut().enumerate() {
-        let at = |key: &str| format!("fields[{i}].{key}");
-        if field.id.is_empty() {
-            // The browser checks drafts without ids; the server assigns them on save.
-            if cfg!(feature = "ssr") {
-                field.id = new_id();
-            }
-        } else if field.id.len() > 64
-            || !field
-                .id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            push(
-                at("id"),
-                "An id uses letters, digits, - and _ (at most 64).".into(),
-            );
-        }
-        if !field.id.is_empty() && !ids.insert(field.id.clone()) {
-            push(
-                at("id"),
-                format!("The id \"{}\" is used by another field.", field.id),
-            );
-        }
-        field.label = field.label.trim().to_owned();
-        if field.label.is_empty() && field.kind != "hidden" {
-            push(at("label"), "Give the field a label.".into());
-        } else if field.label.chars().count() > 500 {
-            push(at("label"), "Use at most 500 characters.".into());
-        }
-        if field.identifier.is_empty() {
-            let base = identifier_from_label(if field.label.is_empty() {
-                &field.kind
-            } else {
-                &field.label
-            });
-            field.identifier = unique_identifier(&base, &identifiers);
-        } else if !is_valid_identifier(&field.identifier) {
-            push(
-                at("identifier"),
-                "Use lower-case letters, digits and _, starting with a letter.".into(),
-            );
-        }
-        if !identifiers.insert(field.identifier.clone()) {
-            push(
-                at("identifier"),
-                format!(
-                    "\"{}\" is already the identifier of another field.",
-                    field.identifier
-                ),
-            );
-        }
-        match field.field_type() {
-            None => {
-                let known: Vec<&str> = fields::REGISTRY.iter().map(|t| t.meta().kind).collect();
-                push(
-                    at("type"),
-                    format!(
-                        "Unknown field type \"{}\"; use one of {}.",
-                        field.kind,
-                        known.join(", ")
-                    ),
-                );
-            }
-            Some(t) => match t.check_config(&field.config) {
-                Ok(config) => field.config = config,
-                Err(problems) => {
-                    for (path, message) in problems {
-                        let key = if path.is_empty() {
-                            at("config")
-                        } else {
-                            format!("fields[{i}].config.{path}")
-                        };
-                        push(key, message);
-                    }
-                }
-            },
-        }
-    }
-
-    // Conditions may only look at earlier fields.
-    let mut earlier: HashSet<&str> = HashSet::new();
-    for (i, field) in def.fields.iter().enumerate() {
-        if let Some(condition) = &field.visible_if
-            && let Err(message) = check_condition(condition, &earlier, "an earlier field")
-        {
-            push(format!("fields[{i}].visible_if"), message);
-        }
-        earlier.insert(field.identifier.as_str());
-    }
-
-    let all_identifiers: HashSet<&str> = def.fields.iter().map(|f| f.identifier.as_str()).collect();
-    let mut route_ids = HashSet::new();
-    for (i, route) in def.routes.iter_mut().enumerate() {
-        if route.id.is_empty() && cfg!(feature = "ssr") {
-            route.id = new_id();
-        }
-        if !route
-            .id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            || route.id.len() > 64
-        {
-            push(
-                format!("routes[{i}].id"),
-                "A route id uses at most 64 letters, digits, _ and -.".into(),
-            );
-        } else if !route.id.is_empty() && !route_ids.insert(route.id.clone()) {
-            push(
-                format!("routes[{i}].id"),
-                format!("The id \"{}\" is used by another route.", route.id),
-            );
-        }
-        if route.name.chars().count() > 200 {
-            push(
-                format!("routes[{i}].name"),
-                "Use at most 200 characters.".into(),
-            );
-        }
-        if !is_empty_object(&route.rule)
-            && let Err(message) =
-                check_condition(&route.rule, &all_identifiers, "a field of this form")
-        {
-            push(format!("routes[{i}].rule"), message);
-        }
-        match &route.use_routes_of {
-            Some(form) if form.trim().is_empty() || form.len() > 64 => push(
-                format!("routes[{i}].use_routes_of"),
-                "Choose the form whose routes to use.".into(),
-            ),
-            Some(_) => {}
-            None => {
-                if let Err(message) = check_action(&route.action) {
-                    push(format!("routes[{i}].action.value"), message);
-                }
-            }
-        }
-    }
-    if let Err(message) = check_action(&def.fallback.action) {
-        push("fallback.action.value".into(), message);
-    }
-    if def.settings.thank_you.chars().count() > 5_000 {
-        push(
-            "settings.thank_you".into(),
-            "Use at most 5,000 characters.".into(),
-        );
-    }
-
-    if errors.is_empty() {
-        Ok(def)
-    } else {
-        let message = match errors.len() {
-            1 => "The form has a problem; see the highlighted setting.".to_owned(),
-            n => format!("The form has {n} problems; see the highlighted settings."),
-        };
-        Err(AppError::Validation {
-            message,
-            fields: errors,
-        })
-    }
-}
-
-/// Compiles a rule or condition and checks that every answer it reads is `known`.
-pub fn check_condition(
-    rule: &Value,
-    known: &HashSet<&str>,
-    what: &str,
-) -> Result<crate::rules::Rule, String> {
-    let compiled = crate::rules::Rule::compile(rule).map_err(|e| e.to_string())?;
-    for var in compiled.variables() {
-        let root = var.split('.').next().unwrap_or("");
-        if !root.is_empty() && !known.contains(root) {
-            return Err(format!("It refers to \"{var}\", which is not {what}."));
-        }
-    }
-    Ok(compiled)
-}
-
-fn check_action(action: &Action) -> Result<(), String> {
-    let value = action.value.trim();
-    match action.kind {
-        ActionKind::Message if value.is_empty() => Err("Write the message to show.".into()),
-        ActionKind::Message if value.chars().count() > 5_000 => {
-            Err("Use at most 5,000 characters.".into())
-        }
-        ActionKind::ExternalUrl
-            if !(value.starts_with("https://") || value.starts_with("http://")) =>
-        {
-            Err("An external URL starts with https:// or http://.".into())
-        }
-        ActionKind::ExternalUrl if host_has_placeholder(value) => Err(
-            "The site's address cannot contain {placeholders}: put answers in the path or the query."
-                .into(),
-        ),
-        ActionKind::EventType if !is_local_path(value) => {
-            Err("A booking page is a path on this site, starting with / (not // or /\\).".into())
-        }
-        _ if value.len() > 2_000 => Err("Use at most 2,000 characters.".into()),
-        _ => Ok(()),
-    }
-}
-
-/// A path on this site that no browser reads as another site: it starts with one `/`, and
-/// has no backslash (browsers read `/\\evil.example` as `//evil.example`), whitespace or
-/// control character (browsers drop tabs and newlines from URLs, so `/\t/evil.example`
-/// would become `//evil.example`).
-pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.contains('\\')
-        && !path.chars().any(|c| c.is_whitespace() || c.is_control())
-}
-
-/// Whether a `{placeholder}` sits in the scheme or authority of `https://host/…`, where an
-/// answer could choose the host (`https://a.example{x}` with `x` = `.evil.example`).
-fn host_has_placeholder(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let authority_end = url.len() - rest.len() + authority.len();
-    url[..authority_end].contains('{')
 }
 
 #[cfg(test)]

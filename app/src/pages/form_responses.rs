@@ -51,20 +51,8 @@ fn cell(form_id: &str, value: &Value) -> AnyView {
         return view! { <a href=href download=file.name.clone()>{file.name.clone()}</a> }
             .into_any();
     }
-    let text = match value {
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "Yes".to_owned(),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| v.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    };
+    // The server has put every other value in its type's display form.
+    let text = crate::fields::display_stored(value);
     view! { <span>{text}</span> }.into_any()
 }
 

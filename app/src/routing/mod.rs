@@ -11,15 +11,8 @@ use crate::forms::{
 };
 use crate::rules::{Rule, TraceStep};
 
-/// Where a respondent goes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Decision {
-    /// The matching route, or `None` for the fallback.
-    pub route_id: Option<String>,
-    pub route_name: String,
-    /// The action with answers substituted into its URL.
-    pub action: Action,
-}
+pub use crate::forms::action::{encode_uri_component, substitute};
+pub use crate::forms::compiled::Decision;
 
 /// How one route fared, for the test panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +64,7 @@ pub fn expand(def: &FormDefinition, linked: &LinkedRoutes) -> FormDefinition {
 
 /// The decision for normalized answers (by identifier), within one submission's budget.
 /// Routes that reuse other forms' routes must already be expanded (see [`expand`]); the
-/// server decides through `forms::service::decide`, which evaluates them in place.
+/// server decides through `services::submissions::decide`, which evaluates them in place.
 pub fn decide(def: &FormDefinition, answers: &Map<String, Value>) -> Decision {
     crate::forms::compiled::CompiledForm::new(def).decide(
         answers,
@@ -120,65 +113,6 @@ pub fn trace(def: &FormDefinition, answers: &Map<String, Value>) -> Vec<RouteTra
             }
         })
         .collect()
-}
-
-/// Replaces `{identifier}` in URL actions with the answer, encoded as a URI component
-/// (`@` → `%40`, space → `%20`); unknown or empty answers become empty. Messages are kept
-/// as written.
-pub fn substitute(action: &Action, answers: &Map<String, Value>) -> Action {
-    if action.kind == ActionKind::Message {
-        return action.clone();
-    }
-    let mut out = String::with_capacity(action.value.len());
-    let mut rest = action.value.as_str();
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find('}') {
-            Some(end) if crate::forms::is_valid_identifier(&after[..end]) => {
-                let text = answers
-                    .get(&after[..end])
-                    .map(answer_text)
-                    .unwrap_or_default();
-                out.push_str(&encode_uri_component(&text));
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    Action {
-        kind: action.kind,
-        value: out,
-    }
-}
-
-/// An answer as text for a URL: lists joined with commas.
-fn answer_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(answer_text).collect::<Vec<_>>().join(","),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// JavaScript's `encodeURIComponent`: everything but `A–Z a–z 0–9 - _ . ! ~ * ' ( )`.
-pub fn encode_uri_component(text: &str) -> String {
-    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'!')
-        .remove(b'~')
-        .remove(b'*')
-        .remove(b'\'')
-        .remove(b'(')
-        .remove(b')');
-    percent_encoding::utf8_percent_encode(text, KEEP).to_string()
 }
 
 #[cfg(test)]

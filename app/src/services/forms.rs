@@ -63,11 +63,7 @@ pub async fn duplicate(db_: &Db, id: &str, owner_id: i64) -> Result<FormRecord, 
 }
 
 /// Deletes a form with its responses and its uploaded files.
-pub async fn delete(
-    state: &AppState,
-    id: &str,
-    owner_id: i64,
-) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, id: &str, owner_id: i64) -> Result<(), AppError> {
     db::delete(&state.db, id, owner_id).await?;
     let dir = state.upload_dir(id);
     match tokio::fs::remove_dir_all(&dir).await {
@@ -162,4 +158,3 @@ async fn check_reused_routes(
         })
     }
 }
-

@@ -284,7 +284,7 @@ async fn check_uploads(
     checked: &CheckedAnswers,
 ) -> Result<(), AppError> {
     let mut errors = FieldErrors::new();
-    for field in record.definition.live_fields().filter(|f| f.kind == "file") {
+    for field in record.definition.live_fields().filter(|f| f.takes_file()) {
         let Some(answer) = checked.values.get(&field.identifier) else {
             continue;
         };

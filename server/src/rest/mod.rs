@@ -114,8 +114,15 @@ impl Modify for KeyedResponses {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(forms::list_forms, forms::create_form))
-        .routes(routes!(forms::get_form, forms::update_form, forms::delete_form))
-        .routes(routes!(responses::list_responses, responses::submit_response))
+        .routes(routes!(
+            forms::get_form,
+            forms::update_form,
+            forms::delete_form
+        ))
+        .routes(routes!(
+            responses::list_responses,
+            responses::submit_response
+        ))
         .routes(routes!(responses::responses_csv))
         .routes(routes!(openapi_json))
 }

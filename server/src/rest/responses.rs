@@ -4,8 +4,8 @@
 use app::error::AppError;
 use app::forms::Action;
 use app::forms::answers::RawAnswers;
-use app::services::submissions::{self, Channel};
 use app::services::forms as form_service;
+use app::services::submissions::{self, Channel};
 use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -84,7 +84,8 @@ pub(super) async fn list_responses(
     }
     let filter = submissions::ResponseFilter::parse(query.route, query.from, query.to)?;
     let rows =
-        submissions::responses_page(&state.db, &id, &filter, query.cursor.as_deref(), limit + 1).await?;
+        submissions::responses_page(&state.db, &id, &filter, query.cursor.as_deref(), limit + 1)
+            .await?;
     let linked = form_service::linked_routes(&state.db, &form.definition, user.id).await?;
     let more = rows.len() as i64 > limit;
     let responses: Vec<ApiResponse> = rows
