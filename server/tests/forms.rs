@@ -266,10 +266,17 @@ async fn a_valid_submission_is_stored_normalized() {
         .collect();
     let get = |k: &str| answers.iter().find(|(i, _)| i == k).map(|(_, v)| v.clone());
     assert_eq!(get("email"), Some(json!("Ada@example.com")));
+    assert_eq!(get("phone"), Some(json!("+14155552671")), "stored as E.164");
+    let shown = page["rows"][0]["answers"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|a| a["identifier"] == "phone")
+        .map(|a| a["shown"].clone());
     assert_eq!(
-        get("phone"),
+        shown,
         Some(json!("+1 415-555-2671")),
-        "shown in the international format"
+        "shown in the international format, by the phone type's display"
     );
     assert_eq!(get("topics"), Some(json!(["crm", "billing"])));
     assert_eq!(

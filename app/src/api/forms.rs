@@ -117,14 +117,14 @@ pub async fn list_responses(
     let filter = submissions::ResponseFilter::parse(route, from, to)?;
     let mut rows =
         submissions::list_responses(db_, &form_id, &filter, RESPONSES_PER_PAGE, offset).await?;
-    // Each value as its type displays it (a phone number in the field's chosen format);
-    // a file stays a file, for the table to link it.
+    // Each value also as its type displays it (a phone number in the field's chosen
+    // format); a file is linked by the table instead.
     for field in &form.definition.fields {
         let Some(t) = field.field_type().filter(|t| !t.needs_multipart()) else {
             continue;
         };
         for answer in rows.iter_mut().filter_map(|r| r.answers.get_mut(&field.id)) {
-            answer.value = serde_json::Value::String(t.display(&answer.value, &field.config));
+            answer.shown = Some(t.display(&answer.value, &field.config));
         }
     }
     let total = submissions::count_filtered(db_, &form_id, &filter).await?;

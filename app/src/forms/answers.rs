@@ -23,6 +23,9 @@ pub struct StoredAnswer {
     #[serde(rename = "type")]
     pub kind: String,
     pub value: Value,
+    /// The value as its type displays it, filled in for the owner's table; never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
 }
 
 /// The outcome of a successful check.
@@ -181,6 +184,7 @@ pub fn check_answers_with(
                         label: field.label.clone(),
                         kind: field.kind.clone(),
                         value,
+                        shown: None,
                     },
                 );
             }

@@ -254,6 +254,7 @@ mod tests {
                         label: String::new(),
                         kind: String::new(),
                         value: v.clone(),
+                        shown: None,
                     };
                     (id.to_string(), answer)
                 })

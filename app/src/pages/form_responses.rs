@@ -4,13 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde_json::Value;
 
 use crate::api::forms::{RESPONSES_PER_PAGE, ResponsesPage, list_responses};
 use crate::components::auth::RequireUser;
 use crate::components::errors::ErrorPage;
 use crate::dates::iso_datetime;
 use crate::fields::FileAnswer;
+use crate::forms::answers::StoredAnswer;
 
 #[component]
 pub fn FormResponsesPage() -> impl IntoView {
@@ -44,15 +44,17 @@ pub fn FormResponsesPage() -> impl IntoView {
     }
 }
 
-/// An answer as a table cell.
-fn cell(form_id: &str, value: &Value) -> AnyView {
-    if let Ok(file) = serde_json::from_value::<FileAnswer>(value.clone()) {
+/// An answer as a table cell: a file as a link to it, anything else as its type displays it.
+fn cell(form_id: &str, answer: &StoredAnswer) -> AnyView {
+    if let Ok(file) = serde_json::from_value::<FileAnswer>(answer.value.clone()) {
         let href = format!("/forms/{form_id}/files/{}", file.file_id);
         return view! { <a href=href download=file.name.clone()>{file.name.clone()}</a> }
             .into_any();
     }
-    // The server has put every other value in its type's display form.
-    let text = crate::fields::display_stored(value);
+    let text = answer
+        .shown
+        .clone()
+        .unwrap_or_else(|| crate::fields::display_stored(&answer.value));
     view! { <span>{text}</span> }.into_any()
 }
 
@@ -152,7 +154,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                                         <td>{iso_datetime(row.created_at)}</td>
                                         <td data-test="response-route">{route_name(&row.route_id)}</td>
                                         {columns.iter().map(|(id, _, _)| view! {
-                                            <td>{row.answers.get(id).map(|a| cell(&form_id, &a.value))}</td>
+                                            <td>{row.answers.get(id).map(|a| cell(&form_id, a))}</td>
                                         }).collect_view()}
                                     </tr>
                                 }).collect_view()}

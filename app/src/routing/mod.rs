@@ -6,9 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::forms::{
-    Action, ActionKind, FormDefinition, LinkedRoutes, Route, is_empty_object as is_empty_rule,
-};
+use crate::forms::{FormDefinition, LinkedRoutes, Route, is_empty_object as is_empty_rule};
 use crate::rules::{Rule, TraceStep};
 
 pub use crate::forms::action::{encode_uri_component, substitute};

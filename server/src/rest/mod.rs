@@ -41,7 +41,7 @@ mod responses;
                        `junction api-key create`). Submitting answers needs no key."
     ),
     servers((url = "/api/v1")),
-    modifiers(&BearerKeys, &KeyedResponses),
+    modifiers(&BearerKeys),
     components(schemas(ErrorBody)),
     tags((name = "forms"), (name = "responses"))
 )]
@@ -65,7 +65,8 @@ impl Modify for BearerKeys {
 }
 
 /// The answers every endpoint that takes a key may give, added here once rather than on
-/// each handler: 401 without a valid key, 429 past the key's rate.
+/// each handler: 401 without a valid key, 429 past the key's rate. Applied to the whole
+/// document once the routes have added their paths (see [`parts`]).
 struct KeyedResponses;
 
 impl Modify for KeyedResponses {
@@ -127,9 +128,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
 }
 
+/// The router and its whole OpenAPI document.
+fn parts() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = api().split_for_parts();
+    KeyedResponses.modify(&mut doc);
+    (router, doc)
+}
+
 /// The `/api/v1` router, to be nested there.
 pub fn routes() -> Router<AppState> {
-    let (router, doc) = api().split_for_parts();
+    let (router, doc) = parts();
     router
         .layer(axum::Extension(std::sync::Arc::new(doc)))
         .fallback(|| async {
@@ -139,7 +147,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The OpenAPI document, as `/api/v1/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
+    parts().1
 }
 
 // ---------------------------------------------------------------------------------------
