@@ -118,6 +118,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::forms::{Action, ActionKind};
 
     fn form() -> FormDefinition {
         serde_json::from_value(json!({
