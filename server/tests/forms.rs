@@ -155,16 +155,7 @@ async fn the_list_manages_forms() {
         .status,
         StatusCode::OK
     );
-    assert_eq!(
-        app.call(
-            "/api/forms/enable",
-            &[("id", &id), ("enabled", "false")],
-            Some(&cookie)
-        )
-        .await
-        .status,
-        StatusCode::OK
-    );
+    app.close_form(&cookie, &id).await;
     let list = app.call("/api/forms/list", &[], Some(&cookie)).await.json();
     let names: Vec<&str> = list
         .as_array()
@@ -316,12 +307,7 @@ async fn a_refused_submission_keeps_everything_typed() {
 async fn disabled_forms_take_no_answers() {
     let app = TestApp::new().await;
     let (cookie, id) = owner_with_form(&app, "owner@example.com", &intake()).await;
-    app.call(
-        "/api/forms/enable",
-        &[("id", &id), ("enabled", "false")],
-        Some(&cookie),
-    )
-    .await;
+    app.close_form(&cookie, &id).await;
     let page = app.get(&format!("/f/{id}"), None).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("This form is closed"));

@@ -481,14 +481,7 @@ async fn a_router_form_reuses_another_forms_routes() {
 async fn a_closed_form_is_refused_alike_by_the_page_the_api_and_the_router() {
     let app = TestApp::new().await;
     let (cookie, id) = setup(&app).await;
-    let closed = app
-        .call(
-            "/api/forms/enable",
-            &[("id", &id), ("enabled", "false")],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    app.close_form(&cookie, &id).await;
 
     let page = submit(&app, &id, "email=a%40b.co&plan=team").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);

@@ -681,14 +681,7 @@ async fn the_thank_you_page_shows_only_this_forms_messages_while_it_is_open() {
     );
     assert!(planted.body.contains("Thank you!"));
 
-    let closed = app
-        .call(
-            "/api/forms/enable",
-            &[("id", &id), ("enabled", "false")],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    app.close_form(&cookie, &id).await;
     let page = app.get(&format!("/f/{id}/thanks"), None).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("This form is closed"));
@@ -726,14 +719,7 @@ async fn renaming_or_closing_never_undoes_a_concurrent_save() {
         )
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
-    let closed = app
-        .call(
-            "/api/forms/enable",
-            &[("id", &id), ("enabled", "false")],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    app.close_form(&cookie, &id).await;
     let now = app::db::forms::find(&app.db, &id).await.unwrap().unwrap();
     assert_eq!(now.definition.name, "Renamed");
     assert!(!now.definition.settings.enabled);

@@ -159,6 +159,18 @@ impl TestApp {
         self.send(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// Closes the owner's form to respondents (the forms list's switch), or fails the test.
+    pub async fn close_form(&self, cookie: &str, id: &str) {
+        let closed = self
+            .call(
+                "/api/forms/enable",
+                &[("id", id), ("enabled", "false")],
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    }
+
     /// Logs in (one more session of the account) and returns its cookie.
     pub async fn log_in(&self, email: &str, password: &str) -> String {
         self.start_session("/api/auth/login", email, password).await
