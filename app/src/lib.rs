@@ -5,12 +5,15 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod apps;
 pub mod auth;
 pub mod components;
 pub mod dates;
 pub mod error;
 pub mod fields;
 pub mod forms;
+pub mod hooks;
 pub mod pages;
 pub mod raw_text;
 pub mod routing;

@@ -1,0 +1,222 @@
+//! Hook points: the named places where apps may change or follow what Junction does.
+//!
+//! Each hook point is a type implementing [`Hook`]: its name, its kind (a filter runs
+//! before the work and may transform or reject its data; an action runs after the work has
+//! committed), a doc line and a typed payload. `CATALOG` lists them all, for the hooks page
+//! app authors read. Firing goes through the type (`fire_filter::<FormBeforeSubmit>`), so
+//! firing a hook that is not in the catalog does not compile.
+//!
+//! Hooks fire only from `services/` (ARCHITECTURE.md, "Where a hook fires"); the runtime
+//! that runs the handlers is `runtime.rs` (server only).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+#[cfg(feature = "ssr")]
+pub mod runtime;
+
+/// Whether a hook runs before the work (and may change or stop it) or after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookKind {
+    /// Handlers run one after another by priority, each given the previous one's result;
+    /// one may reject, which stops the work with its message.
+    Filter,
+    /// Handlers run concurrently once the work has committed; none can change it.
+    Action,
+}
+
+/// What the catalog says about a hook point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HookPoint {
+    pub name: &'static str,
+    pub kind: HookKind,
+    pub doc: &'static str,
+    /// The payload's shape, for the hooks page: its fields and what they hold.
+    pub payload: &'static str,
+}
+
+/// A hook point as a type: what it is called and carries.
+pub trait Hook: Send + Sync + 'static {
+    const POINT: HookPoint;
+    type Payload: Serialize + DeserializeOwned + Clone + Send + Sync + 'static;
+}
+
+/// A hook whose handlers run before the work and may transform or reject its payload.
+pub trait Filter: Hook {}
+
+/// A hook whose handlers run after the work has committed.
+pub trait Action: Hook {}
+
+/// Declares hook point types, their catalog entries and the catalog itself.
+macro_rules! hook_points {
+    ($( $(#[$meta:meta])* $kind:ident $ty:ident = $name:literal, $payload:ty, $doc:literal, $shape:literal; )*) => {
+        $(
+            $(#[$meta])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $ty;
+
+            impl Hook for $ty {
+                const POINT: HookPoint = HookPoint {
+                    name: $name,
+                    kind: HookKind::$kind,
+                    doc: $doc,
+                    payload: $shape,
+                };
+                type Payload = $payload;
+            }
+
+            impl $kind for $ty {}
+        )*
+
+        /// Every hook point, filters first, in the order the hooks page lists them.
+        pub static CATALOG: &[HookPoint] = &[$( $ty::POINT ),*];
+    };
+}
+
+hook_points! {
+    Filter FormBeforeSubmit = "form.beforeSubmit", SubmitPayload,
+        "A respondent's answers, checked by the field types, before they are routed and stored. A handler may change them or reject the submission with a message the respondent sees; their answers stay in the form.",
+        "{form_id, answers: {identifier: value}}";
+    Filter RoutingBeforeRoute = "routing.beforeRoute", RoutePayload,
+        "The route the form's rules chose. A handler may choose another of the form's routes (by id) or the fallback (null).",
+        "{form_id, answers, route_id}";
+    Filter FormBeforeSave = "form.beforeSave", FormSavePayload,
+        "A form definition about to be saved, checked already. A handler may change it (it is checked again) or refuse the save.",
+        "{form_id (null for a new form), definition}";
+    Filter UserBeforeCreate = "user.beforeCreate", NewUserPayload,
+        "An account about to be created. A handler may refuse it with a message.",
+        "{email}";
+    Filter AppBeforeInstall = "app.beforeInstall", InstallPayload,
+        "An app about to be installed. A handler may refuse the installation with a message.",
+        "{app, user_id}";
+    Action FormCreated = "form.created", FormEvent, "A form was created.", "{form_id, name}";
+    Action FormUpdated = "form.updated", FormEvent, "A form was saved.", "{form_id, name}";
+    Action FormDeleted = "form.deleted", FormEvent, "A form was deleted with its responses.", "{form_id, name}";
+    Action FormSubmitted = "form.submitted", SubmittedPayload,
+        "A response was stored: its answers with their labels and the route it took.",
+        "{form_id, form_name, response_id, answers: {identifier: {label, value}}, route: {id, name}}";
+    Action RoutingFallbackHit = "routing.fallbackHit", FallbackPayload,
+        "A stored response matched no route and took the fallback.",
+        "{form_id, response_id}";
+    Action AppInstalled = "app.installed", AppEvent, "An app was installed.", "{app, installation_id, version}";
+    Action AppConfigured = "app.configured", AppEvent, "An installation's settings were saved.", "{app, installation_id, version}";
+    Action AppActivated = "app.activated", AppEvent, "An installation was switched on.", "{app, installation_id, version}";
+    Action AppDeactivated = "app.deactivated", AppEvent, "An installation was switched off.", "{app, installation_id, version}";
+    Action AppUpdated = "app.updated", AppEvent, "An installation moved to another version.", "{app, installation_id, version}";
+    Action AppUninstalled = "app.uninstalled", AppEvent, "An installation was removed.", "{app, installation_id, version}";
+    Action UserCreated = "user.created", UserEvent, "An account was created.", "{user_id, email}";
+    Action UserLoggedIn = "user.loggedIn", UserEvent, "A user logged in.", "{user_id, email}";
+}
+
+/// The catalog entry named `name`.
+pub fn lookup(name: &str) -> Option<&'static HookPoint> {
+    CATALOG.iter().find(|p| p.name == name)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitPayload {
+    pub form_id: String,
+    pub answers: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoutePayload {
+    pub form_id: String,
+    pub answers: Map<String, Value>,
+    /// The chosen route's id; `None` for the fallback.
+    pub route_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormSavePayload {
+    pub form_id: Option<String>,
+    pub definition: crate::forms::FormDefinition,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewUserPayload {
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstallPayload {
+    pub app: String,
+    pub user_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormEvent {
+    pub form_id: String,
+    pub name: String,
+}
+
+/// One answer of a stored response, with the label it was asked under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelledAnswer {
+    pub label: String,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteTaken {
+    /// `None` for the fallback.
+    pub id: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmittedPayload {
+    pub form_id: String,
+    pub form_name: String,
+    pub response_id: String,
+    pub answers: std::collections::BTreeMap<String, LabelledAnswer>,
+    pub route: RouteTaken,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FallbackPayload {
+    pub form_id: String,
+    pub response_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppEvent {
+    pub app: String,
+    pub installation_id: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserEvent {
+    pub user_id: i64,
+    pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_names_each_hook_once_in_its_kind() {
+        let mut names: Vec<&str> = CATALOG.iter().map(|p| p.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CATALOG.len(), "a hook name is listed twice");
+        for point in CATALOG {
+            let (area, event) = point.name.split_once('.').expect("area.event");
+            assert!(!area.is_empty() && !event.is_empty(), "{}", point.name);
+            let before = event.starts_with("before");
+            assert_eq!(
+                before,
+                point.kind == HookKind::Filter,
+                "{}: filters are the before… hooks",
+                point.name
+            );
+            assert!(!point.doc.is_empty() && point.payload.starts_with('{'));
+        }
+        assert_eq!(lookup("form.submitted"), Some(&FormSubmitted::POINT));
+        assert_eq!(lookup("form.unknown"), None);
+    }
+}
