@@ -37,7 +37,7 @@ use crate::components::auth::{Auth, CurrentUser};
 use crate::components::frame::Frame;
 use crate::pages::lazy::{
     DashboardRoute, FormEditorRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
-    PublicFormRoute, SettingsRoute, ThanksRoute,
+    HooksDocsRoute, PublicFormRoute, SettingsRoute, ThanksRoute,
 };
 use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup::SignupPage};
 
@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("docs/hooks") view={Lazy::<HooksDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms") view={Lazy::<FormsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/edit") view={Lazy::<FormEditorRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/responses") view={Lazy::<FormResponsesRoute>::new()} ssr=SsrMode::Async />

@@ -68,3 +68,33 @@ async fn signed_in_pages_show_the_navigation() {
         assert!(page.body.contains(text), "missing {text}");
     }
 }
+
+/// `/docs/hooks` is generated from the catalog: every hook point is listed under its kind,
+/// and the footer of every page links to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hook_points_page_lists_the_whole_catalog() {
+    let app = TestApp::new().await;
+    let page = app.get("/docs/hooks", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let section = |kind: &str| {
+        let start = page
+            .body
+            .find(&format!(r#"data-test="hooks-{kind}""#))
+            .unwrap_or_else(|| panic!("no {kind} table"));
+        let end = page.body[start..].find("</table>").unwrap() + start;
+        page.body[start..end].to_owned()
+    };
+    let (filters, actions) = (section("filter"), section("action"));
+    for point in app::hooks::CATALOG {
+        let row = format!("<code>{}</code>", point.name);
+        let (own, other) = match point.kind {
+            app::hooks::HookKind::Filter => (&filters, &actions),
+            app::hooks::HookKind::Action => (&actions, &filters),
+        };
+        assert!(own.contains(&row), "{} missing from its table", point.name);
+        assert!(!other.contains(&row), "{} in the wrong table", point.name);
+    }
+    assert!(filters.contains("form.beforeSubmit") && actions.contains("form.submitted"));
+    let home = app.get("/", None).await;
+    assert!(home.body.contains(r#"href="/docs/hooks""#));
+}

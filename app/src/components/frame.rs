@@ -1,4 +1,4 @@
-//! The frame around every page: the top navigation and the main landmark.
+//! The frame around every page: the top navigation, the main landmark and the footer.
 //!
 //! The signed-in user is looked up by the server before rendering starts (a middleware puts
 //! a [`PageUser`] on the request) and written into the page, where hydration reads it back:
@@ -57,5 +57,8 @@ pub fn Frame(children: Children) -> impl IntoView {
                 Err(error) => view! { <ErrorPage error /> }.into_any(),
             }}
         </main>
+        <footer class="site-footer">
+            <a href="/docs/hooks">"Hook points for app authors"</a>
+        </footer>
     }
 }

@@ -26,6 +26,7 @@ macro_rules! lazy_page {
 
 lazy_page!(DashboardRoute, super::dashboard::DashboardPage);
 lazy_page!(SettingsRoute, super::settings::SettingsPage);
+lazy_page!(HooksDocsRoute, super::docs_hooks::HooksDocsPage);
 lazy_page!(FormsRoute, super::forms::FormsPage);
 lazy_page!(FormEditorRoute, super::form_editor::FormEditorPage);
 lazy_page!(FormResponsesRoute, super::form_responses::FormResponsesPage);

@@ -1,6 +1,7 @@
 //! One page per file; each is a route in `App`.
 
 pub mod dashboard;
+pub mod docs_hooks;
 pub mod form_editor;
 pub mod form_insights;
 pub mod form_responses;
