@@ -95,6 +95,10 @@ async fn the_hook_points_page_lists_the_whole_catalog() {
         assert!(!other.contains(&row), "{} in the wrong table", point.name);
     }
     assert!(filters.contains("form.beforeSubmit") && actions.contains("form.submitted"));
+    assert!(
+        page.body.contains("no app can be installed yet"),
+        "the page does not promise what does not run yet"
+    );
     let home = app.get("/", None).await;
     assert!(home.body.contains(r#"href="/docs/hooks""#));
 }

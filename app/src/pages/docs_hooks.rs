@@ -1,5 +1,6 @@
 //! `/docs/hooks`: the hook points app authors can handle, generated from the catalog
-//! (`hooks::CATALOG`), so the page lists exactly the points that exist.
+//! (`hooks::CATALOG`), so the page lists exactly the points that exist. Until apps can be
+//! installed, the page says that no handler runs yet.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,6 +32,11 @@ pub fn HooksDocsPage() -> impl IntoView {
         <Title text="Hook points" />
         <section class="docs">
             <h1>"Hook points"</h1>
+            <p class="alert alert-info" role="note" data-test="hooks-not-yet">
+                "Coming with the App Store: no app can be installed yet, so no handler runs "
+                "today. This is the catalog Junction will fire, and the rules its handlers will "
+                "follow."
+            </p>
             <p class="lead">
                 "An app handles hook points to change or follow what Junction does. Each "
                 "handler has a priority: higher runs first, equal priorities in the order the "
