@@ -114,19 +114,25 @@ fn imports(code: &str) -> BTreeSet<String> {
     out
 }
 
-#[test]
-fn the_domain_imports_no_outer_layer() {
+/// Each import of a module `checked` selects that `allowed` refuses, as "path imports …".
+fn refused_imports(checked: impl Fn(&str) -> bool, allowed: impl Fn(&str) -> bool) -> Vec<String> {
     let mut wrong = Vec::new();
-    for source in app_sources()
-        .iter()
-        .filter(|s| DOMAIN.contains(&s.module.as_str()) || INWARD.contains(&s.module.as_str()))
-    {
+    for source in app_sources().iter().filter(|s| checked(&s.module)) {
         for import in imports(&source.code) {
-            if OUTER.contains(&import.as_str()) {
+            if !allowed(&import) {
                 wrong.push(format!("{} imports crate::{import}", source.path));
             }
         }
     }
+    wrong
+}
+
+#[test]
+fn the_domain_imports_no_outer_layer() {
+    let wrong = refused_imports(
+        |m| DOMAIN.contains(&m) || INWARD.contains(&m),
+        |import| !OUTER.contains(&import),
+    );
     assert!(
         wrong.is_empty(),
         "domain code reaches outward:\n{}",
@@ -136,19 +142,10 @@ fn the_domain_imports_no_outer_layer() {
 
 #[test]
 fn db_imports_only_domain_types() {
-    let allowed: BTreeSet<&str> = DOMAIN
-        .iter()
-        .copied()
-        .chain(["db", "error", "auth"])
-        .collect();
-    let mut wrong = Vec::new();
-    for source in app_sources().iter().filter(|s| s.module == "db") {
-        for import in imports(&source.code) {
-            if !allowed.contains(import.as_str()) {
-                wrong.push(format!("{} imports crate::{import}", source.path));
-            }
-        }
-    }
+    let wrong = refused_imports(
+        |m| m == "db",
+        |import| DOMAIN.contains(&import) || ["db", "error", "auth"].contains(&import),
+    );
     assert!(
         wrong.is_empty(),
         "db/ reaches beyond the domain:\n{}",

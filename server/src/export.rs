@@ -3,8 +3,7 @@
 //! form order (deleted fields kept and marked).
 
 use app::error::AppError;
-use app::forms::answers::StoredAnswer;
-use app::forms::{Field, FormDefinition, LinkedRoutes, ResponseRecord};
+use app::forms::{FormDefinition, LinkedRoutes, ResponseRecord};
 use app::services::{forms as form_service, submissions};
 use app::state::AppState;
 use axum::body::{Body, Bytes};
@@ -127,19 +126,10 @@ fn line(def: &FormDefinition, linked: &LinkedRoutes, row: &ResponseRecord) -> Ve
     out.extend(def.fields.iter().map(|f| {
         row.answers
             .get(&f.id)
-            .map(|answer| cell(f, answer))
+            .map(|answer| f.display(&answer.value))
             .unwrap_or_default()
     }));
     out
-}
-
-/// A stored answer as its field's type displays it; an answer to a field whose type is no
-/// longer known reads as stored.
-fn cell(field: &Field, answer: &StoredAnswer) -> String {
-    match field.field_type() {
-        Some(t) => t.display(&answer.value, &field.config),
-        None => app::fields::display_stored(&answer.value),
-    }
 }
 
 /// One CSV record with correct quoting (the `csv` crate), as bytes. Cells a spreadsheet

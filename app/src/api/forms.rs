@@ -120,11 +120,11 @@ pub async fn list_responses(
     // Each value also as its type displays it (a phone number in the field's chosen
     // format); a file is linked by the table instead.
     for field in &form.definition.fields {
-        let Some(t) = field.field_type().filter(|t| !t.needs_multipart()) else {
+        if field.field_type().is_none() || field.takes_file() {
             continue;
-        };
+        }
         for answer in rows.iter_mut().filter_map(|r| r.answers.get_mut(&field.id)) {
-            answer.shown = Some(t.display(&answer.value, &field.config));
+            answer.shown = Some(field.display(&answer.value));
         }
     }
     let total = submissions::count_filtered(db_, &form_id, &filter).await?;

@@ -213,6 +213,15 @@ impl Field {
             .unwrap_or_default()
     }
 
+    /// A stored answer as its type displays it in tables and the CSV; an answer to a field
+    /// whose type is no longer known reads as stored.
+    pub fn display(&self, value: &Value) -> String {
+        match self.field_type() {
+            Some(t) => t.display(value, &self.config),
+            None => fields::display_stored(value),
+        }
+    }
+
     /// Whether the answer is a file (posted as multipart, never prefilled or typed).
     pub fn takes_file(&self) -> bool {
         self.field_type().is_some_and(|t| t.needs_multipart())
