@@ -5,7 +5,6 @@
 #![recursion_limit = "256"]
 
 pub mod api;
-#[cfg(feature = "ssr")]
 pub mod apps;
 pub mod auth;
 pub mod components;
@@ -23,6 +22,8 @@ pub mod rules;
 pub mod csp;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod secrets;
 #[cfg(feature = "ssr")]
 pub mod services;
 #[cfg(feature = "ssr")]

@@ -19,6 +19,8 @@ pub struct AppState {
     pub data_dir: PathBuf,
     /// How many bytes of uploaded files one form may hold (`JUNCTION_FORM_STORAGE_MB`).
     pub upload_quota_bytes: u64,
+    /// The apps: registry, secret keys, running installations.
+    pub apps: Arc<crate::services::apps::Apps>,
 }
 
 /// The default of `JUNCTION_FORM_STORAGE_MB`.

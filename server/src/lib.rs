@@ -91,15 +91,19 @@ pub fn app_state(
     leptos_options: LeptosOptions,
     data_dir: PathBuf,
     api_limiter: ApiLimiter,
-) -> AppState {
-    AppState {
+) -> Result<AppState, String> {
+    // A bad manifest stops start-up with one line naming the app and the problem.
+    let registry = app::apps::Registry::builtin().map_err(|e| e.to_string())?;
+    let keyring = app::secrets::Keyring::load(&data_dir)?;
+    Ok(AppState {
         leptos_options,
         db,
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limiter: Arc::new(api_limiter),
         data_dir,
         upload_quota_bytes: app::state::DEFAULT_FORM_STORAGE_MB * 1024 * 1024,
-    }
+        apps: Arc::new(app::services::apps::Apps::new(registry, keyring)),
+    })
 }
 
 /// The whole HTTP surface: health check, server functions, pages, static files, sessions.
@@ -253,8 +257,11 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         options,
         config.data_dir.clone(),
         ApiLimiter::from_env()?,
-    );
+    )?;
     state.upload_quota_bytes = config.form_storage_bytes;
+    app::services::apps::sync_catalog(&state)
+        .await
+        .map_err(|e| format!("cannot list the apps: {e}"))?;
     spawn_housekeeping(state.clone());
     let app = router(state, config.secure_cookies);
 

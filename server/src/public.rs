@@ -56,6 +56,8 @@ const MAX_SUBMISSION_BYTES: u64 =
 #[derive(Default)]
 struct Posted {
     raw: RawAnswers,
+    /// Pairs that are not fields (a link's `utm_*`, a honeypot), for apps.
+    params: serde_json::Map<String, Value>,
     files: Vec<ReceivedFile>,
     errors: app::error::FieldErrors,
     notice: Option<String>,
@@ -112,6 +114,12 @@ pub async fn submit(
         let headers = headers.clone();
         let id = id.clone();
         async move {
+            let carried = app::api::forms::carried_params(
+                posted
+                    .params
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))),
+            );
             let (answers, errors, notice) = posted.discard().await;
             let request = rebuild_get(&id, &headers);
             let mut response = render_page(
@@ -121,6 +129,7 @@ pub async fn submit(
                     answers,
                     errors,
                     notice,
+                    carried,
                 },
             )
             .await;
@@ -151,6 +160,8 @@ pub async fn submit(
         files: &posted.files,
         problems: std::mem::take(&mut posted.errors),
         dry_run: false,
+        params: posted.params.clone(),
+        client_ip: ip,
     };
     match submissions::submit(&state, &record, submission).await {
         Ok(done) => Redirect::to(&destination(&record.id, &done.decision, None)).into_response(),
@@ -221,6 +232,7 @@ async fn read_posted(state: &AppState, record: &FormRecord, request: Request) ->
         bytes.truncate(whole);
     }
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    posted.params = submissions::extras(&record.definition, &pairs);
     posted.raw = collect(&record.definition, pairs);
     posted
 }
@@ -314,6 +326,7 @@ pub async fn headless_router(
         .cloned()
         .collect();
     let record = submissions::open_form(&state.db, &form_id).await?;
+    let params = submissions::extras(&record.definition, &forwarded);
     let raw = collect(&record.definition, pairs);
     let submission = Submission {
         channel: Channel::Router,
@@ -321,6 +334,8 @@ pub async fn headless_router(
         files: &[],
         problems: Default::default(),
         dry_run,
+        params,
+        client_ip: ip,
     };
     let done = submissions::submit(&state, &record, submission).await?;
     if let Some(response_id) = done.response_id {
@@ -475,6 +490,7 @@ async fn read_multipart(
             answer,
         });
     }
+    posted.params = submissions::extras(def, &pairs);
     posted.raw.extend(collect(def, pairs));
 }
 

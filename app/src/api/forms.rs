@@ -180,6 +180,26 @@ pub struct PublicFormData {
     pub errors: FieldErrors,
     /// A message about the whole submission (a limit reached, answers not saved).
     pub notice: Option<String>,
+    /// Parameters of the link the form was opened with that go back with the answers
+    /// (`utm_*`), as hidden inputs.
+    pub carried: Vec<(String, String)>,
+    /// The name of the honeypot input to add, when the owner's spam guard asks for one.
+    pub honeypot: Option<String>,
+}
+
+/// The link parameters a public form carries into its submission: `utm_*`, at most 10,
+/// each at most 200 characters.
+pub fn carried_params(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .filter(|(name, _)| {
+            name.starts_with("utm_")
+                && name.len() <= 32
+                && name[4..].chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
+        .map(|(name, value)| (name, value.chars().take(200).collect()))
+        .take(10)
+        .collect()
 }
 
 /// Answers that were posted and refused, set by the submit handler before it renders the
@@ -189,12 +209,16 @@ pub struct PostedAnswers {
     pub answers: RawAnswers,
     pub errors: FieldErrors,
     pub notice: Option<String>,
+    /// The link parameters that came with them (`carried_params`).
+    pub carried: Vec<(String, String)>,
 }
 
 /// The public form, prefilled from the link's query string (`?identifier=value`).
 #[server(endpoint = "public/form")]
 pub async fn public_form(id: String, query: String) -> Result<PublicFormData, AppError> {
-    let record = submissions::open_form(&state()?.db, &id).await?;
+    let state = state()?;
+    let record = submissions::open_form(&state.db, &id).await?;
+    let honeypot = crate::services::apps::honeypot(&state, record.owner_id).await;
     let mut definition = record.definition;
     // Routing stays on the server.
     definition.routes.clear();
@@ -210,15 +234,16 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
     definition
         .fields
         .retain(|f| !f.deleted && f.field_type().is_some());
-    let (initial, errors, notice) = match use_context::<PostedAnswers>() {
-        Some(posted) => (posted.answers, posted.errors, posted.notice),
+    let (initial, errors, notice, carried) = match use_context::<PostedAnswers>() {
+        Some(posted) => (posted.answers, posted.errors, posted.notice, posted.carried),
         None => {
             let pairs: Vec<(String, String)> =
                 serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default();
             (
-                crate::forms::answers::collect(&definition, pairs),
+                crate::forms::answers::collect(&definition, pairs.clone()),
                 FieldErrors::new(),
                 None,
+                carried_params(pairs),
             )
         }
     };
@@ -228,6 +253,8 @@ pub async fn public_form(id: String, query: String) -> Result<PublicFormData, Ap
         initial,
         errors,
         notice,
+        carried,
+        honeypot,
     })
 }
 

@@ -1,9 +1,28 @@
-//! Apps: what the App Store lists, installs and runs. An app is described by its
-//! [`Manifest`](manifest::Manifest) (catalog text, versions, permissions, dependencies,
-//! settings, hook handlers, field types); `manifest::check_catalog` checks a catalog of
-//! them against the running Junction, the hook points and the field kinds.
+//! Apps: what the App Store lists, installs and runs.
 //!
-//! Apps reach Junction only through the host API handed to their callbacks, never through
-//! `db/` or `services/` (ARCHITECTURE.md, "Layers").
+//! An app is described by its [`Manifest`](manifest::Manifest) (catalog text, versions,
+//! permissions, dependencies, settings, hook handlers, field types). A built-in app is one
+//! file in `builtin/` implementing [`App`]; `builtin::all` lists them, one line each, and
+//! [`Registry::new`] checks their manifests together (`check.rs`) and registers their hook
+//! handlers when the server starts. The manifest types and the configuration check
+//! (`config.rs`) are shared with the browser, which builds the consent screen and the
+//! settings form from them.
+//!
+//! Apps reach Junction only through the host API handed to their callbacks and handlers
+//! (`host.rs`), never through `db/` or `services/` (ARCHITECTURE.md, "Layers").
 
+pub mod config;
 pub mod manifest;
+pub mod view;
+
+#[cfg(feature = "ssr")]
+pub mod builtin;
+#[cfg(feature = "ssr")]
+pub mod check;
+#[cfg(feature = "ssr")]
+pub mod host;
+#[cfg(feature = "ssr")]
+mod registry;
+
+#[cfg(feature = "ssr")]
+pub use registry::{App, Registrar, Registry};

@@ -32,6 +32,13 @@ pub fn FormView(
     /// Where the form posts; `None` for the builder's preview, which never submits.
     #[prop(optional)]
     action: Option<String>,
+    /// Link parameters posted back with the answers, as hidden inputs.
+    #[prop(optional)]
+    carried: Vec<(String, String)>,
+    /// A honeypot input (its name): out of sight and out of the tab order, so only
+    /// scripts fill it.
+    #[prop(optional_no_strip)]
+    honeypot: Option<String>,
 ) -> impl IntoView {
     let definition = StoredValue::new(definition);
     let live: Vec<crate::forms::Field> =
@@ -218,6 +225,14 @@ pub fn FormView(
                 <p class="muted small" aria-live="polite">{format!("Page {} of {}", current_page.get() + 1, page_count)}</p>
             })}
             {fields_view}
+            {carried.into_iter().map(|(name, value)| view! {
+                <input type="hidden" name=name value=value />
+            }).collect_view()}
+            {honeypot.map(|name| view! {
+                <div class="hp-field" aria-hidden="true">
+                    <label>"Leave this empty" <input type="text" name=name tabindex="-1" autocomplete="off" /></label>
+                </div>
+            })}
             <div class="form-actions">
                 <button type="button" class="button button-secondary"
                     style:display=move || (!paged() || current_page.get() == 0).then_some("none")

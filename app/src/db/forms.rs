@@ -209,14 +209,16 @@ pub async fn insert_response(
     form_id: &str,
     answers: &str,
     route_id: Option<&str>,
+    data: &str,
 ) -> Result<String, AppError> {
     let id = sortable_id();
-    sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at, data) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
         .bind(form_id)
         .bind(answers)
         .bind(route_id)
         .bind(now())
+        .bind(data)
         .execute(db.pool())
         .await?;
     Ok(id)

@@ -13,6 +13,7 @@ use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::migrate::Migrator;
 
 pub mod api_keys;
+pub mod apps;
 pub mod forms;
 pub mod notifications;
 pub mod sessions;

@@ -78,7 +78,7 @@ macro_rules! hook_points {
 hook_points! {
     Filter FormBeforeSubmit = "form.beforeSubmit", SubmitPayload,
         "A respondent's answers, checked by the field types, before they are routed and stored. A handler may change them or reject the submission with a message the respondent sees; their answers stay in the form.",
-        "{form_id, answers: {identifier: value}}";
+        "{form_id, answers: {identifier: value}, params: {name: text}, client_ip, data: {key: value}}";
     Filter RoutingBeforeRoute = "routing.beforeRoute", RoutePayload,
         "The route the form's rules chose. A handler may choose another of the form's routes (by id) or the fallback (null).",
         "{form_id, answers, route_id}";
@@ -96,7 +96,7 @@ hook_points! {
     Action FormDeleted = "form.deleted", FormEvent, "A form was deleted with its responses.", "{form_id, name}";
     Action FormSubmitted = "form.submitted", SubmittedPayload,
         "A response was stored: its answers with their labels and the route it took.",
-        "{form_id, form_name, response_id, answers: {identifier: {label, value}}, route: {id, name}}";
+        "{form_id, form_name, response_id, answers: {identifier: {label, value}}, route: {id, name}, data}";
     Action RoutingFallbackHit = "routing.fallbackHit", FallbackPayload,
         "A stored response matched no route and took the fallback.",
         "{form_id, response_id}";
@@ -119,6 +119,17 @@ pub fn lookup(name: &str) -> Option<&'static HookPoint> {
 pub struct SubmitPayload {
     pub form_id: String,
     pub answers: Map<String, Value>,
+    /// What the form's page carried that is not an answer (the `utm_*` of its address, the
+    /// honeypot), as text. Changes to it are not kept.
+    #[serde(default)]
+    pub params: Map<String, Value>,
+    /// The respondent's address, when known.
+    #[serde(default)]
+    pub client_ip: Option<String>,
+    /// What apps attach to the response: stored with it, shown to the owner, and usable in
+    /// a route's address as `{key}`.
+    #[serde(default)]
+    pub data: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -173,6 +184,9 @@ pub struct SubmittedPayload {
     pub response_id: String,
     pub answers: std::collections::BTreeMap<String, LabelledAnswer>,
     pub route: RouteTaken,
+    /// What apps attached to the response (`SubmitPayload::data`).
+    #[serde(default)]
+    pub data: Map<String, Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

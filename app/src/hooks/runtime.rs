@@ -1,8 +1,10 @@
 //! Running the handlers apps register for hook points (server only).
 //!
 //! Handlers register with a priority: higher runs first, ties in registration order. A
-//! handler runs only where the firing owner has an active installation of its app (the
-//! caller passes those apps' slugs). Payloads reach handlers as JSON, the form an app
+//! handler runs once for each active installation of its app that the firing owner has
+//! (the caller passes them, each with the context its handlers get: for apps, the host
+//! API of that installation). The runtime is generic over that context, so it knows
+//! nothing of apps. Payloads reach handlers as JSON, the form an app
 //! compiled to WebAssembly will see too; the typed payload of the hook is checked again
 //! after every filter handler.
 //!
@@ -13,7 +15,6 @@
 //! - **Actions** run concurrently after the work has committed, each with its own timeout,
 //!   on a task of their own: a failing one affects neither the others nor the request.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,27 +36,53 @@ pub enum FilterOutcome {
 }
 
 #[async_trait::async_trait]
-pub trait FilterHandler: Send + Sync {
-    async fn filter(&self, payload: Value) -> Result<FilterOutcome, String>;
+pub trait FilterHandler<C>: Send + Sync {
+    async fn filter(&self, ctx: &C, payload: Value) -> Result<FilterOutcome, String>;
 }
 
 #[async_trait::async_trait]
-pub trait ActionHandler: Send + Sync {
-    async fn act(&self, payload: Value) -> Result<(), String>;
+pub trait ActionHandler<C>: Send + Sync {
+    async fn act(&self, ctx: &C, payload: Value) -> Result<(), String>;
 }
 
-#[derive(Clone)]
-enum Handler {
-    Filter(Arc<dyn FilterHandler>),
-    Action(Arc<dyn ActionHandler>),
+enum Handler<C> {
+    Filter(Arc<dyn FilterHandler<C>>),
+    Action(Arc<dyn ActionHandler<C>>),
 }
 
-#[derive(Clone)]
-struct Registration {
+impl<C> Clone for Handler<C> {
+    fn clone(&self) -> Self {
+        match self {
+            Handler::Filter(h) => Handler::Filter(h.clone()),
+            Handler::Action(h) => Handler::Action(h.clone()),
+        }
+    }
+}
+
+struct Registration<C> {
     app: String,
     hook: &'static str,
     priority: i32,
-    handler: Handler,
+    handler: Handler<C>,
+}
+
+impl<C> Clone for Registration<C> {
+    fn clone(&self) -> Self {
+        Registration {
+            app: self.app.clone(),
+            hook: self.hook,
+            priority: self.priority,
+            handler: self.handler.clone(),
+        }
+    }
+}
+
+/// One active installation the handlers run for: its app's slug and the context its
+/// handlers are given.
+#[derive(Debug, Clone)]
+pub struct Active<C> {
+    pub app: String,
+    pub ctx: C,
 }
 
 /// A filter handler stopped the work.
@@ -73,34 +100,44 @@ pub struct ActionReport {
     pub result: Result<(), String>,
 }
 
-/// The registered handlers of every hook point.
-#[derive(Clone)]
-pub struct Hooks {
+/// The registered handlers of every hook point, run with the context `C`.
+pub struct Hooks<C> {
     /// In registration order; `handlers` sorts a hook's by priority, stably.
-    registrations: Vec<Registration>,
+    registrations: Vec<Registration<C>>,
     timeout: Duration,
 }
 
-impl Default for Hooks {
+impl<C> Clone for Hooks<C> {
+    fn clone(&self) -> Self {
+        Hooks {
+            registrations: self.registrations.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<C> Default for Hooks<C> {
     fn default() -> Self {
         Hooks::new(HANDLER_TIMEOUT)
     }
 }
 
-impl Hooks {
+impl<C> Hooks<C> {
     pub fn new(timeout: Duration) -> Self {
         Hooks {
             registrations: Vec::new(),
             timeout,
         }
     }
+}
 
+impl<C: Clone + Send + Sync + 'static> Hooks<C> {
     /// Registers `app`'s handler for the filter `H`.
     pub fn on_filter<H: Filter>(
         &mut self,
         app: &str,
         priority: i32,
-        handler: impl FilterHandler + 'static,
+        handler: impl FilterHandler<C> + 'static,
     ) {
         self.register::<H>(app, priority, Handler::Filter(Arc::new(handler)));
     }
@@ -110,12 +147,12 @@ impl Hooks {
         &mut self,
         app: &str,
         priority: i32,
-        handler: impl ActionHandler + 'static,
+        handler: impl ActionHandler<C> + 'static,
     ) {
         self.register::<H>(app, priority, Handler::Action(Arc::new(handler)));
     }
 
-    fn register<H: Hook>(&mut self, app: &str, priority: i32, handler: Handler) {
+    fn register<H: Hook>(&mut self, app: &str, priority: i32, handler: Handler<C>) {
         self.registrations.push(Registration {
             app: app.to_owned(),
             hook: H::POINT.name,
@@ -124,27 +161,45 @@ impl Hooks {
         });
     }
 
-    /// The handlers of `hook` whose app is active, highest priority first, ties in
-    /// registration order.
-    fn handlers(&self, hook: &str, active: &HashSet<String>) -> Vec<&Registration> {
-        let mut found: Vec<&Registration> = self
+    /// The handlers of `hook` paired with the active installations of their app, highest
+    /// priority first, ties in registration order (then in the order `active` lists them).
+    fn handlers<'a>(
+        &'a self,
+        hook: &str,
+        active: &'a [Active<C>],
+    ) -> Vec<(&'a Registration<C>, &'a Active<C>)> {
+        let mut found: Vec<&Registration<C>> = self
             .registrations
             .iter()
-            .filter(|r| r.hook == hook && active.contains(&r.app))
+            .filter(|r| r.hook == hook)
             .collect();
         found.sort_by_key(|r| std::cmp::Reverse(r.priority));
         found
+            .into_iter()
+            .flat_map(|r| {
+                active
+                    .iter()
+                    .filter(move |a| a.app == r.app)
+                    .map(move |a| (r, a))
+            })
+            .collect()
+    }
+
+    /// Whether any handler of `H` would run for `active`, so a caller can skip building a
+    /// payload no one reads.
+    pub fn any<H: Hook>(&self, active: &[Active<C>]) -> bool {
+        !self.handlers(H::POINT.name, active).is_empty()
     }
 
     /// Runs the filter pipeline of `H` over `payload` for the active apps `active`.
     pub async fn filter<H: Filter>(
         &self,
-        active: &HashSet<String>,
+        active: &[Active<C>],
         payload: H::Payload,
     ) -> Result<H::Payload, Rejected> {
         let hook = H::POINT.name;
         let mut current = payload;
-        for registration in self.handlers(hook, active) {
+        for (registration, installation) in self.handlers(hook, active) {
             let Handler::Filter(handler) = &registration.handler else {
                 continue;
             };
@@ -153,7 +208,8 @@ impl Hooks {
                 tracing::error!(hook, "a payload could not be given to the handlers");
                 return Ok(current);
             };
-            match tokio::time::timeout(self.timeout, handler.filter(json)).await {
+            let run = handler.filter(&installation.ctx, json);
+            match tokio::time::timeout(self.timeout, run).await {
                 Err(_) => tracing::warn!(app, hook, "filter handler timed out; skipped"),
                 Ok(Err(e)) => tracing::warn!(app, hook, "filter handler failed; skipped: {e}"),
                 Ok(Ok(FilterOutcome::Reject(message))) => {
@@ -181,21 +237,22 @@ impl Hooks {
     /// know drop it.
     pub fn actions<H: Action>(
         &self,
-        active: &HashSet<String>,
+        active: &[Active<C>],
         payload: &H::Payload,
     ) -> tokio::task::JoinHandle<Vec<ActionReport>> {
         let hook = H::POINT.name;
         let json = serde_json::to_value(payload).unwrap_or(Value::Null);
         let mut set = JoinSet::new();
-        for registration in self.handlers(hook, active) {
+        for (registration, installation) in self.handlers(hook, active) {
             let Handler::Action(handler) = registration.handler.clone() else {
                 continue;
             };
             let app = registration.app.clone();
+            let ctx = installation.ctx.clone();
             let json = json.clone();
             let timeout = self.timeout;
             set.spawn(async move {
-                let result = match tokio::time::timeout(timeout, handler.act(json)).await {
+                let result = match tokio::time::timeout(timeout, handler.act(&ctx, json)).await {
                     Ok(result) => result,
                     Err(_) => Err(format!("timed out after {} ms", timeout.as_millis())),
                 };
@@ -234,11 +291,11 @@ mod tests {
     struct Answering<F>(F);
 
     #[async_trait::async_trait]
-    impl<F> FilterHandler for Answering<F>
+    impl<F> FilterHandler<()> for Answering<F>
     where
         F: Fn(Value) -> Result<FilterOutcome, String> + Send + Sync,
     {
-        async fn filter(&self, payload: Value) -> Result<FilterOutcome, String> {
+        async fn filter(&self, _: &(), payload: Value) -> Result<FilterOutcome, String> {
             (self.0)(payload)
         }
     }
@@ -258,27 +315,35 @@ mod tests {
     struct Sleeping;
 
     #[async_trait::async_trait]
-    impl FilterHandler for Sleeping {
-        async fn filter(&self, payload: Value) -> Result<FilterOutcome, String> {
+    impl FilterHandler<()> for Sleeping {
+        async fn filter(&self, _: &(), payload: Value) -> Result<FilterOutcome, String> {
             tokio::time::sleep(Duration::from_secs(60)).await;
             Ok(FilterOutcome::Continue(payload))
         }
     }
 
-    fn active(apps: &[&str]) -> HashSet<String> {
-        apps.iter().map(|a| a.to_string()).collect()
+    fn active(apps: &[&str]) -> Vec<Active<()>> {
+        apps.iter()
+            .map(|a| Active {
+                app: a.to_string(),
+                ctx: (),
+            })
+            .collect()
     }
 
     fn submission() -> SubmitPayload {
         SubmitPayload {
             form_id: "f".into(),
             answers: serde_json::Map::new(),
+            params: serde_json::Map::new(),
+            client_ip: None,
+            data: serde_json::Map::new(),
         }
     }
 
     #[tokio::test]
     async fn filters_run_by_priority_then_registration_order() {
-        let mut hooks = Hooks::new(Duration::from_millis(200));
+        let mut hooks = Hooks::<()>::new(Duration::from_millis(200));
         hooks.on_filter::<FormBeforeSubmit>("a", 0, tagging("a"));
         hooks.on_filter::<FormBeforeSubmit>("b", 10, tagging("b"));
         hooks.on_filter::<FormBeforeSubmit>("c", 0, tagging("c"));
@@ -293,7 +358,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_slow_or_misshapen_filter_is_skipped_and_the_data_passes_on() {
-        let mut hooks = Hooks::new(Duration::from_millis(50));
+        let mut hooks = Hooks::<()>::new(Duration::from_millis(50));
         hooks.on_filter::<FormBeforeSubmit>("first", 5, tagging("1"));
         hooks.on_filter::<FormBeforeSubmit>("broken", 4, Answering(|_| Err("boom".into())));
         hooks.on_filter::<FormBeforeSubmit>("slow", 3, Sleeping);
@@ -316,7 +381,7 @@ mod tests {
     async fn a_rejection_stops_the_pipeline_with_its_message() {
         let ran_after = Arc::new(Mutex::new(false));
         let flag = ran_after.clone();
-        let mut hooks = Hooks::new(Duration::from_millis(200));
+        let mut hooks = Hooks::<()>::new(Duration::from_millis(200));
         hooks.on_filter::<FormBeforeSubmit>(
             "guard",
             1,
@@ -349,8 +414,8 @@ mod tests {
     }
 
     #[async_trait::async_trait]
-    impl ActionHandler for Recording {
-        async fn act(&self, payload: Value) -> Result<(), String> {
+    impl ActionHandler<()> for Recording {
+        async fn act(&self, _: &(), payload: Value) -> Result<(), String> {
             match self.outcome {
                 "panic" => panic!("a handler panicked"),
                 "slow" => tokio::time::sleep(Duration::from_secs(60)).await,
@@ -368,7 +433,7 @@ mod tests {
     #[tokio::test]
     async fn actions_run_isolated_and_report_each_outcome() {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let mut hooks = Hooks::new(Duration::from_millis(50));
+        let mut hooks = Hooks::<()>::new(Duration::from_millis(50));
         for (app, outcome) in [
             ("ok1", "ok"),
             ("fails", "fail"),
@@ -394,6 +459,7 @@ mod tests {
                 id: None,
                 name: "Fallback".into(),
             },
+            data: Default::default(),
         };
         let all = active(&["ok1", "fails", "slow", "panics", "ok2"]);
         let mut reports = hooks

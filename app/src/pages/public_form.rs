@@ -40,7 +40,8 @@ pub fn PublicFormPage() -> impl IntoView {
                                             "Some answers need another look; see the messages below."
                                         </div>
                                     })}
-                                    <FormView definition=form.definition initial=form.initial errors=form.errors action />
+                                    <FormView definition=form.definition initial=form.initial errors=form.errors action
+                                        carried=form.carried honeypot=form.honeypot />
                                 </article>
                             }.into_any()
                         }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod apps;
 pub mod forms;
 pub mod notices;
 pub mod submissions;

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use crate::db::{Db, forms as db};
+use crate::forms::answers::WHOLE_FORM;
+use crate::hooks::{FormBeforeSubmit, SubmitPayload};
+use crate::services::apps;
 use crate::error::{AppError, FieldErrors};
 use crate::fields::FileAnswer;
 use crate::forms::FormRecord;
@@ -71,6 +74,29 @@ pub struct Submission<'a> {
     pub problems: FieldErrors,
     /// Route the answers without storing anything.
     pub dry_run: bool,
+    /// What came with the answers that is not an answer (`extras`), for apps.
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The respondent's address, when known.
+    pub client_ip: Option<std::net::IpAddr>,
+}
+
+/// The posted pairs that are not fields of `def`, as text, for apps' hooks (a link's
+/// `utm_*`, a honeypot). At most 32, each cut to 1,000 characters.
+pub fn extras(
+    def: &crate::forms::FormDefinition,
+    pairs: &[(String, String)],
+) -> serde_json::Map<String, serde_json::Value> {
+    let fields: std::collections::HashSet<&str> =
+        def.fields.iter().map(|f| f.identifier.as_str()).collect();
+    pairs
+        .iter()
+        .filter(|(name, _)| !fields.contains(name.as_str()) && name.len() <= 64)
+        .take(32)
+        .map(|(name, value)| {
+            let value: String = value.chars().take(1_000).collect();
+            (name.clone(), serde_json::Value::String(value))
+        })
+        .collect()
 }
 
 /// What a stored (or dry-run) submission led to.
@@ -97,6 +123,8 @@ pub async fn submit(
         files,
         mut problems,
         dry_run,
+        params,
+        client_ip,
     } = submission;
     if let Err(message) = check_quota(state, record, files).await {
         for file in files {
@@ -111,7 +139,7 @@ pub async fn submit(
         Channel::Page | Channel::Router => UnknownKeys::Ignore,
     };
     let mut budget = Budget::new(SUBMISSION_BUDGET);
-    let checked = match check(record, raw, unknown, &mut budget).await {
+    let mut checked = match check(record, raw, unknown, &mut budget).await {
         Ok(checked) if problems.is_empty() => checked,
         result => {
             for (field, messages) in result.err().unwrap_or_default() {
@@ -123,7 +151,14 @@ pub async fn submit(
     if channel == Channel::Api {
         check_uploads(&state.db, record, &checked).await?;
     }
-    let decision = decide(&state.db, record, &checked.values, &mut budget).await?;
+    let running = apps::running(state, record.owner_id).await;
+    let data = before_submit(state, record, &running, &mut checked, params, client_ip).await?;
+    // Routes' addresses may use what apps attached ({score}); answers win a clash.
+    let mut vars = checked.values.clone();
+    for (key, value) in &data {
+        vars.entry(key.clone()).or_insert_with(|| value.clone());
+    }
+    let decision = decide(&state.db, record, &vars, &mut budget).await?;
     if dry_run {
         return Ok(Submitted {
             response_id: None,
@@ -131,7 +166,7 @@ pub async fn submit(
         });
     }
     keep_files(state, record, &checked, files).await?;
-    match store(&state.db, record, &checked, &decision).await {
+    match store(&state.db, record, &checked, &decision, &data).await {
         Ok(response_id) => Ok(Submitted {
             response_id: Some(response_id),
             decision,
@@ -141,6 +176,49 @@ pub async fn submit(
             Err(e)
         }
     }
+}
+
+/// Runs the `form.beforeSubmit` filters of the owner's running apps. A rejection refuses
+/// the submission with the app's message (the respondent keeps their answers); a change to
+/// an answer is kept for the answers the form already had, in both the values routes see
+/// and what is stored. Returns what the apps attached.
+async fn before_submit(
+    state: &AppState,
+    record: &FormRecord,
+    running: &apps::Running,
+    checked: &mut CheckedAnswers,
+    params: serde_json::Map<String, serde_json::Value>,
+    client_ip: Option<std::net::IpAddr>,
+) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
+    let hooks = state.apps.registry.hooks();
+    if !hooks.any::<FormBeforeSubmit>(&running.active) {
+        return Ok(serde_json::Map::new());
+    }
+    let payload = SubmitPayload {
+        form_id: record.id.clone(),
+        answers: checked.values.clone(),
+        params,
+        client_ip: client_ip.map(|ip| ip.to_string()),
+        data: serde_json::Map::new(),
+    };
+    let out = hooks
+        .filter::<FormBeforeSubmit>(&running.active, payload)
+        .await
+        .map_err(|rejected| AppError::Validation {
+            message: rejected.message.clone(),
+            fields: FieldErrors::from([(WHOLE_FORM.to_owned(), vec![rejected.message])]),
+        })?;
+    for (identifier, value) in out.answers {
+        if let Some(old) = checked.values.get_mut(&identifier)
+            && *old != value
+        {
+            *old = value.clone();
+            if let Some(stored) = checked.stored.values_mut().find(|s| s.identifier == identifier) {
+                stored.value = value;
+            }
+        }
+    }
+    Ok(out.data)
 }
 
 fn refused(fields: FieldErrors) -> AppError {
@@ -262,10 +340,18 @@ async fn store(
     record: &FormRecord,
     checked: &CheckedAnswers,
     decision: &Decision,
+    data: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, AppError> {
     let answers = serde_json::to_string(&checked.stored).map_err(AppError::internal)?;
-    let response_id =
-        db::insert_response(db_, &record.id, &answers, decision.route_id.as_deref()).await?;
+    let data = serde_json::Value::Object(data.clone()).to_string();
+    let response_id = db::insert_response(
+        db_,
+        &record.id,
+        &answers,
+        decision.route_id.as_deref(),
+        &data,
+    )
+    .await?;
     tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
     if record.definition.settings.notify_owner
         && let Err(e) =

@@ -211,6 +211,8 @@ pub(super) async fn submit_response(
             files: &[],
             problems: Default::default(),
             dry_run,
+            params: Default::default(),
+            client_ip: ip,
         },
     )
     .await?;

@@ -80,7 +80,11 @@ impl TestApp {
             .await
             .expect("test database opens");
         let options = server::leptos_options("127.0.0.1:0".parse().unwrap());
-        let mut state = server::app_state(db.clone(), options, database.data_dir(), limits);
+        let mut state = server::app_state(db.clone(), options, database.data_dir(), limits)
+            .expect("the built-in apps check");
+        app::services::apps::sync_catalog(&state)
+            .await
+            .expect("the catalog is written");
         tweak(&mut state);
         let router = server::router(state, secure)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));

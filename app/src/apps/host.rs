@@ -1,0 +1,213 @@
+//! The host API (server only): the one way an app reaches Junction. Each callback and hook
+//! handler is given a [`HostApi`] for one installation; it carries that installation's
+//! owner and granted scopes, so app code can neither name another user nor skip a check.
+//!
+//! Every call checks its scope first. A denied call returns [`HostError::Denied`], writes
+//! an audit entry and touches no data. The data itself comes from a [`Backend`], which
+//! `services/apps.rs` implements over the database; apps never see it.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::manifest::Scope;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The installer did not grant the scope this call needs.
+    #[error("permission denied: this installation was not granted {}", .0.name())]
+    Denied(Scope),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A form as an app sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormInfo {
+    pub id: String,
+    pub name: String,
+    /// `(identifier, label, kind)` of each field.
+    pub fields: Vec<(String, String, String)>,
+}
+
+/// A stored response as an app sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseInfo {
+    pub id: String,
+    pub form_id: String,
+    pub answers: Map<String, Value>,
+    /// What apps attached to it.
+    pub data: Map<String, Value>,
+    pub created_at: i64,
+}
+
+/// Who an installation is: what every call is scoped to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Installation {
+    pub id: String,
+    pub app: String,
+    /// The installed version (an app may behave by the version installed).
+    pub version: String,
+    pub owner_id: i64,
+    pub scopes: Vec<Scope>,
+    /// The configuration with its secrets opened (it never leaves the server).
+    pub config: Map<String, Value>,
+}
+
+/// What stands behind the host API. Every method is given the owner by [`HostApi`], never
+/// by the app.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync {
+    async fn forms(&self, owner_id: i64) -> Result<Vec<FormInfo>, String>;
+    async fn responses(
+        &self,
+        owner_id: i64,
+        form_id: &str,
+        limit: i64,
+    ) -> Result<Option<Vec<ResponseInfo>>, String>;
+    /// Sets `key` in the data of the owner's response `response_id`; `false` when the
+    /// owner has no such response.
+    async fn annotate(
+        &self,
+        owner_id: i64,
+        response_id: &str,
+        key: &str,
+        value: Value,
+    ) -> Result<bool, String>;
+    async fn audit(&self, installation: &Installation, event: &str, detail: &str);
+}
+
+/// The host API of one installation.
+#[derive(Clone)]
+pub struct HostApi {
+    installation: Arc<Installation>,
+    backend: Arc<dyn Backend>,
+}
+
+impl std::fmt::Debug for HostApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the configuration: it holds opened secrets.
+        write!(
+            f,
+            "HostApi({} of {})",
+            self.installation.id, self.installation.app
+        )
+    }
+}
+
+impl HostApi {
+    pub fn new(installation: Installation, backend: Arc<dyn Backend>) -> HostApi {
+        HostApi {
+            installation: Arc::new(installation),
+            backend,
+        }
+    }
+
+    pub fn installation_id(&self) -> &str {
+        &self.installation.id
+    }
+
+    pub fn app(&self) -> &str {
+        &self.installation.app
+    }
+
+    pub fn version(&self) -> &str {
+        &self.installation.version
+    }
+
+    pub fn owner_id(&self) -> i64 {
+        self.installation.owner_id
+    }
+
+    pub fn granted(&self, scope: Scope) -> bool {
+        self.installation.scopes.contains(&scope)
+    }
+
+    /// Passes when `scope` was granted; otherwise records the denial and refuses.
+    pub async fn require(&self, scope: Scope, call: &str) -> Result<(), HostError> {
+        if self.granted(scope) {
+            return Ok(());
+        }
+        tracing::warn!(
+            app = %self.installation.app,
+            installation = %self.installation.id,
+            scope = scope.name(),
+            "app call denied: {call}"
+        );
+        self.backend
+            .audit(
+                &self.installation,
+                "denied",
+                &format!("{call} needs {}, which was not granted", scope.name()),
+            )
+            .await;
+        Err(HostError::Denied(scope))
+    }
+
+    /// The owner's forms.
+    pub async fn forms(&self) -> Result<Vec<FormInfo>, HostError> {
+        self.require(Scope::FormsRead, "reading forms").await?;
+        self.backend
+            .forms(self.installation.owner_id)
+            .await
+            .map_err(HostError::Failed)
+    }
+
+    /// The newest responses (at most `limit`) of one of the owner's forms.
+    pub async fn responses(&self, form_id: &str, limit: i64) -> Result<Vec<ResponseInfo>, HostError> {
+        self.require(Scope::ResponsesRead, "reading responses").await?;
+        self.backend
+            .responses(self.installation.owner_id, form_id, limit.clamp(1, 1000))
+            .await
+            .map_err(HostError::Failed)?
+            .ok_or_else(|| HostError::NotFound(format!("no form \"{form_id}\"")))
+    }
+
+    /// Attaches `key` = `value` to one of the owner's responses.
+    pub async fn annotate(&self, response_id: &str, key: &str, value: Value) -> Result<(), HostError> {
+        self.require(Scope::ResponsesWrite, "annotating a response").await?;
+        let found = self
+            .backend
+            .annotate(self.installation.owner_id, response_id, key, value)
+            .await
+            .map_err(HostError::Failed)?;
+        if found {
+            Ok(())
+        } else {
+            Err(HostError::NotFound(format!("no response \"{response_id}\"")))
+        }
+    }
+
+    /// The app's own configuration, secrets opened.
+    pub async fn config(&self) -> Result<&Map<String, Value>, HostError> {
+        self.require(Scope::ConfigRead, "reading its configuration")
+            .await?;
+        Ok(&self.installation.config)
+    }
+
+    /// Records an event of the app's own in the installation's audit log.
+    pub async fn audit(&self, event: &str, detail: &str) {
+        self.backend.audit(&self.installation, event, detail).await;
+    }
+}
+
+/// Config helpers for handlers: a setting as text, a number or a list of lines.
+pub fn text<'a>(config: &'a Map<String, Value>, key: &str) -> &'a str {
+    config.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn number(config: &Map<String, Value>, key: &str) -> Option<f64> {
+    config.get(key).and_then(Value::as_f64)
+}
+
+/// The non-empty lines (or comma-separated items) of a text setting, trimmed.
+pub fn items<'a>(config: &'a Map<String, Value>, key: &str) -> Vec<&'a str> {
+    text(config, key)
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}

@@ -1,0 +1,309 @@
+//! The `App` trait built-in apps implement, and the registry the server builds from them
+//! at start-up: manifests checked together, hook handlers registered with the priorities
+//! their manifests declare, each handler guarded by the scopes of its hook.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::host::HostApi;
+use super::manifest::{Manifest, ManifestError, Scope};
+use crate::hooks::runtime::{ActionHandler, FilterHandler, FilterOutcome, Hooks};
+use crate::hooks::{Action, Filter, Hook};
+
+/// A built-in app. Only `manifest` and `register` are required; every lifecycle callback
+/// does nothing by default. A callback that fails stops the step it belongs to, and the
+/// user sees its message.
+#[async_trait::async_trait]
+pub trait App: Send + Sync + 'static {
+    fn manifest(&self) -> &Manifest;
+
+    /// Registers the app's hook handlers; each must be declared in the manifest's `hooks`.
+    fn register(&self, hooks: &mut Registrar<'_>) {
+        let _ = hooks;
+    }
+
+    async fn on_install(&self, host: &HostApi) -> Result<(), String> {
+        let _ = host;
+        Ok(())
+    }
+
+    /// Given the new configuration (secrets opened) before it is kept: an error leaves the
+    /// stored one as it was.
+    async fn on_configure(&self, host: &HostApi, config: &Map<String, Value>) -> Result<(), String> {
+        let _ = (host, config);
+        Ok(())
+    }
+
+    async fn on_activate(&self, host: &HostApi) -> Result<(), String> {
+        let _ = host;
+        Ok(())
+    }
+
+    async fn on_deactivate(&self, host: &HostApi) -> Result<(), String> {
+        let _ = host;
+        Ok(())
+    }
+
+    /// After an update (or a rollback) from the version `from`.
+    async fn on_update(&self, host: &HostApi, from: &str) -> Result<(), String> {
+        let _ = (host, from);
+        Ok(())
+    }
+
+    async fn on_uninstall(&self, host: &HostApi) -> Result<(), String> {
+        let _ = host;
+        Ok(())
+    }
+
+    /// Turns a configuration saved under the version `from` into one for `to` (an update
+    /// runs it; a rollback restores the saved configuration instead).
+    fn migrate_config(&self, from: &semver::Version, to: &semver::Version, config: Map<String, Value>) -> Map<String, Value> {
+        let _ = (from, to);
+        config
+    }
+}
+
+/// The scope a handler of `hook` needs to be given its payload, and the scope it needs for
+/// a change it makes to be kept.
+pub fn hook_scopes(hook: &str) -> (Option<Scope>, Option<Scope>) {
+    match hook {
+        "form.beforeSubmit" | "routing.beforeRoute" => {
+            (Some(Scope::ResponsesRead), Some(Scope::ResponsesWrite))
+        }
+        "form.beforeSave" => (Some(Scope::FormsRead), Some(Scope::FormsWrite)),
+        "form.submitted" | "routing.fallbackHit" => (Some(Scope::ResponsesRead), None),
+        "form.created" | "form.updated" | "form.deleted" => (Some(Scope::FormsRead), None),
+        _ => (None, None),
+    }
+}
+
+/// Runs an app's filter handler only for installations granted its hook's read scope, and
+/// keeps a change only where the write scope was granted (else the data passes on as it
+/// was, and the attempt is audited).
+struct GuardedFilter<F> {
+    hook: &'static str,
+    inner: F,
+}
+
+#[async_trait::async_trait]
+impl<F: FilterHandler<HostApi>> FilterHandler<HostApi> for GuardedFilter<F> {
+    async fn filter(&self, host: &HostApi, payload: Value) -> Result<FilterOutcome, String> {
+        let (reads, writes) = hook_scopes(self.hook);
+        if let Some(scope) = reads {
+            host.require(scope, &format!("handling {}", self.hook))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let before = payload.clone();
+        match self.inner.filter(host, payload).await? {
+            FilterOutcome::Continue(after) if after != before => match writes {
+                Some(scope) => {
+                    host.require(scope, &format!("changing the data of {}", self.hook))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    Ok(FilterOutcome::Continue(after))
+                }
+                None => Ok(FilterOutcome::Continue(before)),
+            },
+            outcome => Ok(outcome),
+        }
+    }
+}
+
+struct GuardedAction<A> {
+    hook: &'static str,
+    inner: A,
+}
+
+#[async_trait::async_trait]
+impl<A: ActionHandler<HostApi>> ActionHandler<HostApi> for GuardedAction<A> {
+    async fn act(&self, host: &HostApi, payload: Value) -> Result<(), String> {
+        if let Some(scope) = hook_scopes(self.hook).0 {
+            host.require(scope, &format!("handling {}", self.hook))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        self.inner.act(host, payload).await
+    }
+}
+
+/// What `App::register` is given: registers handlers under the app's slug, with the
+/// priority its manifest declares for the hook.
+pub struct Registrar<'a> {
+    manifest: &'a Manifest,
+    hooks: &'a mut Hooks<HostApi>,
+    problems: Vec<String>,
+}
+
+impl Registrar<'_> {
+    fn priority<H: Hook>(&mut self) -> Option<i32> {
+        let declared = self
+            .manifest
+            .hooks
+            .iter()
+            .find(|r| r.hook == H::POINT.name)
+            .map(|r| r.priority);
+        if declared.is_none() {
+            self.problems.push(format!(
+                "it registers a handler for \"{}\", which its manifest does not declare",
+                H::POINT.name
+            ));
+        }
+        declared
+    }
+
+    pub fn filter<H: Filter>(&mut self, handler: impl FilterHandler<HostApi> + 'static) {
+        if let Some(priority) = self.priority::<H>() {
+            let guarded = GuardedFilter {
+                hook: H::POINT.name,
+                inner: handler,
+            };
+            self.hooks
+                .on_filter::<H>(&self.manifest.slug, priority, guarded);
+        }
+    }
+
+    pub fn action<H: Action>(&mut self, handler: impl ActionHandler<HostApi> + 'static) {
+        if let Some(priority) = self.priority::<H>() {
+            let guarded = GuardedAction {
+                hook: H::POINT.name,
+                inner: handler,
+            };
+            self.hooks
+                .on_action::<H>(&self.manifest.slug, priority, guarded);
+        }
+    }
+}
+
+/// The apps the server runs, checked, with their hook handlers registered.
+pub struct Registry {
+    apps: Vec<Arc<dyn App>>,
+    by_slug: HashMap<String, usize>,
+    hooks: Hooks<HostApi>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.apps.iter().map(|a| &a.manifest().slug))
+            .finish()
+    }
+}
+
+impl Registry {
+    /// Checks `apps`' manifests against the running Junction and each other, then
+    /// registers their handlers. The error names the app and the problem.
+    pub fn new(apps: Vec<Arc<dyn App>>) -> Result<Registry, ManifestError> {
+        let manifests: Vec<Manifest> = apps.iter().map(|a| a.manifest().clone()).collect();
+        let hooks_known: Vec<&str> = crate::hooks::CATALOG.iter().map(|p| p.name).collect();
+        let kinds: Vec<&str> = crate::fields::REGISTRY
+            .iter()
+            .map(|t| t.meta().kind)
+            .collect();
+        super::check::check_catalog(
+            &manifests,
+            &super::check::Host {
+                junction_version: env!("CARGO_PKG_VERSION"),
+                hooks: &hooks_known,
+                field_kinds: &kinds,
+            },
+        )?;
+        let mut hooks = Hooks::default();
+        for app in &apps {
+            let mut registrar = Registrar {
+                manifest: app.manifest(),
+                hooks: &mut hooks,
+                problems: Vec::new(),
+            };
+            app.register(&mut registrar);
+            if let Some(problem) = registrar.problems.into_iter().next() {
+                return Err(ManifestError {
+                    app: app.manifest().slug.clone(),
+                    problem,
+                });
+            }
+        }
+        let by_slug = apps
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.manifest().slug.clone(), i))
+            .collect();
+        Ok(Registry {
+            apps,
+            by_slug,
+            hooks,
+        })
+    }
+
+    /// The built-in apps.
+    pub fn builtin() -> Result<Registry, ManifestError> {
+        Registry::new(super::builtin::all()?)
+    }
+
+    pub fn get(&self, slug: &str) -> Option<&Arc<dyn App>> {
+        self.by_slug.get(slug).map(|&i| &self.apps[i])
+    }
+
+    pub fn manifest(&self, slug: &str) -> Option<&Manifest> {
+        self.get(slug).map(|a| a.manifest())
+    }
+
+    pub fn apps(&self) -> impl Iterator<Item = &Arc<dyn App>> {
+        self.apps.iter()
+    }
+
+    pub fn hooks(&self) -> &Hooks<HostApi> {
+        &self.hooks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_apps_pass_their_checks() {
+        let registry = Registry::builtin().expect("the built-in catalog is valid");
+        for app in registry.apps() {
+            let m = app.manifest();
+            assert!(m.releases.len() >= 2, "{} ships two versions, so updates are real", m.slug);
+            let logo = format!("{}/../public{}", env!("CARGO_MANIFEST_DIR"), m.logo);
+            assert!(std::path::Path::new(&logo).exists(), "{} has its logo at {logo}", m.slug);
+        }
+        assert!(registry.get("lead-scoring").is_some() && registry.get("nothing").is_none());
+    }
+
+    struct Undeclared(Manifest);
+
+    impl App for Undeclared {
+        fn manifest(&self) -> &Manifest {
+            &self.0
+        }
+
+        fn register(&self, hooks: &mut Registrar<'_>) {
+            hooks.action::<crate::hooks::FormSubmitted>(Nothing);
+        }
+    }
+
+    struct Nothing;
+
+    #[async_trait::async_trait]
+    impl ActionHandler<HostApi> for Nothing {
+        async fn act(&self, _: &HostApi, _: Value) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_handler_its_manifest_does_not_declare_stops_start_up() {
+        let builtin = super::super::builtin::all().unwrap();
+        let mut manifest = builtin[0].manifest().clone();
+        manifest.slug = "sneaky".into();
+        manifest.field_types.clear();
+        let err = Registry::new(vec![Arc::new(Undeclared(manifest))]).unwrap_err();
+        assert_eq!(err.app, "sneaky");
+        assert!(err.problem.contains("\"form.submitted\", which its manifest does not declare"), "{}", err.problem);
+    }
+}
