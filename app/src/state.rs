@@ -20,7 +20,7 @@ pub struct AppState {
     /// How many bytes of uploaded files one form may hold (`JUNCTION_FORM_STORAGE_MB`).
     pub upload_quota_bytes: u64,
     /// The apps: registry, secret keys, running installations.
-    pub apps: Arc<crate::services::apps::Apps>,
+    pub apps: Arc<crate::apps::running::Apps>,
 }
 
 /// The default of `JUNCTION_FORM_STORAGE_MB`.

@@ -102,7 +102,7 @@ pub fn app_state(
         api_limiter: Arc::new(api_limiter),
         data_dir,
         upload_quota_bytes: app::state::DEFAULT_FORM_STORAGE_MB * 1024 * 1024,
-        apps: Arc::new(app::services::apps::Apps::new(registry, keyring)),
+        apps: Arc::new(app::apps::running::Apps::new(registry, keyring)),
     })
 }
 

@@ -7,52 +7,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use axum::body::Body;
-use common::TestApp;
+use common::{Client, TestApp, user_with_key};
 use http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
-
-struct Client<'a> {
-    app: &'a TestApp,
-    key: Option<String>,
-}
-
-impl Client<'_> {
-    async fn send(&self, method: Method, path: &str, body: Option<Value>) -> common::Response {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(format!("/api/v1{path}"))
-            .header(header::ACCEPT, "application/json");
-        if let Some(key) = &self.key {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
-        }
-        let body = match body {
-            Some(json) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
-                Body::from(json.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.app.send(request.body(body).unwrap()).await
-    }
-
-    async fn get(&self, path: &str) -> common::Response {
-        self.send(Method::GET, path, None).await
-    }
-}
-
-/// Signs up and creates a key in Settings' way; returns the session cookie and the key.
-async fn user_with_key(app: &TestApp, email: &str) -> (String, String) {
-    let cookie = app.sign_up(email, "correct horse battery").await;
-    let created = app
-        .call(
-            "/api/api-keys/create",
-            &[("name", "script"), ("password", "correct horse battery")],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    (cookie, created.json().as_str().unwrap().to_owned())
-}
 
 fn routed_form() -> Value {
     json!({
@@ -639,6 +596,18 @@ async fn the_openapi_document_is_whole_and_matches_the_routes() {
         ("POST", "/forms/{id}/responses"),
         ("GET", "/forms/{id}/responses.csv"),
         ("GET", "/openapi.json"),
+        ("GET", "/apps"),
+        ("GET", "/apps/{slug}"),
+        ("GET", "/installations"),
+        ("POST", "/installations"),
+        ("GET", "/installations/{id}"),
+        ("DELETE", "/installations/{id}"),
+        ("PUT", "/installations/{id}/config"),
+        ("POST", "/installations/{id}/activate"),
+        ("POST", "/installations/{id}/deactivate"),
+        ("POST", "/installations/{id}/update"),
+        ("POST", "/installations/{id}/rollback"),
+        ("GET", "/installations/{id}/audit"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -655,7 +624,7 @@ async fn the_openapi_document_is_whole_and_matches_the_routes() {
         let answer = public
             .send(
                 Method::from_bytes(method.as_bytes()).unwrap(),
-                &path.replace("{id}", "missing"),
+                &path.replace("{id}", "missing").replace("{slug}", "missing"),
                 None,
             )
             .await;

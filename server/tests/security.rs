@@ -447,8 +447,9 @@ fn upload(id: &str, name: &str, file: &[u8]) -> Request<Body> {
         .unwrap()
 }
 
+/// The uploaded files (received or kept) under the data directory `dir`.
 fn files_in(dir: &std::path::Path) -> usize {
-    walk(dir)
+    walk(&dir.join("uploads"))
 }
 
 fn walk(dir: &std::path::Path) -> usize {

@@ -23,6 +23,8 @@ pub mod check;
 pub mod host;
 #[cfg(feature = "ssr")]
 mod registry;
+#[cfg(feature = "ssr")]
+pub mod running;
 
 #[cfg(feature = "ssr")]
 pub use registry::{App, Registrar, Registry};

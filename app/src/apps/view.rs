@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::manifest::{AppType, Release, Scope, Setting};
 
 /// Where an app stands in the approval process; only approved apps are in the catalog.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Approval {
@@ -87,6 +88,7 @@ impl AppType {
 }
 
 /// A permission as people read it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     pub scope: String,
@@ -103,6 +105,7 @@ impl From<Scope> for Permission {
 }
 
 /// One app in the catalog grid.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppCard {
     pub slug: String,
@@ -127,6 +130,7 @@ pub struct AppCard {
 }
 
 /// Another app this one needs, and whether the user has it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DependencyView {
     pub slug: String,
@@ -137,6 +141,7 @@ pub struct DependencyView {
 }
 
 /// A review as shown under an app.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReviewView {
     /// The reviewer as others see them (not their address).
@@ -153,6 +158,7 @@ pub struct ReviewView {
 }
 
 /// One of the user's installations of an app, in a list.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallationSummary {
     pub id: String,
@@ -162,6 +168,7 @@ pub struct InstallationSummary {
 }
 
 /// An app's page.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppDetail {
     pub card: AppCard,
@@ -183,6 +190,7 @@ pub struct AppDetail {
 }
 
 /// An installation's page: its state and its settings, secrets only as set or not.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstallationView {
     pub id: String,
@@ -210,6 +218,7 @@ pub struct InstallationView {
 }
 
 /// One line of an installation's audit log.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub event: String,
@@ -218,6 +227,7 @@ pub struct AuditEntry {
 }
 
 /// An app as admins see it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminApp {
     pub slug: String,

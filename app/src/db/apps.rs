@@ -296,8 +296,8 @@ pub type ReviewRow = (i64, String, i64, String, bool, i64, i64);
 
 pub async fn reviews(db: &Db, app: &str) -> Result<Vec<ReviewRow>, AppError> {
     let rows = sqlx::query(
-        "SELECT r.user_id AS user_id, u.email AS email, r.stars AS stars, r.body AS body, \
-         r.hidden AS hidden, r.created_at AS created_at, r.updated_at AS updated_at \
+        "SELECT r.user_id AS user_id, u.email AS author_email, r.stars AS stars, r.body AS body, \
+         r.hidden AS is_hidden, r.created_at AS created_at, r.updated_at AS updated_at \
          FROM app_reviews r JOIN users u ON u.id = r.user_id WHERE r.app = $1 \
          ORDER BY r.updated_at DESC, r.user_id",
     )
@@ -308,10 +308,10 @@ pub async fn reviews(db: &Db, app: &str) -> Result<Vec<ReviewRow>, AppError> {
         .map(|r| {
             Ok((
                 r.try_get("user_id")?,
-                r.try_get("email")?,
+                r.try_get("author_email")?,
                 r.try_get("stars")?,
                 r.try_get("body")?,
-                r.try_get::<i64, _>("hidden")? != 0,
+                r.try_get::<i64, _>("is_hidden")? != 0,
                 r.try_get("created_at")?,
                 r.try_get("updated_at")?,
             ))

@@ -6,8 +6,7 @@
 //! backend, scoped to one owner by `HostApi`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -23,64 +22,10 @@ use crate::auth::SessionUser;
 use crate::db::apps::{self as db, InstallationRow, Listing};
 use crate::db::{Db, now};
 use crate::error::{AppError, FieldErrors};
+use crate::apps::running::Running;
 use crate::hooks::runtime::Active;
 use crate::secrets::Keyring;
 use crate::state::AppState;
-
-/// How long one server trusts what it read of a user's running installations; a change
-/// made on this server is seen at once, one made on another within this.
-const FRESH: Duration = Duration::from_secs(1);
-
-/// The running apps: the registry, the key secrets are sealed with, and each owner's
-/// running installations as last read.
-pub struct Apps {
-    pub registry: Registry,
-    pub keyring: Keyring,
-    running: Mutex<HashMap<i64, (Instant, Arc<Running>)>>,
-}
-
-/// One owner's running installations: what their handlers are given, and each one's
-/// configuration for the host's own use.
-#[derive(Default)]
-pub struct Running {
-    pub active: Vec<Active<HostApi>>,
-    configs: Vec<(String, Map<String, Value>)>,
-}
-
-impl Running {
-    /// Whether the app `slug` runs.
-    pub fn runs(&self, slug: &str) -> bool {
-        self.active.iter().any(|a| a.app == slug)
-    }
-}
-
-impl std::fmt::Debug for Apps {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Apps({:?})", self.registry)
-    }
-}
-
-impl Apps {
-    pub fn new(registry: Registry, keyring: Keyring) -> Apps {
-        Apps {
-            registry,
-            keyring,
-            running: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn forget(&self, user_id: i64) {
-        if let Ok(mut running) = self.running.lock() {
-            running.remove(&user_id);
-        }
-    }
-
-    fn forget_all(&self) {
-        if let Ok(mut running) = self.running.lock() {
-            running.clear();
-        }
-    }
-}
 
 /// The host API's data, over the database.
 struct DbBackend {
@@ -247,11 +192,8 @@ pub async fn running(state: &AppState, owner_id: i64) -> Arc<Running> {
 }
 
 async fn running_set(state: &AppState, owner_id: i64) -> Arc<Running> {
-    if let Ok(cache) = state.apps.running.lock()
-        && let Some((at, found)) = cache.get(&owner_id)
-        && at.elapsed() < FRESH
-    {
-        return found.clone();
+    if let Some(found) = state.apps.cached(owner_id) {
+        return found;
     }
     let rows = match db::running_of(&state.db, owner_id).await {
         Ok(rows) => rows,
@@ -264,31 +206,22 @@ async fn running_set(state: &AppState, owner_id: i64) -> Arc<Running> {
     let mut found = Running::default();
     for row in rows.iter().filter(|row| state.apps.registry.get(&row.app).is_some()) {
         let host = host_for(state, row);
-        found.configs.push((row.app.clone(), host_config(state, row)));
-        found.active.push(Active {
-            app: row.app.clone(),
-            ctx: host,
-        });
+        found.add(
+            Active {
+                app: row.app.clone(),
+                ctx: host,
+            },
+            host_config(state, row),
+        );
     }
-    let found = Arc::new(found);
-    if let Ok(mut cache) = state.apps.running.lock() {
-        if cache.len() > 10_000 {
-            cache.clear();
-        }
-        cache.insert(owner_id, (Instant::now(), found.clone()));
-    }
-    found
+    state.apps.remember(owner_id, found)
 }
 
 /// Whether `owner_id` runs the app `slug`, and with what configuration (for the host's
 /// own use, such as rendering the honeypot; apps read theirs through `HostApi::config`).
 pub async fn running_config(state: &AppState, owner_id: i64, slug: &str) -> Option<Map<String, Value>> {
     let running = running_set(state, owner_id).await;
-    running
-        .configs
-        .iter()
-        .find(|(app, _)| app == slug)
-        .map(|(_, config)| config.clone())
+    running.config(slug).cloned()
 }
 
 /// The honeypot input a public form of `owner_id` carries: while their spam guard runs
@@ -310,10 +243,11 @@ pub async fn sync_catalog(state: &AppState) -> Result<(), AppError> {
         let Some(app) = state.apps.registry.get(&row.app) else {
             continue;
         };
-        if row.auto_update && newer(app.manifest(), &row.version) {
-            if let Err(e) = update_row(state, app, row.clone(), "updated automatically").await {
-                tracing::warn!(installation = %row.id, "automatic update failed: {e}");
-            }
+        if row.auto_update
+            && newer(app.manifest(), &row.version)
+            && let Err(e) = update_row(state, app, row.clone(), "updated automatically").await
+        {
+            tracing::warn!(installation = %row.id, "automatic update failed: {e}");
         }
     }
     Ok(())
@@ -600,15 +534,27 @@ pub async fn consent(state: &AppState, user: &SessionUser, slug: &str) -> Result
 }
 
 /// Installs `slug` for `user` with the dependencies it lacks, all granted `grant`, which
-/// must hold every permission they request. Returns the new installation's id. Nothing
-/// is kept when any step fails.
+/// must hold every permission they request. `version` picks one of its releases (the
+/// newest by default). Returns the new installation's id. Nothing is kept when any step
+/// fails.
 pub async fn install(
     state: &AppState,
     user: &SessionUser,
     slug: &str,
     grant: &[Scope],
     name: Option<&str>,
+    version: Option<&str>,
 ) -> Result<String, AppError> {
+    if let Some(version) = version
+        && let Some(manifest) = state.apps.registry.manifest(slug)
+        && !manifest.releases.iter().any(|r| r.version == version)
+    {
+        let released: Vec<&str> = manifest.releases.iter().map(|r| r.version.as_str()).collect();
+        return Err(AppError::field(
+            "version",
+            format!("{} has no version {version}; it has {}.", manifest.name, released.join(", ")),
+        ));
+    }
     let listings = db::listings(&state.db).await?;
     let mine = db::installations_of(&state.db, user.id).await?;
     let plan = plan(&state.apps.registry, &listings, slug, &mine)?;
@@ -666,7 +612,10 @@ pub async fn install(
             } else {
                 default_name
             },
-            version: m.version.clone(),
+            version: match version {
+                Some(v) if m.slug == slug => v.to_owned(),
+                _ => m.version.clone(),
+            },
             scopes: serde_json::to_string(&m.permissions).map_err(AppError::internal)?,
             config: Value::Object(config::defaults(&m.settings)).to_string(),
             active: false,
@@ -724,6 +673,12 @@ fn secrets_set(manifest: &Manifest, config: &Map<String, Value>) -> Vec<String> 
         .filter(|s| config.get(&s.key).is_some_and(|v| v.as_str().is_some_and(|t| !t.is_empty())))
         .map(|s| s.key.clone())
         .collect()
+}
+
+/// The host API an installation's code is given (for the host's own checks and tests).
+pub async fn host_api(state: &AppState, user: &SessionUser, id: &str) -> Result<HostApi, AppError> {
+    let (row, _) = owned(state, user, id).await?;
+    Ok(host_for(state, &row))
 }
 
 /// An installation's page; another user's installation is not found.
@@ -909,10 +864,10 @@ pub async fn set_active(
         // Dependencies run too.
         let mine = db::installations_of(&state.db, user.id).await?;
         for dependency in &manifest.dependencies {
-            if let Some(dep) = mine.iter().find(|r| r.app == dependency.app) {
-                if !dep.active {
-                    Box::pin(set_active(state, user, &dep.id.clone(), true)).await?;
-                }
+            if let Some(dep) = mine.iter().find(|r| r.app == dependency.app)
+                && !dep.active
+            {
+                Box::pin(set_active(state, user, &dep.id.clone(), true)).await?;
             }
         }
     } else {
@@ -1073,11 +1028,15 @@ pub async fn uninstall(state: &AppState, user: &SessionUser, id: &str) -> Result
 /// An installation's audit log, newest first.
 pub async fn audit_log(state: &AppState, user: &SessionUser, id: &str) -> Result<Vec<AuditEntry>, AppError> {
     // Readable after an uninstall too: the log is the user's, by installation id.
-    Ok(db::audit_log(&state.db, id, user.id, 200)
+    let entries: Vec<AuditEntry> = db::audit_log(&state.db, id, user.id, 200)
         .await?
         .into_iter()
         .map(|(event, detail, at)| AuditEntry { event, detail, at })
-        .collect())
+        .collect();
+    if entries.is_empty() && db::find_installation(&state.db, id, user.id).await?.is_none() {
+        return Err(AppError::NotFound("That installation".into()));
+    }
+    Ok(entries)
 }
 
 /// The longest review text.

@@ -185,7 +185,7 @@ pub async fn submit(
 async fn before_submit(
     state: &AppState,
     record: &FormRecord,
-    running: &apps::Running,
+    running: &crate::apps::running::Running,
     checked: &mut CheckedAnswers,
     params: serde_json::Map<String, serde_json::Value>,
     client_ip: Option<std::net::IpAddr>,

@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+mod apps;
 mod forms;
 mod responses;
 
@@ -43,7 +44,7 @@ mod responses;
     servers((url = "/api/v1")),
     modifiers(&BearerKeys),
     components(schemas(ErrorBody)),
-    tags((name = "forms"), (name = "responses"))
+    tags((name = "forms"), (name = "responses"), (name = "apps"))
 )]
 struct ApiDoc;
 
@@ -125,6 +126,16 @@ fn api() -> OpenApiRouter<AppState> {
             responses::submit_response
         ))
         .routes(routes!(responses::responses_csv))
+        .routes(routes!(apps::list_apps))
+        .routes(routes!(apps::get_app))
+        .routes(routes!(apps::list_installations, apps::create_installation))
+        .routes(routes!(apps::get_installation, apps::delete_installation))
+        .routes(routes!(apps::put_config))
+        .routes(routes!(apps::activate))
+        .routes(routes!(apps::deactivate))
+        .routes(routes!(apps::update))
+        .routes(routes!(apps::rollback))
+        .routes(routes!(apps::audit))
         .routes(routes!(openapi_json))
 }
 

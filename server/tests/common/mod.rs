@@ -13,7 +13,7 @@ use app::db::{DatabaseUrl, Db};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
-use http::{HeaderMap, Request, StatusCode, header};
+use http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -23,6 +23,7 @@ pub struct TestApp {
     /// The server's data directory (uploads live under it).
     pub data_dir: std::path::PathBuf,
     _database: TestDatabase,
+    pub state: app::state::AppState,
 }
 
 pub struct Response {
@@ -86,10 +87,11 @@ impl TestApp {
             .await
             .expect("the catalog is written");
         tweak(&mut state);
-        let router = server::router(state, secure)
+        let router = server::router(state.clone(), secure)
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         TestApp {
             router,
+            state,
             db,
             data_dir: database.data_dir(),
             _database: database,
@@ -173,6 +175,17 @@ impl TestApp {
             )
             .await;
         assert_eq!(closed.status, StatusCode::OK, "{}", closed.body);
+    }
+
+    /// The host API an installation's code is given.
+    pub async fn host_api(
+        &self,
+        user: &app::auth::SessionUser,
+        installation: &str,
+    ) -> app::apps::host::HostApi {
+        app::services::apps::host_api(&self.state, user, installation)
+            .await
+            .expect("the user's installation")
     }
 
     /// Logs in (one more session of the account) and returns its cookie.
@@ -333,4 +346,48 @@ impl Drop for TestDatabase {
         })
         .join();
     }
+}
+
+/// Calls `/api/v1` with a key (or none).
+pub struct Client<'a> {
+    pub app: &'a TestApp,
+    pub key: Option<String>,
+}
+
+impl Client<'_> {
+    pub async fn send(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> Response {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header(header::ACCEPT, "application/json");
+        if let Some(key) = &self.key {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {key}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.app.send(request.body(body).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(Method::GET, path, None).await
+    }
+}
+
+/// Signs up and creates a key in Settings' way; returns the session cookie and the key.
+pub async fn user_with_key(app: &TestApp, email: &str) -> (String, String) {
+    let cookie = app.sign_up(email, "correct horse battery").await;
+    let created = app
+        .call(
+            "/api/api-keys/create",
+            &[("name", "script"), ("password", "correct horse battery")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    (cookie, created.json().as_str().unwrap().to_owned())
 }

@@ -50,9 +50,10 @@ fn is_blocked(domain: &str, blocked: &[&str]) -> bool {
     })
 }
 
-/// Submissions seen in the last minute per (installation, address).
-static RECENT: LazyLock<Mutex<HashMap<(String, String), Vec<Instant>>>> =
-    LazyLock::new(Default::default);
+/// When each (installation, address) submitted in the last minute.
+type Recent = HashMap<(String, String), Vec<Instant>>;
+
+static RECENT: LazyLock<Mutex<Recent>> = LazyLock::new(Default::default);
 
 /// Counts one submission from `address`; whether it is over `limit` a minute.
 fn over_rate(installation: &str, address: &str, limit: usize) -> bool {

@@ -1,0 +1,442 @@
+//! The App Store through the real router (on SQLite, and on PostgreSQL when
+//! JUNCTION_TEST_DATABASE_URL names one): the lifecycle over `/api/v1`, the permissions the
+//! host API enforces, and the built-in apps' effects on a public form.
+
+mod common;
+
+use app::apps::host::HostError;
+use app::apps::manifest::Scope;
+use axum::body::Body;
+use common::{Client, TestApp, owner_with_form, user_with_key};
+use http::{Method, Request, StatusCode, header};
+use serde_json::{Value, json};
+
+const ALL_SCOPES: [&str; 3] = ["responses:read", "responses:write", "config:read"];
+
+fn contact_form() -> Value {
+    json!({
+        "name": "Contact",
+        "fields": [
+            {"identifier": "email", "label": "Email", "type": "email", "required": true},
+            {"identifier": "budget", "label": "Budget", "type": "radio",
+             "config": {"options": [{"value": "large", "label": "Large"}, {"value": "small", "label": "Small"}]}}
+        ],
+        "routes": [
+            {"name": "Scored", "rule": {"==": [{"var": "budget"}, "large"]},
+             "action": {"type": "external_url", "value": "https://crm.example/leads?score={score}&e={email}"}}
+        ],
+        "fallback": {"action": {"type": "message", "value": "Thanks."}}
+    })
+}
+
+/// Posts `pairs` to the public form as a browser would.
+async fn post_form(app: &TestApp, id: &str, pairs: &[(&str, &str)]) -> common::Response {
+    let body = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", common::encode(k), common::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    app.send(
+        Request::post(format!("/f/{id}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+async fn install(client: &Client<'_>, body: Value) -> common::Response {
+    client.send(Method::POST, "/installations", Some(body)).await
+}
+
+fn id_of(response: &common::Response) -> String {
+    response.json()["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
+    let app = TestApp::new().await;
+    let (_, key) = user_with_key(&app, "owner@example.com").await;
+    let client = Client {
+        app: &app,
+        key: Some(key),
+    };
+
+    let catalog = client.get("/apps").await;
+    assert_eq!(catalog.status, StatusCode::OK, "{}", catalog.body);
+    let catalog_json = catalog.json();
+    let slugs: Vec<&str> = catalog_json["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["slug"].as_str().unwrap())
+        .collect();
+    for slug in ["spam-guard", "utm-attribution", "lead-scoring"] {
+        assert!(slugs.contains(&slug), "{slug} is listed");
+    }
+    let lead = &catalog_json["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["slug"] == "lead-scoring")
+        .unwrap()
+        .clone();
+    for key in ["name", "version", "type", "categories", "summary", "rating", "installs"] {
+        assert!(lead.get(key).is_some(), "the catalog gives {key}");
+    }
+    let detail = client.get("/apps/lead-scoring").await.json();
+    assert_eq!(detail["dependencies"][0]["slug"], "utm-attribution");
+    assert_eq!(detail["permissions"][0]["scope"], "responses:read");
+    assert!(detail["permissions"][0]["sentence"].as_str().unwrap().contains("answers"));
+    assert_eq!(client.get("/apps/no-such-app").await.status, StatusCode::NOT_FOUND);
+
+    // Consent is every permission of the app and of the dependency installed with it.
+    let short = install(&client, json!({"app": "lead-scoring", "grant": ["responses:read"]})).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", short.body);
+    assert!(short.body.contains("config:read, responses:write"), "{}", short.body);
+    let bad_version = install(&client, json!({"app": "spam-guard", "grant": ALL_SCOPES, "version": "9.9.9"})).await;
+    assert_eq!(bad_version.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_version.body.contains("no version 9.9.9; it has 1.0.0, 1.1.0"), "{}", bad_version.body);
+
+    let lead = install(&client, json!({"app": "lead-scoring", "grant": ALL_SCOPES})).await;
+    assert_eq!(lead.status, StatusCode::CREATED, "{}", lead.body);
+    let lead_id = id_of(&lead);
+    assert_eq!(lead.json()["active"], false, "an installation starts switched off");
+    let all = client.get("/installations").await.json();
+    let mut apps: Vec<&str> = all["installations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["app"].as_str().unwrap())
+        .collect();
+    apps.sort_unstable();
+    assert_eq!(apps, ["lead-scoring", "utm-attribution"], "the dependency came with it");
+    let again = install(&client, json!({"app": "lead-scoring", "grant": ALL_SCOPES})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("already installed"), "{}", again.body);
+
+    // Required settings first, checked by key; then the app's own check of its rules.
+    let path = |what: &str| format!("/installations/{lead_id}{what}");
+    let early = client.send(Method::POST, &path("/activate"), None).await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(early.body.contains("Points per answer"), "{}", early.body);
+    let unknown = client
+        .send(Method::PUT, &path("/config"), Some(json!({"points": "x"})))
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.body.contains("no setting \\\"points\\\""), "{}", unknown.body);
+    let unreadable = client
+        .send(Method::PUT, &path("/config"), Some(json!({"answer_points": "budget large 30"})))
+        .await;
+    assert_eq!(unreadable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unreadable.body.contains("Lead scoring did not accept these settings: Line 1"), "{}", unreadable.body);
+    let configured = client
+        .send(
+            Method::PUT,
+            &path("/config"),
+            Some(json!({"answer_points": "budget = large: 30", "source_points": "newsletter: 10", "max_score": "35"})),
+        )
+        .await;
+    assert_eq!(configured.status, StatusCode::OK, "{}", configured.body);
+    assert_eq!(configured.json()["values"]["max_score"], 35);
+    let active = client.send(Method::POST, &path("/activate"), None).await;
+    assert_eq!(active.status, StatusCode::OK, "{}", active.body);
+    let all = client.get("/installations").await.json();
+    assert!(
+        all["installations"].as_array().unwrap().iter().all(|i| i["active"] == true),
+        "activating switched its dependency on too"
+    );
+
+    // Update and rollback, with the settings of each version.
+    let guard = install(&client, json!({"app": "spam-guard", "grant": ALL_SCOPES, "version": "1.0.0"})).await;
+    assert_eq!(guard.status, StatusCode::CREATED, "{}", guard.body);
+    let guard_id = id_of(&guard);
+    assert_eq!(guard.json()["newer"][0]["version"], "1.1.0");
+    let listed = client.get("/apps").await.json();
+    let card = listed["apps"].as_array().unwrap().iter().find(|a| a["slug"] == "spam-guard").unwrap().clone();
+    assert_eq!((card["installed"].clone(), card["update_available"].clone()), (json!(true), json!(true)));
+    let gpath = |what: &str| format!("/installations/{guard_id}{what}");
+    client
+        .send(Method::PUT, &gpath("/config"), Some(json!({"blocked_domains": "spam.example", "max_per_minute": 2})))
+        .await;
+    let updated = client.send(Method::POST, &gpath("/update"), None).await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    assert_eq!(updated.json()["version"], "1.1.0");
+    assert_eq!(updated.json()["rollback_to"], "1.0.0");
+    assert_eq!(client.send(Method::POST, &gpath("/update"), None).await.status, StatusCode::CONFLICT);
+    client
+        .send(Method::PUT, &gpath("/config"), Some(json!({"blocked_domains": "changed.example"})))
+        .await;
+    let back = client.send(Method::POST, &gpath("/rollback"), None).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert_eq!(back.json()["version"], "1.0.0");
+    assert_eq!(back.json()["values"]["blocked_domains"], "spam.example", "the old settings came back");
+    assert_eq!(client.send(Method::POST, &gpath("/rollback"), None).await.status, StatusCode::CONFLICT);
+
+    // Another user reaches none of it.
+    let (_, other_key) = user_with_key(&app, "other@example.com").await;
+    let other = Client {
+        app: &app,
+        key: Some(other_key),
+    };
+    for (method, what) in [
+        (Method::GET, ""),
+        (Method::PUT, "/config"),
+        (Method::POST, "/activate"),
+        (Method::POST, "/update"),
+        (Method::GET, "/audit"),
+        (Method::DELETE, ""),
+    ] {
+        let body = (method == Method::PUT).then(|| json!({}));
+        let answer = other.send(method.clone(), &path(what), body).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{method} {what}: {}", answer.body);
+    }
+
+    // Uninstalling is refused while an installed app needs it.
+    let utm_id = all["installations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["app"] == "utm-attribution")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let needed = client.send(Method::DELETE, &format!("/installations/{utm_id}"), None).await;
+    assert_eq!(needed.status, StatusCode::CONFLICT);
+    assert!(needed.body.contains("Lead scoring"), "{}", needed.body);
+    assert_eq!(client.send(Method::DELETE, &path(""), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        client.send(Method::DELETE, &format!("/installations/{utm_id}"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(client.get(&path("")).await.status, StatusCode::NOT_FOUND);
+    let log = client.get(&path("/audit")).await;
+    assert_eq!(log.status, StatusCode::OK, "the log outlives the installation");
+    let log = log.json();
+    let events: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["uninstalled", "activated", "configured", "configuration refused", "installed"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
+    let app = TestApp::new().await;
+    let (_, key) = user_with_key(&app, "owner@example.com").await;
+    let client = Client {
+        app: &app,
+        key: Some(key),
+    };
+    let (_, form_id) = owner_with_form(&app, "form-owner@example.com", &contact_form()).await;
+    let (victim_cookie, victim_form) = owner_with_form(&app, "victim@example.com", &contact_form()).await;
+    let _ = victim_cookie;
+    let stored = post_form(&app, &victim_form, &[("email", "v@example.com"), ("budget", "small")]).await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let _ = form_id;
+
+    let guard = install(&client, json!({"app": "spam-guard", "grant": ["responses:read", "config:read"]})).await;
+    let guard_id = id_of(&guard);
+    let user = app::services::api_keys::authenticate(&app.db, client.key.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let state_db = &app.db;
+
+    // The installer's grant is what counts: take responses:read away, as an installer
+    // who granted less would have.
+    sqlx::query("UPDATE installations SET scopes = $1 WHERE id = $2")
+        .bind(r#"["config:read"]"#)
+        .bind(&guard_id)
+        .execute(state_db.pool())
+        .await
+        .unwrap();
+    let host = app.host_api(&user, &guard_id).await;
+    assert_eq!(
+        host.responses(&victim_form, 10).await,
+        Err(HostError::Denied(Scope::ResponsesRead)),
+        "denied before any data is touched"
+    );
+    assert_eq!(host.forms().await, Err(HostError::Denied(Scope::FormsRead)));
+    assert!(host.config().await.is_ok(), "what was granted still works");
+    let log = client.get(&format!("/installations/{guard_id}/audit")).await.json();
+    let denied: Vec<String> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "denied")
+        .map(|e| e["detail"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        denied,
+        [
+            "reading forms needs forms:read, which was not granted",
+            "reading responses needs responses:read, which was not granted"
+        ]
+    );
+
+    // Granted everything, an installation still reaches only its owner's data.
+    sqlx::query("UPDATE installations SET scopes = $1 WHERE id = $2")
+        .bind(r#"["responses:read", "responses:write", "forms:read", "config:read"]"#)
+        .bind(&guard_id)
+        .execute(state_db.pool())
+        .await
+        .unwrap();
+    let host = app.host_api(&user, &guard_id).await;
+    assert!(matches!(host.responses(&victim_form, 10).await, Err(HostError::NotFound(_))));
+    let victim_response: String = sqlx::query_scalar("SELECT id FROM responses WHERE form_id = $1")
+        .bind(&victim_form)
+        .fetch_one(state_db.pool())
+        .await
+        .unwrap();
+    assert!(matches!(
+        host.annotate(&victim_response, "x", json!(1)).await,
+        Err(HostError::NotFound(_))
+    ));
+    assert_eq!(host.forms().await.unwrap(), vec![], "the installer has no forms");
+    let data: String = sqlx::query_scalar("SELECT data FROM responses WHERE id = $1")
+        .bind(&victim_response)
+        .fetch_one(state_db.pool())
+        .await
+        .unwrap();
+    assert_eq!(data, "{}", "nothing of the other user's was changed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spam_guard_refuses_with_its_reason_and_the_answers_kept() {
+    let app = TestApp::new().await;
+    let (cookie, form_id) = owner_with_form(&app, "owner@example.com", &contact_form()).await;
+    let key = app
+        .call(
+            "/api/api-keys/create",
+            &[("name", "k"), ("password", "correct horse battery")],
+            Some(&cookie),
+        )
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = Client {
+        app: &app,
+        key: Some(key),
+    };
+    let page = app.get(&format!("/f/{form_id}"), None).await;
+    assert!(!page.body.contains("_hp_website"), "no honeypot while the guard is not running");
+
+    let guard = install(&client, json!({"app": "spam-guard", "grant": ["responses:read", "config:read"]})).await;
+    let guard_id = id_of(&guard);
+    client
+        .send(
+            Method::PUT,
+            &format!("/installations/{guard_id}/config"),
+            Some(json!({"blocked_domains": "mailinator.com\nspam.example", "max_per_minute": 3})),
+        )
+        .await;
+    // Installed but not active: nothing changes yet.
+    let before = post_form(&app, &form_id, &[("email", "bot@mailinator.com")]).await;
+    assert_eq!(before.status, StatusCode::SEE_OTHER, "{}", before.body);
+    client
+        .send(Method::POST, &format!("/installations/{guard_id}/activate"), None)
+        .await;
+
+    let page = app.get(&format!("/f/{form_id}"), None).await;
+    assert!(page.body.contains(r#"name="_hp_website""#), "the honeypot is on the page");
+    let blocked = post_form(&app, &form_id, &[("email", "bot@eu.mailinator.com"), ("budget", "small")]).await;
+    assert_eq!(blocked.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", blocked.body);
+    assert!(blocked.body.contains("Submissions from this domain are not accepted."));
+    assert!(blocked.body.contains(r#"value="bot@eu.mailinator.com""#), "the answer is kept");
+    let filled = post_form(&app, &form_id, &[("email", "a@example.com"), ("_hp_website", "http://x")]).await;
+    assert_eq!(filled.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(filled.body.contains("looks automated"), "{}", filled.body);
+    // The API is refused alike, with the reason.
+    let api = Client { app: &app, key: None }
+        .send(Method::POST, &format!("/forms/{form_id}/responses"), Some(json!({"answers": {"email": "x@spam.example"}})))
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(api.body.contains("Submissions from this domain are not accepted."), "{}", api.body);
+    // Three a minute from one address (the test client's), then refused.
+    let ok = post_form(&app, &form_id, &[("email", "a@example.com")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let mut last = ok;
+    for _ in 0..3 {
+        last = post_form(&app, &form_id, &[("email", "a@example.com")]).await;
+    }
+    assert_eq!(last.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(last.body.contains("Too many submissions from your address"), "{}", last.body);
+
+    // Deactivated, the guard stops and keeps its settings.
+    client
+        .send(Method::POST, &format!("/installations/{guard_id}/deactivate"), None)
+        .await;
+    let after = post_form(&app, &form_id, &[("email", "bot@mailinator.com")]).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "{}", after.body);
+    let view = client.get(&format!("/installations/{guard_id}")).await.json();
+    assert_eq!(view["values"]["blocked_domains"], "mailinator.com\nspam.example");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaigns_and_scores_are_stored_and_reach_route_addresses() {
+    let app = TestApp::new().await;
+    let (cookie, form_id) = owner_with_form(&app, "owner@example.com", &contact_form()).await;
+    let key = app
+        .call(
+            "/api/api-keys/create",
+            &[("name", "k"), ("password", "correct horse battery")],
+            Some(&cookie),
+        )
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = Client {
+        app: &app,
+        key: Some(key),
+    };
+    let page = app
+        .get(&format!("/f/{form_id}?utm_source=newsletter&utm_medium=email&other=x"), None)
+        .await;
+    assert!(page.body.contains(r#"name="utm_source" value="newsletter""#), "the link's campaign is carried");
+    assert!(!page.body.contains(r#"name="other""#));
+
+    let lead = install(&client, json!({"app": "lead-scoring", "grant": ALL_SCOPES})).await;
+    let lead_id = id_of(&lead);
+    client
+        .send(
+            Method::PUT,
+            &format!("/installations/{lead_id}/config"),
+            Some(json!({"answer_points": "budget = large: 30", "source_points": "newsletter: 10"})),
+        )
+        .await;
+    let active = client
+        .send(Method::POST, &format!("/installations/{lead_id}/activate"), None)
+        .await;
+    assert_eq!(active.status, StatusCode::OK, "{}", active.body);
+
+    let sent = post_form(
+        &app,
+        &form_id,
+        &[("email", "lead@example.com"), ("budget", "large"), ("utm_source", "newsletter"), ("utm_medium", "email")],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert_eq!(
+        sent.location(),
+        Some("https://crm.example/leads?score=40&e=lead%40example.com"),
+        "{{score}} in the route's address"
+    );
+    let data: String = sqlx::query_scalar("SELECT data FROM responses WHERE form_id = $1 ORDER BY id DESC")
+        .bind(&form_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let data: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data, json!({"utm_source": "newsletter", "utm_medium": "email", "score": 40}));
+}
