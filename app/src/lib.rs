@@ -37,7 +37,8 @@ use leptos_router::{Lazy, SsrMode, path};
 use crate::components::auth::{Auth, CurrentUser};
 use crate::components::frame::Frame;
 use crate::pages::lazy::{
-    DashboardRoute, FormEditorRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
+    AdminAppsRoute, AppDetailRoute, AppInstallRoute, AppsRoute, DashboardRoute,
+    FormEditorRoute, InstallationRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
     HooksDocsRoute, PublicFormRoute, SettingsRoute, ThanksRoute,
 };
 use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup::SignupPage};
@@ -83,6 +84,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("signup") view=SignupPage ssr=SsrMode::Async />
                     <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("apps/installed/:id") view={Lazy::<InstallationRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("apps/:slug") view={Lazy::<AppDetailRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("apps/:slug/install") view={Lazy::<AppInstallRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("admin/apps") view={Lazy::<AdminAppsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("docs/hooks") view={Lazy::<HooksDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms") view={Lazy::<FormsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/edit") view={Lazy::<FormEditorRoute>::new()} ssr=SsrMode::Async />

@@ -3,6 +3,7 @@
 //! error its HTTP status (`AppError::status`).
 
 pub mod api_keys;
+pub mod apps;
 pub mod auth;
 pub mod forms;
 pub mod notifications;

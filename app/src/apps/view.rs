@@ -255,3 +255,169 @@ pub struct ConsentView {
     pub multiple_installs: bool,
     pub installed_count: i64,
 }
+
+/// How the catalog is searched, filtered and sorted; it lives in the page's URL
+/// (`/apps?q=…&category=…&type=…&sort=…&tab=installed`), so a link or Back restores it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogQuery {
+    pub q: String,
+    pub category: String,
+    /// An `AppType` name, or empty for all.
+    pub app_type: String,
+    /// `popular` (the default), `rating`, `name` or `newest`.
+    pub sort: String,
+    /// Only the user's installed apps.
+    pub installed: bool,
+}
+
+/// The sort orders, with their labels.
+pub const SORTS: [(&str, &str); 4] = [
+    ("popular", "Most installed"),
+    ("rating", "Best rated"),
+    ("name", "Name"),
+    ("newest", "Newest"),
+];
+
+impl CatalogQuery {
+    /// From the URL's parameters (`get` looks one up).
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> CatalogQuery {
+        CatalogQuery {
+            q: get("q").unwrap_or_default(),
+            category: get("category").unwrap_or_default(),
+            app_type: get("type").unwrap_or_default(),
+            sort: get("sort").unwrap_or_default(),
+            installed: get("tab").is_some_and(|t| t == "installed"),
+        }
+    }
+
+    /// The URL's query string (with `?`), empty parameters left out.
+    pub fn to_query(&self) -> String {
+        let mut pairs = Vec::new();
+        for (name, value) in [
+            ("q", self.q.as_str()),
+            ("category", &self.category),
+            ("type", &self.app_type),
+            ("sort", &self.sort),
+            ("tab", if self.installed { "installed" } else { "" }),
+        ] {
+            if !value.trim().is_empty() {
+                pairs.push(format!(
+                    "{name}={}",
+                    crate::forms::action::encode_uri_component(value.trim())
+                ));
+            }
+        }
+        if pairs.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", pairs.join("&"))
+        }
+    }
+}
+
+/// The cards `query` selects, in its order. Search matches every word of `q` against the
+/// name, the summary, the type and the categories, ignoring case.
+pub fn filter_catalog(cards: &[AppCard], query: &CatalogQuery) -> Vec<AppCard> {
+    let words: Vec<String> = query
+        .q
+        .to_lowercase()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut found: Vec<AppCard> = cards
+        .iter()
+        .filter(|card| {
+            let text = format!(
+                "{} {} {} {}",
+                card.name,
+                card.summary,
+                card.app_type.label(),
+                card.categories.join(" ")
+            )
+            .to_lowercase();
+            words.iter().all(|w| text.contains(w.as_str()))
+        })
+        .filter(|card| {
+            query.category.is_empty() || card.categories.iter().any(|c| *c == query.category)
+        })
+        .filter(|card| query.app_type.is_empty() || card.app_type.name() == query.app_type)
+        .filter(|card| !query.installed || card.installed)
+        .cloned()
+        .collect();
+    match query.sort.as_str() {
+        "rating" => found.sort_by(|a, b| {
+            b.rating
+                .unwrap_or(0.0)
+                .total_cmp(&a.rating.unwrap_or(0.0))
+                .then(b.reviews.cmp(&a.reviews))
+                .then(a.name.cmp(&b.name))
+        }),
+        "name" => found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+        "newest" => found.sort_by(|a, b| b.listed_at.cmp(&a.listed_at).then(a.name.cmp(&b.name))),
+        _ => found.sort_by(|a, b| b.installs.cmp(&a.installs).then(a.name.cmp(&b.name))),
+    }
+    found
+}
+
+/// Every category of `cards`, sorted.
+pub fn categories(cards: &[AppCard]) -> Vec<String> {
+    let mut all: Vec<String> = cards.iter().flat_map(|c| c.categories.clone()).collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card(name: &str, app_type: AppType, categories: &[&str], installs: i64, rating: Option<f64>) -> AppCard {
+        AppCard {
+            slug: name.to_lowercase(),
+            name: name.into(),
+            summary: format!("{name} does things."),
+            app_type,
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            logo: String::new(),
+            version: "1.0.0".into(),
+            rating,
+            reviews: rating.map_or(0, |_| 1),
+            installs,
+            listed_at: installs,
+            installed: installs > 5,
+            update_available: false,
+        }
+    }
+
+    #[test]
+    fn the_catalog_is_searched_filtered_and_sorted_as_the_url_says() {
+        let cards = vec![
+            card("Spam guard", AppType::Form, &["spam", "security"], 10, Some(4.0)),
+            card("UTM", AppType::Analytics, &["marketing"], 3, Some(5.0)),
+            card("Lead scoring", AppType::Crm, &["sales", "marketing"], 7, None),
+        ];
+        let names = |q: CatalogQuery| -> Vec<String> {
+            filter_catalog(&cards, &q).into_iter().map(|c| c.name).collect()
+        };
+        assert_eq!(names(CatalogQuery::default()), ["Spam guard", "Lead scoring", "UTM"]);
+        let q = CatalogQuery { q: "MARKETING".into(), sort: "name".into(), ..Default::default() };
+        assert_eq!(names(q), ["Lead scoring", "UTM"]);
+        let q = CatalogQuery { sort: "rating".into(), ..Default::default() };
+        assert_eq!(names(q), ["UTM", "Spam guard", "Lead scoring"]);
+        let q = CatalogQuery { app_type: "crm".into(), ..Default::default() };
+        assert_eq!(names(q), ["Lead scoring"]);
+        let q = CatalogQuery { category: "security".into(), ..Default::default() };
+        assert_eq!(names(q), ["Spam guard"]);
+        let q = CatalogQuery { installed: true, sort: "newest".into(), ..Default::default() };
+        assert_eq!(names(q), ["Spam guard", "Lead scoring"]);
+        let q = CatalogQuery { q: "spam  does".into(), ..Default::default() };
+        assert_eq!(names(q.clone()), ["Spam guard"]);
+        assert_eq!(q.to_query(), "?q=spam%20%20does");
+        let back = CatalogQuery::from_params(|k| match k {
+            "q" => Some("spam  does".into()),
+            "tab" => Some("installed".into()),
+            _ => None,
+        });
+        assert_eq!(back.to_query(), "?q=spam%20%20does&tab=installed");
+    }
+}

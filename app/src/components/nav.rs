@@ -25,6 +25,7 @@ pub fn TopNav() -> impl IntoView {
 fn SignedOutNav() -> impl IntoView {
     view! {
         <ul class="nav-links nav-end">
+            <li><A href="/apps">"App Store"</A></li>
             <li><A href="/login">"Log in"</A></li>
             <li><A href="/signup" attr:class="button button-small">"Sign up"</A></li>
         </ul>
@@ -33,11 +34,14 @@ fn SignedOutNav() -> impl IntoView {
 
 #[component]
 fn SignedInNav(user: SessionUser) -> impl IntoView {
+    let admin = user.is_admin();
     view! {
         <ul class="nav-links">
             <li><A href="/dashboard">"Dashboard"</A></li>
             <li><A href="/forms">"Forms"</A></li>
+            <li><A href="/apps">"App Store"</A></li>
             <li><A href="/settings">"Settings"</A></li>
+            {admin.then(|| view! { <li><A href="/admin/apps">"Admin"</A></li> })}
         </ul>
         <UserMenu user />
     }

@@ -25,6 +25,11 @@ macro_rules! lazy_page {
 }
 
 lazy_page!(DashboardRoute, super::dashboard::DashboardPage);
+lazy_page!(AppsRoute, super::apps::AppsPage);
+lazy_page!(AppDetailRoute, super::apps::AppDetailPage);
+lazy_page!(AppInstallRoute, super::apps::AppInstallPage);
+lazy_page!(InstallationRoute, super::installation::InstallationPage);
+lazy_page!(AdminAppsRoute, super::admin_apps::AdminAppsPage);
 lazy_page!(SettingsRoute, super::settings::SettingsPage);
 lazy_page!(HooksDocsRoute, super::docs_hooks::HooksDocsPage);
 lazy_page!(FormsRoute, super::forms::FormsPage);

@@ -1,5 +1,7 @@
 //! One page per file; each is a route in `App`.
 
+pub mod admin_apps;
+pub mod apps;
 pub mod dashboard;
 pub mod docs_hooks;
 pub mod form_editor;
@@ -7,6 +9,7 @@ pub mod form_insights;
 pub mod form_responses;
 pub mod forms;
 pub mod home;
+pub mod installation;
 pub mod lazy;
 pub mod login;
 pub mod not_found;

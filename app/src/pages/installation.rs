@@ -1,0 +1,309 @@
+//! `/apps/installed/{id}`: one of the user's installations. Its settings form is generated
+//! from the app's schema and checked in the browser by the same code the server runs;
+//! secrets show only whether they are set. The lifecycle buttons (switch on or off,
+//! update, roll back, automatic updates, uninstall) and the audit log are here too.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use serde_json::{Map, Value};
+
+use crate::api::apps::{
+    ConfigureInstallation, InstallationStep, UninstallInstallation, load_installation,
+};
+use crate::apps::config;
+use crate::apps::manifest::{Setting, SettingKind};
+use crate::apps::view::{AuditEntry, InstallationView};
+use crate::components::auth::RequireUser;
+use crate::components::errors::{ErrorPage, FormError};
+use crate::dates::iso_datetime;
+use crate::error::{AppError, FieldErrors};
+
+#[component]
+pub fn InstallationPage() -> impl IntoView {
+    view! {
+        <Title text="App settings" />
+        <RequireUser let:_user>
+            <Installation />
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Installation() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.read_untracked().get("id").unwrap_or_default();
+    let configure = ServerAction::<ConfigureInstallation>::new();
+    let step = ServerAction::<InstallationStep>::new();
+    let loaded = Resource::new(
+        move || (id.clone(), configure.version().get(), step.version().get()),
+        |(id, _, _)| load_installation(id),
+    );
+    view! {
+        <section class="page">
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok((view, log)) => view! { <Loaded view log configure step /> }.into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Loaded(
+    view: InstallationView,
+    log: Vec<AuditEntry>,
+    configure: ServerAction<ConfigureInstallation>,
+    step: ServerAction<InstallationStep>,
+) -> impl IntoView {
+    let uninstall = ServerAction::<UninstallInstallation>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = uninstall.value().get() {
+            let navigate = use_navigate();
+            navigate("/apps?tab=installed", Default::default());
+        }
+    });
+    let step_error = Signal::derive(move || {
+        step.value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| uninstall.value().get().and_then(Result::err))
+    });
+    let id = view.id.clone();
+    let step_button = move |name: &'static str, label: String, class: &'static str| {
+        let id = id.clone();
+        view! {
+            <ActionForm action=step attr:class="inline-form">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="step" value=name />
+                <button type="submit" class=class data-test=name>{label}</button>
+            </ActionForm>
+        }
+    };
+    let newest = view.newer.first().map(|r| r.version.clone());
+    let settings_view = view.clone();
+    view! {
+        <Title text=format!("{} settings", view.name.clone()) />
+        <article class="card" data-test="installation">
+            <header class="app-header">
+                <img class="app-logo" src=view.logo.clone() alt="" width="48" height="48" />
+                <div>
+                    <h1>{view.name.clone()}</h1>
+                    <p class="small">
+                        <a href=format!("/apps/{}", view.app)>{view.app_name.clone()}</a>
+                        " · version "<span data-test="version">{view.version.clone()}</span>" · "
+                        {if view.active {
+                            view! { <span class="badge badge-success" data-test="state">"Active"</span> }.into_any()
+                        } else {
+                            view! { <span class="badge" data-test="state">"Off"</span> }.into_any()
+                        }}
+                    </p>
+                </div>
+            </header>
+            {view.disabled_reason.clone().map(|reason| view! {
+                <div class="alert alert-error" role="alert" data-test="disabled">
+                    "An administrator disabled this app for everyone, so it does not run: "{reason}
+                </div>
+            })}
+            <FormError error=step_error />
+            <div class="app-actions">
+                {if view.active {
+                    step_button("deactivate", "Switch off".into(), "button button-secondary").into_any()
+                } else {
+                    step_button("activate", "Switch on".into(), "button").into_any()
+                }}
+                {newest.clone().map(|v| step_button("update", format!("Update to {v}"), "button"))}
+                {view.rollback_to.clone().map(|v| step_button("rollback", format!("Roll back to {v}"), "button button-secondary"))}
+                {if view.auto_update {
+                    step_button("auto-update-off", "Stop automatic updates".into(), "button button-secondary").into_any()
+                } else {
+                    step_button("auto-update-on", "Update automatically".into(), "button button-secondary").into_any()
+                }}
+                <ActionForm action=uninstall attr:class="inline-form">
+                    <input type="hidden" name="id" value=view.id.clone() />
+                    <button type="submit" class="button button-danger" data-test="uninstall">"Uninstall"</button>
+                </ActionForm>
+            </div>
+            {(!view.newer.is_empty()).then(|| view! {
+                <div class="alert alert-info" data-test="newer">
+                    <p><strong>"A newer version is available."</strong></p>
+                    <dl class="changelog">
+                        {view.newer.iter().map(|r| view! { <dt>{r.version.clone()}</dt><dd>{r.changes.clone()}</dd> }).collect_view()}
+                    </dl>
+                </div>
+            })}
+            <h2>"Permissions granted"</h2>
+            <ul class="permissions">
+                {view.scopes.iter().map(|p| view! { <li>{p.sentence.clone()}</li> }).collect_view()}
+            </ul>
+        </article>
+        <SettingsForm view=settings_view configure />
+        <article class="card" data-test="audit">
+            <h2>"Activity"</h2>
+            <table class="table">
+                <thead><tr><th>"When"</th><th>"What"</th><th>"Details"</th></tr></thead>
+                <tbody>
+                    {log.into_iter().map(|e| view! {
+                        <tr data-test="audit-entry"><td>{iso_datetime(e.at)}</td><td>{e.event}</td><td>{e.detail}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </article>
+    }
+}
+
+/// The settings form, generated from the schema.
+#[component]
+fn SettingsForm(view: InstallationView, configure: ServerAction<ConfigureInstallation>) -> impl IntoView {
+    if view.settings.is_empty() {
+        return view! { <article class="card"><h2>"Settings"</h2><p class="muted">"This app has no settings."</p></article> }.into_any();
+    }
+    let settings = StoredValue::new(view.settings.clone());
+    let secrets_set = StoredValue::new(view.secrets_set.clone());
+    // What the owner typed, by key: the stored values to start with (never a secret).
+    let values = RwSignal::new(view.values.clone());
+    let errors = RwSignal::new(FieldErrors::new());
+    let server_error = Signal::derive(move || configure.value().get().and_then(Result::err));
+    let saved = move || matches!(configure.value().get(), Some(Ok(_)));
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Validation { fields, .. })) = configure.value().get() {
+            errors.set(fields);
+        }
+    });
+    let id = view.id.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let sent = values.get_untracked();
+        match settings.with_value(|s| secrets_set.with_value(|set| config::check(s, &sent, set))) {
+            Err(found) => errors.set(found),
+            Ok(_) => {
+                errors.set(FieldErrors::new());
+                configure.dispatch(ConfigureInstallation {
+                    id: id.clone(),
+                    config: Value::Object(sent).to_string(),
+                });
+            }
+        }
+    };
+    view! {
+        <article class="card" data-test="settings">
+            <h2>"Settings"</h2>
+            <form class="form" on:submit=on_submit novalidate>
+                <FormError error=server_error />
+                {move || saved().then(|| view! { <div class="alert alert-success" role="status" data-test="saved">"Settings saved."</div> })}
+                {settings.get_value().into_iter().map(|setting| {
+                    let set = secrets_set.with_value(|s| s.contains(&setting.key));
+                    view! { <SettingInput setting values errors set /> }
+                }).collect_view()}
+                <button type="submit" class="button" data-test="save-settings">"Save settings"</button>
+            </form>
+        </article>
+    }.into_any()
+}
+
+fn text_of(values: &Map<String, Value>, key: &str) -> String {
+    match values.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[component]
+fn SettingInput(
+    setting: Setting,
+    values: RwSignal<Map<String, Value>>,
+    errors: RwSignal<FieldErrors>,
+    /// For a secret: whether one is stored.
+    set: bool,
+) -> impl IntoView {
+    let key = setting.key.clone();
+    let input_id = format!("setting-{key}");
+    let error_id = format!("setting-{key}-error");
+    let k = key.clone();
+    let message = move || errors.with(|e| e.get(&k).map(|m| m.join(" ")).unwrap_or_default());
+    let k = key.clone();
+    let put = move |value: Value| values.update(|v| {
+        v.insert(k.clone(), value);
+    });
+    let label = format!("{}{}", setting.label, if setting.required { " (required)" } else { "" });
+    let help = setting.help.clone();
+    let k = key.clone();
+    let initial = values.with_untracked(|v| text_of(v, &k));
+    let input = match setting.kind {
+        SettingKind::Boolean => {
+            let checked = values.with_untracked(|v| v.get(&key).and_then(Value::as_bool).unwrap_or(false));
+            let put = put.clone();
+            view! {
+                <input id=input_id.clone() type="checkbox" checked=checked data-test=input_id.clone()
+                    on:change=move |ev| put(Value::Bool(event_target_checked(&ev))) />
+            }.into_any()
+        }
+        SettingKind::Select => {
+            let put = put.clone();
+            view! {
+                <select id=input_id.clone() data-test=input_id.clone() on:change=move |ev| put(Value::String(event_target_value(&ev)))>
+                    {setting.options.iter().map(|o| view! { <option value=o.clone() selected=*o == initial>{o.clone()}</option> }).collect_view()}
+                </select>
+            }.into_any()
+        }
+        SettingKind::Secret => {
+            let put_clear = put.clone();
+            let put_text = put.clone();
+            let k = key.clone();
+            view! {
+                <p class="small" data-test=format!("{input_id}-state")>{if set { "Set. Type a new value to replace it." } else { "Not set." }}</p>
+                <input id=input_id.clone() type="password" autocomplete="new-password" data-test=input_id.clone()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        if text.is_empty() {
+                            values.update(|v| { v.remove(&k); });
+                        } else {
+                            put_text(Value::String(text));
+                        }
+                    } />
+                {set.then(|| view! {
+                    <label class="small"><input type="checkbox" data-test=format!("{input_id}-clear")
+                        on:change=move |ev| if event_target_checked(&ev) { put_clear(Value::Null) } /> " Clear it"</label>
+                })}
+            }.into_any()
+        }
+        kind => {
+            let input_type = match kind {
+                SettingKind::Number => "number",
+                SettingKind::Url => "url",
+                SettingKind::Email => "email",
+                _ => "text",
+            };
+            let put = put.clone();
+            if kind == SettingKind::Text {
+                // Text settings may hold several lines (one rule per line). Raw-text
+                // element: escaped here, the live value as a property.
+                let escaped = crate::raw_text::escaped(&initial);
+                view! {
+                    <textarea id=input_id.clone() rows="3" data-test=input_id.clone() inner_html=escaped prop:value=initial.clone()
+                        aria-describedby=error_id.clone()
+                        on:input=move |ev| put(Value::String(event_target_value(&ev)))></textarea>
+                }.into_any()
+            } else {
+                view! {
+                    <input id=input_id.clone() type=input_type value=initial.clone() data-test=input_id.clone()
+                        aria-describedby=error_id.clone()
+                        on:input=move |ev| put(Value::String(event_target_value(&ev))) />
+                }.into_any()
+            }
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=input_id.clone()>{label}</label>
+            {input}
+            {(!help.is_empty()).then(|| view! { <p class="muted small">{help}</p> })}
+            <p class="field-error" id=error_id.clone() data-test=error_id.clone()>{message}</p>
+        </div>
+    }
+}
