@@ -440,3 +440,121 @@ async fn campaigns_and_scores_are_stored_and_reach_route_addresses() {
     let data: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data, json!({"utm_source": "newsletter", "utm_medium": "email", "score": 40}));
 }
+
+const HOSTILE: &str = r#"</textarea><script>alert("review")</script><img src=x onerror=alert(1)>"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_pages_render_on_the_server_and_escape_what_users_wrote() {
+    let app = TestApp::new().await;
+    // Anyone may browse; the search lives in the URL.
+    let catalog = app.get("/apps", None).await;
+    assert_eq!(catalog.status, StatusCode::OK);
+    for name in ["Spam guard", "UTM attribution", "Lead scoring"] {
+        assert!(catalog.body.contains(name), "{name} is in the grid");
+    }
+    assert!(catalog.body.contains(r#"href="/apps""#), "the top navigation links the store");
+    let searched = app.get("/apps?q=campaign&sort=name", None).await;
+    assert!(searched.body.contains("UTM attribution"));
+    assert!(!searched.body.contains(r#"data-test="app-spam-guard""#), "filtered on the server");
+    let typed = app.get("/apps?type=crm", None).await;
+    assert!(typed.body.contains(r#"data-test="app-lead-scoring""#));
+    assert!(!typed.body.contains(r#"data-test="app-utm-attribution""#));
+    let missing = app.get("/apps/no-such-app", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(missing.body.contains("App not found"));
+    let detail = app.get("/apps/lead-scoring", None).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains("Read the answers people send to your forms."));
+    assert!(detail.body.contains(r#"href="/apps/utm-attribution""#), "its dependency is linked");
+    assert!(detail.body.contains("Log in to install"));
+
+    // A user who installed it reviews it; the text is hostile.
+    let (cookie, key) = user_with_key(&app, "reviewer@example.com").await;
+    let client = Client {
+        app: &app,
+        key: Some(key),
+    };
+    let consent = app.get("/apps/lead-scoring/install", Some(&cookie)).await;
+    assert!(consent.body.contains("It needs these apps, which are installed with it"), "{}", consent.body);
+    let refused = app
+        .call("/api/apps/install", &[("slug", "lead-scoring")], Some(&cookie))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "consent is required");
+    let installed = app
+        .call("/api/apps/install", &[("slug", "lead-scoring"), ("allow", "on")], Some(&cookie))
+        .await;
+    assert_eq!(installed.status, StatusCode::OK, "{}", installed.body);
+    let installation_id = installed.json().as_str().unwrap().to_owned();
+    let page = app.get(&format!("/apps/installed/{installation_id}"), Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Points per answer (required)"), "the settings form is generated");
+    assert!(page.body.contains("Installed version 1.1.0"), "the activity log is shown");
+    // Hostile text in a setting is escaped in its textarea.
+    client
+        .send(Method::PUT, &format!("/installations/{installation_id}/config"), Some(json!({"answer_points": format!("budget = large: 30\n# {HOSTILE}")})))
+        .await;
+    let page = app.get(&format!("/apps/installed/{installation_id}"), Some(&cookie)).await;
+    assert!(!page.body.contains(HOSTILE) && !page.body.contains("<script>alert"), "{}", page.body);
+
+    let reviewed = app
+        .call("/api/apps/review", &[("slug", "lead-scoring"), ("stars", "4"), ("body", HOSTILE)], Some(&cookie))
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    for (path, who) in [("/apps/lead-scoring", Some(cookie.as_str())), ("/apps/lead-scoring", None), ("/apps", None)] {
+        let body = app.get(path, who).await.body;
+        assert!(!body.contains("<script>alert"), "{path} escapes the review");
+        assert!(!body.contains("<img src=x"), "{path}");
+    }
+    let detail = app.get("/apps/lead-scoring", None).await.body;
+    assert!(detail.contains("&lt;/textarea&gt;&lt;script&gt;"), "shown as text");
+    assert!(detail.contains("★ 4.0 (1 review)"));
+    let catalog = app.get("/apps", Some(&cookie)).await.body;
+    assert!(catalog.contains(r#"data-test="installed-badge""#));
+
+    // Admins only.
+    let admin_page = app.get("/admin/apps", Some(&cookie)).await;
+    assert_eq!(admin_page.status, StatusCode::FORBIDDEN);
+    let admin_call = app.call("/api/admin/apps/disable", &[("slug", "lead-scoring"), ("reason", "x")], Some(&cookie)).await;
+    assert_eq!(admin_call.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_disables_an_app_for_everyone_and_its_owners_see_why() {
+    let app = TestApp::new().await;
+    let (cookie, form_id) = owner_with_form(&app, "owner@example.com", &contact_form()).await;
+    let installed = app
+        .call("/api/apps/install", &[("slug", "spam-guard"), ("allow", "on")], Some(&cookie))
+        .await;
+    let id = installed.json().as_str().unwrap().to_owned();
+    let on = app.call("/api/apps/step", &[("id", &id), ("step", "activate")], Some(&cookie)).await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.body);
+    let page = app.get(&format!("/f/{form_id}"), None).await;
+    assert!(page.body.contains("_hp_website"), "the guard runs");
+
+    app::services::accounts::create_admin(&app.db, "root@example.com", "correct horse battery")
+        .await
+        .unwrap();
+    let admin = app.log_in("root@example.com", "correct horse battery").await;
+    let listed = app.get("/admin/apps", Some(&admin)).await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(listed.body.contains(r#"data-test="admin-app-spam-guard""#));
+    let disabled = app
+        .call("/api/admin/apps/disable", &[("slug", "spam-guard"), ("reason", "It refuses everyone <b>today</b>")], Some(&admin))
+        .await;
+    assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.body);
+
+    let page = app.get(&format!("/f/{form_id}"), None).await;
+    assert!(!page.body.contains("_hp_website"), "its installations stopped running");
+    let mine = app.get(&format!("/apps/installed/{id}"), Some(&cookie)).await;
+    assert!(mine.body.contains("It refuses everyone &lt;b&gt;today&lt;/b&gt;"), "the owner sees why");
+    let again = app.call("/api/apps/step", &[("id", &id), ("step", "deactivate")], Some(&cookie)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    let refused = app.call("/api/apps/step", &[("id", &id), ("step", "activate")], Some(&cookie)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("is disabled"), "{}", refused.body);
+
+    let enabled = app.call("/api/admin/apps/disable", &[("slug", "spam-guard")], Some(&admin)).await;
+    assert_eq!(enabled.status, StatusCode::OK);
+    let on = app.call("/api/apps/step", &[("id", &id), ("step", "activate")], Some(&cookie)).await;
+    assert_eq!(on.status, StatusCode::OK, "{}", on.body);
+}
