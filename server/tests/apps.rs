@@ -81,7 +81,7 @@ async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
         .find(|a| a["slug"] == "lead-scoring")
         .unwrap()
         .clone();
-    for key in ["name", "version", "type", "categories", "summary", "rating", "installs"] {
+    for key in ["name", "version", "type", "categories", "summary", "description", "permissions", "rating", "installs"] {
         assert!(lead.get(key).is_some(), "the catalog gives {key}");
     }
     let detail = client.get("/apps/lead-scoring").await.json();

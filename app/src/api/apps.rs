@@ -43,6 +43,7 @@ pub async fn install_app(
     slug: String,
     allow: Option<String>,
     name: Option<String>,
+    version: Option<String>,
 ) -> Result<String, AppError> {
     let user = require_user().await?;
     if allow.as_deref() != Some("on") {
@@ -67,7 +68,8 @@ pub async fn install_app(
             grant.push(scope);
         }
     }
-    let id = service::install(&state, &user, &slug, &grant, name.as_deref(), None).await?;
+    let version = version.filter(|v| !v.is_empty());
+    let id = service::install(&state, &user, &slug, &grant, name.as_deref(), version.as_deref()).await?;
     redirect_plain_form_post(&format!("/apps/installed/{id}"));
     Ok(id)
 }

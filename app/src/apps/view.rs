@@ -111,6 +111,10 @@ pub struct AppCard {
     pub slug: String,
     pub name: String,
     pub summary: String,
+    /// The long description (searched too).
+    pub description: String,
+    /// What it asks to be allowed.
+    pub permissions: Vec<Permission>,
     #[serde(rename = "type")]
     pub app_type: AppType,
     pub categories: Vec<String>,
@@ -247,6 +251,8 @@ pub struct ConsentView {
     pub app: String,
     pub name: String,
     pub version: String,
+    /// Every released version, newest first (one may be installed instead of the newest).
+    pub versions: Vec<String>,
     pub permissions: Vec<Permission>,
     /// Dependencies the user lacks, installed in the same step, with their permissions.
     pub also_installs: Vec<(DependencyView, Vec<Permission>)>,
@@ -328,9 +334,10 @@ pub fn filter_catalog(cards: &[AppCard], query: &CatalogQuery) -> Vec<AppCard> {
         .iter()
         .filter(|card| {
             let text = format!(
-                "{} {} {} {}",
+                "{} {} {} {} {}",
                 card.name,
                 card.summary,
+                card.description,
                 card.app_type.label(),
                 card.categories.join(" ")
             )
@@ -338,7 +345,7 @@ pub fn filter_catalog(cards: &[AppCard], query: &CatalogQuery) -> Vec<AppCard> {
             words.iter().all(|w| text.contains(w.as_str()))
         })
         .filter(|card| {
-            query.category.is_empty() || card.categories.iter().any(|c| *c == query.category)
+            query.category.is_empty() || card.categories.contains(&query.category)
         })
         .filter(|card| query.app_type.is_empty() || card.app_type.name() == query.app_type)
         .filter(|card| !query.installed || card.installed)
@@ -352,7 +359,7 @@ pub fn filter_catalog(cards: &[AppCard], query: &CatalogQuery) -> Vec<AppCard> {
                 .then(b.reviews.cmp(&a.reviews))
                 .then(a.name.cmp(&b.name))
         }),
-        "name" => found.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
+        "name" => found.sort_by_key(|card| card.name.to_lowercase()),
         "newest" => found.sort_by(|a, b| b.listed_at.cmp(&a.listed_at).then(a.name.cmp(&b.name))),
         _ => found.sort_by(|a, b| b.installs.cmp(&a.installs).then(a.name.cmp(&b.name))),
     }
@@ -376,6 +383,8 @@ mod tests {
             slug: name.to_lowercase(),
             name: name.into(),
             summary: format!("{name} does things."),
+            description: String::new(),
+            permissions: Vec::new(),
             app_type,
             categories: categories.iter().map(|c| c.to_string()).collect(),
             logo: String::new(),

@@ -110,6 +110,10 @@ hook_points! {
     Action UserLoggedIn = "user.loggedIn", UserEvent, "A user logged in.", "{user_id, email}";
 }
 
+/// The hook points Junction fires today; the others are in the catalog, and apps may
+/// declare handlers for them, but nothing fires them yet.
+pub const FIRED: &[&str] = &["form.beforeSubmit"];
+
 /// The catalog entry named `name`.
 pub fn lookup(name: &str) -> Option<&'static HookPoint> {
     CATALOG.iter().find(|p| p.name == name)

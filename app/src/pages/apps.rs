@@ -442,6 +442,7 @@ fn ConsentForm(consent: ConsentView) -> impl IntoView {
         app,
         name,
         version,
+        versions,
         permissions,
         also_installs,
         refusal,
@@ -479,6 +480,17 @@ fn ConsentForm(consent: ConsentView) -> impl IntoView {
                                 <label for="install-name">"Name of this installation"</label>
                                 <input id="install-name" name="name" maxlength="80" placeholder="e.g. Sales team account" />
                                 <FieldError error field="name" />
+                            </div>
+                        })}
+                        {(versions.len() > 1).then(|| view! {
+                            <div class="field">
+                                <label for="install-version">"Version"</label>
+                                <select id="install-version" name="version" data-test="install-version">
+                                    {versions.iter().enumerate().map(|(i, v)| view! {
+                                        <option value=v.clone() selected=i == 0>{if i == 0 { format!("{v} (newest)") } else { v.clone() }}</option>
+                                    }).collect_view()}
+                                </select>
+                                <FieldError error field="version" />
                             </div>
                         })}
                         <div class="field field-inline">

@@ -33,9 +33,9 @@ pub fn HooksDocsPage() -> impl IntoView {
         <section class="docs">
             <h1>"Hook points"</h1>
             <p class="alert alert-info" role="note" data-test="hooks-not-yet">
-                "Coming with the App Store: no app can be installed yet, so no handler runs "
-                "today. This is the catalog Junction will fire, and the rules its handlers will "
-                "follow."
+                "Junction fires "{crate::hooks::FIRED.join(", ")}" today, for the built-in apps of "
+                <a href="/apps">"the App Store"</a>"; the other points are the catalog it will "
+                "fire, with the rules their handlers will follow."
             </p>
             <p class="lead">
                 "An app handles hook points to change or follow what Junction does. Each "

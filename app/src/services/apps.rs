@@ -291,6 +291,8 @@ fn card(
         slug: manifest.slug.clone(),
         name: manifest.name.clone(),
         summary: manifest.summary.clone(),
+        description: manifest.description.clone(),
+        permissions: manifest.permissions.iter().copied().map(Permission::from).collect(),
         app_type: manifest.app_type,
         categories: manifest.categories.clone(),
         logo: manifest.logo.clone(),
@@ -507,6 +509,7 @@ pub async fn consent(state: &AppState, user: &SessionUser, slug: &str) -> Result
         app: slug.to_owned(),
         name: manifest.name.clone(),
         version: manifest.version.clone(),
+        versions: manifest.releases.iter().rev().map(|r| r.version.clone()).collect(),
         permissions: manifest.permissions.iter().copied().map(Permission::from).collect(),
         also_installs: plan
             .install

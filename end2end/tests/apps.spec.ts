@@ -1,0 +1,114 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { hydrated, PASSWORD, signUp } from './fixtures';
+
+async function apiKey(request: APIRequestContext): Promise<string> {
+  const created = await request.post('/api/api-keys/create', { form: { name: 'apps', password: PASSWORD } });
+  expect(created.status(), await created.text()).toBe(200);
+  return (await created.json()) as string;
+}
+
+const contactForm = {
+  name: 'Contact us',
+  fields: [{ identifier: 'email', label: 'Email', type: 'email', required: true },
+    { identifier: 'note', label: 'Note', type: 'short_text' }],
+  fallback: { action: { type: 'message', value: 'Thanks!' } },
+};
+
+test('browse the App Store, install the spam guard with consent, see it refuse a domain, review, update, roll back and uninstall', async ({ page }) => {
+  await signUp(page);
+  const key = await apiKey(page.request);
+  const created = await page.request.post('/api/v1/forms', {
+    headers: { Authorization: `Bearer ${key}` }, data: contactForm,
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const formId = (await created.json()).id as string;
+
+  // Browse: the search and filters live in the URL and filter as you type.
+  await page.getByRole('link', { name: 'App Store' }).click();
+  await expect(page).toHaveURL(/\/apps$/);
+  await hydrated(page);
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(3);
+  await page.getByTestId('app-search').fill('utm_source');
+  await expect(page).toHaveURL(/\/apps\?q=utm_source$/);
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('app-utm-attribution')).toBeVisible();
+  await page.getByTestId('app-search').fill('');
+  await page.getByTestId('app-type').selectOption('crm');
+  await expect(page).toHaveURL(/type=crm/);
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(1);
+  await page.getByTestId('app-type').selectOption('');
+  await page.getByTestId('app-category').selectOption('security');
+  await expect(page.getByTestId('app-spam-guard')).toBeVisible();
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(1);
+  await page.goBack();
+  await expect(page).not.toHaveURL(/category=/);
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(3);
+
+  // The detail page, then install an older version with consent.
+  await page.getByRole('link', { name: 'Spam guard' }).click();
+  await expect(page).toHaveURL(/\/apps\/spam-guard$/);
+  await hydrated(page);
+  await expect(page.getByTestId('permissions')).toContainText('Read the answers people send to your forms.');
+  await expect(page.getByTestId('changelog')).toContainText('1.1.0');
+  await page.getByTestId('install').click();
+  await expect(page).toHaveURL(/\/apps\/spam-guard\/install$/);
+  await hydrated(page);
+  await expect(page.getByTestId('consent-permissions')).toContainText('Read the settings you give this app.');
+  await page.getByTestId('install-version').selectOption('1.0.0');
+  await page.getByTestId('allow').check();
+  await page.getByTestId('confirm-install').click();
+  await expect(page).toHaveURL(/\/apps\/installed\/[0-9a-f]+$/);
+  await hydrated(page);
+  const installation = page.url();
+  await expect(page.getByTestId('version')).toHaveText('1.0.0');
+  await expect(page.getByTestId('newer')).toContainText('per-address rate limit');
+
+  // Configure, checked in the browser by the same code as on the server, then switch on.
+  await page.getByTestId('setting-blocked_domains').fill('blocked.example');
+  await page.getByTestId('save-settings').click();
+  await expect(page.getByTestId('saved')).toBeVisible();
+  await page.getByTestId('activate').click();
+  await expect(page.getByTestId('state')).toHaveText('Active');
+  await expect(page.getByTestId('audit')).toContainText('Changed blocked_domains');
+
+  // A respondent from a blocked domain is refused, and keeps what they typed.
+  await page.goto(`/f/${formId}`);
+  await hydrated(page);
+  await page.getByLabel('Email').fill('someone@blocked.example');
+  await page.getByLabel('Note').fill('Please call me');
+  await page.getByTestId('submit-answers').click();
+  await expect(page.getByTestId('form-notice')).toHaveText('Submissions from this domain are not accepted.');
+  await hydrated(page);
+  await expect(page.getByLabel('Email')).toHaveValue('someone@blocked.example');
+  await expect(page.getByLabel('Note')).toHaveValue('Please call me');
+  await page.getByLabel('Email').fill('someone@fine.example');
+  await page.getByTestId('submit-answers').click();
+  await expect(page.getByTestId('thank-you')).toBeVisible();
+
+  // A review.
+  await page.goto('/apps/spam-guard');
+  await hydrated(page);
+  await page.getByTestId('review-stars').selectOption('4');
+  const words = `Stopped the bots on day one (${Date.now()}).`;
+  await page.getByTestId('review-body').fill(words);
+  await page.getByTestId('save-review').click();
+  await expect(page.getByTestId('review').filter({ hasText: words })).toContainText('★★★★');
+  await expect(page.getByTestId('app-detail')).toContainText(/★ \d\.\d \(\d+ reviews?\)/);
+  await expect(page.getByTestId('update-badge')).toContainText('1.0.0 → 1.1.0');
+
+  // Update, roll back (the old settings return), uninstall.
+  await page.goto(installation);
+  await hydrated(page);
+  await page.getByTestId('update').click();
+  await expect(page.getByTestId('version')).toHaveText('1.1.0');
+  await expect(page.getByTestId('setting-max_per_minute')).toHaveValue('5');
+  await page.getByTestId('setting-blocked_domains').fill('other.example');
+  await page.getByTestId('save-settings').click();
+  await expect(page.getByTestId('saved')).toBeVisible();
+  await page.getByTestId('rollback').click();
+  await expect(page.getByTestId('version')).toHaveText('1.0.0');
+  await expect(page.getByTestId('setting-blocked_domains')).toHaveValue('blocked.example');
+  await page.getByTestId('uninstall').click();
+  await expect(page).toHaveURL(/\/apps\?tab=installed$/);
+  await expect(page.getByTestId('no-apps')).toBeVisible();
+});
