@@ -457,3 +457,32 @@ pub async fn create_api_key(url: &DatabaseUrl, email: &str, name: &str) -> Resul
     db.close().await;
     result.map(|(key, _)| key).map_err(command_line_error)
 }
+
+/// `junction secrets rotate`: re-seals every stored app secret under the newest key. With
+/// the key file, a new key is added first (servers read the file again when they meet it);
+/// with `JUNCTION_SECRET_KEY`, the operator puts the new key first there beforehand.
+pub async fn rotate_secrets(url: &DatabaseUrl, data_dir: &std::path::Path) -> Result<String, String> {
+    let db = open_database(url).await?;
+    let keyring = app::secrets::Keyring::load(data_dir)?;
+    let from_env = std::env::var(app::secrets::KEY_ENV).is_ok_and(|v| !v.trim().is_empty());
+    if !from_env {
+        keyring.add_key()?;
+    }
+    let count = app::services::apps::reseal_secrets(&db, &keyring)
+        .await
+        .map_err(|e| format!("cannot re-seal the secrets: {e}"))?;
+    db.close().await;
+    let key = keyring.current_id();
+    Ok(if from_env {
+        format!(
+            "re-sealed {count} secrets under key {key}, the first of {}; once every server has it, older keys may be dropped from the variable (a new key to put first next time: {})",
+            app::secrets::KEY_ENV,
+            app::secrets::new_key()
+        )
+    } else {
+        format!(
+            "re-sealed {count} secrets under the new key {key}, added to {}",
+            data_dir.join(app::secrets::KEY_FILE).display()
+        )
+    })
+}

@@ -61,6 +61,19 @@ enum Command {
         #[command(subcommand)]
         command: LogicCommand,
     },
+    /// Manage the key app secrets are sealed with.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Seal every stored secret under a new key, while servers keep running. With the key
+    /// file, the new key is added to it (older keys still open what is not re-sealed yet);
+    /// with JUNCTION_SECRET_KEY, put a new key first in it on every server, then run this.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -167,6 +180,9 @@ async fn run(cli: Cli) -> Result<String, String> {
                     ref name,
                 },
         }) => server::create_api_key(&database_url()?, email, name).await,
+        Some(Command::Secrets {
+            command: SecretsCommand::Rotate,
+        }) => server::rotate_secrets(&database_url()?, &data_dir).await,
         Some(Command::Logic {
             command: LogicCommand::Eval { ref rule },
         }) => {

@@ -558,3 +558,46 @@ async fn an_admin_disables_an_app_for_everyone_and_its_owners_see_why() {
     let on = app.call("/api/apps/step", &[("id", &id), ("step", "activate")], Some(&cookie)).await;
     assert_eq!(on.status, StatusCode::OK, "{}", on.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_the_key_reseals_every_secret_while_the_server_runs() {
+    let app = TestApp::new().await;
+    let (_, key) = user_with_key(&app, "owner@example.com").await;
+    let client = Client {
+        app: &app,
+        key: Some(key),
+    };
+    let guard = install(&client, json!({"app": "spam-guard", "grant": ["responses:read", "config:read"]})).await;
+    let id = id_of(&guard);
+    let keyring = &app.state.apps.keyring;
+    let old_key = keyring.current_id();
+    let sealed = keyring.seal("smtp-password-123").unwrap();
+    assert!(!sealed.contains("smtp-password-123"));
+    let config = json!({"blocked_domains": "x.example", "token": sealed}).to_string();
+    sqlx::query("UPDATE installations SET config = $1 WHERE id = $2")
+        .bind(&config)
+        .bind(&id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+
+    let said = server::rotate_secrets(app.database_url(), &app.data_dir).await.unwrap();
+    assert!(said.starts_with("re-sealed 1 secrets under the new key"), "{said}");
+    let stored: String = sqlx::query_scalar("SELECT config FROM installations WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let stored: Value = serde_json::from_str(&stored).unwrap();
+    let resealed = stored["token"].as_str().unwrap();
+    assert!(!resealed.contains(&format!(":{old_key}:")), "sealed under the new key");
+    assert_eq!(stored["blocked_domains"], "x.example", "plain settings are untouched");
+    // The running server meets the new key, reads the key file again, and opens it.
+    assert_eq!(keyring.open(resealed).unwrap(), "smtp-password-123");
+    assert_ne!(keyring.current_id(), old_key);
+    let file = std::fs::read_to_string(app.data_dir.join(app::secrets::KEY_FILE)).unwrap();
+    assert_eq!(file.lines().count(), 2, "the old key stays for what is not re-sealed yet");
+    // Nothing sealed is shown: the installation lists no secret values.
+    let shown = client.get(&format!("/installations/{id}")).await;
+    assert!(!shown.body.contains("sealed:") && !shown.body.contains("smtp-password-123"), "{}", shown.body);
+}

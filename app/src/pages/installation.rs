@@ -273,28 +273,29 @@ fn SettingInput(
             }.into_any()
         }
         kind => {
-            let input_type = match kind {
-                SettingKind::Number => "number",
-                SettingKind::Url => "url",
-                SettingKind::Email => "email",
-                _ => "text",
-            };
             let put = put.clone();
-            if kind == SettingKind::Text {
-                // Text settings may hold several lines (one rule per line). Raw-text
-                // element: escaped here, the live value as a property.
-                let escaped = crate::raw_text::escaped(&initial);
-                view! {
-                    <textarea id=input_id.clone() rows="3" data-test=input_id.clone() inner_html=escaped prop:value=initial.clone()
-                        aria-describedby=error_id.clone()
-                        on:input=move |ev| put(Value::String(event_target_value(&ev)))></textarea>
-                }.into_any()
-            } else {
-                view! {
-                    <input id=input_id.clone() type=input_type value=initial.clone() data-test=input_id.clone()
-                        aria-describedby=error_id.clone()
-                        on:input=move |ev| put(Value::String(event_target_value(&ev))) />
-                }.into_any()
+            let on_input = move |ev: leptos::ev::Event| put(Value::String(event_target_value(&ev)));
+            let (id, test, described) = (input_id.clone(), input_id.clone(), error_id.clone());
+            // The HTML input type written out in each arm.
+            match kind {
+                SettingKind::Number => view! {
+                    <input id=id type="number" step="any" value=initial data-test=test aria-describedby=described on:input=on_input />
+                }.into_any(),
+                SettingKind::Url => view! {
+                    <input id=id type="url" value=initial data-test=test aria-describedby=described on:input=on_input />
+                }.into_any(),
+                SettingKind::Email => view! {
+                    <input id=id type="email" value=initial data-test=test aria-describedby=described on:input=on_input />
+                }.into_any(),
+                _ => {
+                    // Text settings may hold several lines (one rule per line). Raw-text
+                    // element: escaped here, the live value as a property.
+                    let escaped = crate::raw_text::escaped(&initial);
+                    view! {
+                        <textarea id=id rows="3" data-test=test inner_html=escaped prop:value=initial
+                            aria-describedby=described on:input=on_input></textarea>
+                    }.into_any()
+                }
             }
         }
     };

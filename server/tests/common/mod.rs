@@ -26,6 +26,13 @@ pub struct TestApp {
     pub state: app::state::AppState,
 }
 
+impl TestApp {
+    /// The URL of this test's database.
+    pub fn database_url(&self) -> &DatabaseUrl {
+        &self._database.url
+    }
+}
+
 pub struct Response {
     pub status: StatusCode,
     pub headers: HeaderMap,
