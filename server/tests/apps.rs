@@ -439,6 +439,8 @@ async fn campaigns_and_scores_are_stored_and_reach_route_addresses() {
         .unwrap();
     let data: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data, json!({"utm_source": "newsletter", "utm_medium": "email", "score": 40}));
+    let table = app.get(&format!("/forms/{form_id}/responses"), Some(&cookie)).await;
+    assert!(table.body.contains("score: 40, utm_medium: email, utm_source: newsletter"), "the owner sees it beside the answers");
 }
 
 const HOSTILE: &str = r#"</textarea><script>alert("review")</script><img src=x onerror=alert(1)>"#;

@@ -295,7 +295,7 @@ pub async fn list_responses(
     offset: i64,
 ) -> Result<Vec<ResponseRecord>, AppError> {
     let sql = format!(
-        "SELECT id, answers, route_id, created_at {FILTERED} ORDER BY id DESC LIMIT $6 OFFSET $7"
+        "SELECT id, answers, route_id, created_at, data {FILTERED} ORDER BY id DESC LIMIT $6 OFFSET $7"
     );
     let rows = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), form_id, filter)
         .bind(limit)
@@ -316,7 +316,7 @@ pub async fn responses_page(
     limit: i64,
 ) -> Result<Vec<ResponseRecord>, AppError> {
     let sql = format!(
-        "SELECT id, answers, route_id, created_at {FILTERED} AND ($6 IS NULL OR id < $6) \
+        "SELECT id, answers, route_id, created_at, data {FILTERED} AND ($6 IS NULL OR id < $6) \
          ORDER BY id DESC LIMIT $7"
     );
     let rows = bind_filter(sqlx::query(sqlx::AssertSqlSafe(sql)), form_id, filter)
@@ -341,11 +341,13 @@ pub async fn count_filtered(
 
 fn response_of(row: &AnyRow) -> Result<ResponseRecord, AppError> {
     let answers: String = row.try_get("answers")?;
+    let data: String = row.try_get("data")?;
     Ok(ResponseRecord {
         id: row.try_get("id")?,
         answers: serde_json::from_str(&answers).map_err(AppError::internal)?,
         route_id: row.try_get("route_id")?,
         created_at: row.try_get("created_at")?,
+        data: serde_json::from_str(&data).unwrap_or_default(),
     })
 }
 

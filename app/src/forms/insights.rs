@@ -245,6 +245,7 @@ mod tests {
 
     fn response(day: i64, route: Option<&str>, answers: &[(&str, Value)]) -> ResponseRecord {
         ResponseRecord {
+            data: Default::default(),
             id: String::new(),
             answers: answers
                 .iter()

@@ -405,4 +405,7 @@ pub struct ResponseRecord {
     pub answers: BTreeMap<String, answers::StoredAnswer>,
     pub route_id: Option<String>,
     pub created_at: i64,
+    /// What apps attached to it (a campaign's `utm_source`, a lead `score`).
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub data: serde_json::Map<String, serde_json::Value>,
 }

@@ -33,7 +33,7 @@ pub fn HooksDocsPage() -> impl IntoView {
         <section class="docs">
             <h1>"Hook points"</h1>
             <p class="alert alert-info" role="note" data-test="hooks-not-yet">
-                "Junction fires "{crate::hooks::FIRED.join(", ")}" today, for the built-in apps of "
+                {format!("Junction fires {} today, for the built-in apps of ", crate::hooks::FIRED.join(", "))}
                 <a href="/apps">"the App Store"</a>"; the other points are the catalog it will "
                 "fire, with the rules their handlers will follow."
             </p>

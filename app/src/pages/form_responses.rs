@@ -136,6 +136,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
             {if rows.is_empty() {
                 view! { <p class="card muted">"No responses yet. Share the form's link to collect some."</p> }.into_any()
             } else {
+                let with_data = rows.iter().any(|r| !r.data.is_empty());
                 view! {
                     <div class="table-wrap">
                         <table class="responses">
@@ -146,6 +147,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                                     {columns.iter().map(|(_, label, deleted)| view! {
                                         <th scope="col">{label.clone()}{deleted.then_some(view! { " " <span class="badge badge-off">"deleted"</span> })}</th>
                                     }).collect_view()}
+                                    {with_data.then(|| view! { <th scope="col">"From apps"</th> })}
                                 </tr>
                             </thead>
                             <tbody>
@@ -156,6 +158,7 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
                                         {columns.iter().map(|(id, _, _)| view! {
                                             <td>{row.answers.get(id).map(|a| cell(&form_id, a))}</td>
                                         }).collect_view()}
+                                        {with_data.then(|| view! { <td data-test="response-data">{data_text(&row.data)}</td> })}
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -172,4 +175,15 @@ fn ResponsesTable(page: ResponsesPage) -> impl IntoView {
             })}
         </section>
     }
+}
+
+/// What apps attached to a response, as `key: value` pairs.
+fn data_text(data: &serde_json::Map<String, serde_json::Value>) -> String {
+    data.iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(text) => format!("{key}: {text}"),
+            other => format!("{key}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
