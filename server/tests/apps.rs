@@ -7,7 +7,7 @@ mod common;
 use app::apps::host::HostError;
 use app::apps::manifest::Scope;
 use axum::body::Body;
-use common::{Client, TestApp, owner_with_form, user_with_key};
+use common::{Client, TestApp, key_for, owner_with_form, user_with_key};
 use http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -312,17 +312,7 @@ async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
 async fn the_spam_guard_refuses_with_its_reason_and_the_answers_kept() {
     let app = TestApp::new().await;
     let (cookie, form_id) = owner_with_form(&app, "owner@example.com", &contact_form()).await;
-    let key = app
-        .call(
-            "/api/api-keys/create",
-            &[("name", "k"), ("password", "correct horse battery")],
-            Some(&cookie),
-        )
-        .await
-        .json()
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = key_for(&app, &cookie).await;
     let client = Client {
         app: &app,
         key: Some(key),
@@ -385,17 +375,7 @@ async fn the_spam_guard_refuses_with_its_reason_and_the_answers_kept() {
 async fn campaigns_and_scores_are_stored_and_reach_route_addresses() {
     let app = TestApp::new().await;
     let (cookie, form_id) = owner_with_form(&app, "owner@example.com", &contact_form()).await;
-    let key = app
-        .call(
-            "/api/api-keys/create",
-            &[("name", "k"), ("password", "correct horse battery")],
-            Some(&cookie),
-        )
-        .await
-        .json()
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let key = key_for(&app, &cookie).await;
     let client = Client {
         app: &app,
         key: Some(key),

@@ -388,13 +388,19 @@ impl Client<'_> {
 /// Signs up and creates a key in Settings' way; returns the session cookie and the key.
 pub async fn user_with_key(app: &TestApp, email: &str) -> (String, String) {
     let cookie = app.sign_up(email, "correct horse battery").await;
+    let key = key_for(app, &cookie).await;
+    (cookie, key)
+}
+
+/// Creates a key for the signed-in user of `cookie`, in Settings' way.
+pub async fn key_for(app: &TestApp, cookie: &str) -> String {
     let created = app
         .call(
             "/api/api-keys/create",
             &[("name", "script"), ("password", "correct horse battery")],
-            Some(&cookie),
+            Some(cookie),
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    (cookie, created.json().as_str().unwrap().to_owned())
+    created.json().as_str().unwrap().to_owned()
 }
