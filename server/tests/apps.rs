@@ -535,6 +535,29 @@ async fn an_admin_disables_an_app_for_everyone_and_its_owners_see_why() {
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.body.contains("is disabled"), "{}", refused.body);
 
+    // An abusive review is hidden by an admin: gone for others, marked for its author.
+    let reviewed = app
+        .call("/api/apps/review", &[("slug", "spam-guard"), ("stars", "1"), ("body", "Abusive words")], Some(&cookie))
+        .await;
+    assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.body);
+    let author: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind("owner@example.com")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let not_admin = app
+        .call("/api/apps/review/hide", &[("slug", "spam-guard"), ("author", &author.to_string()), ("hidden", "true")], Some(&cookie))
+        .await;
+    assert_eq!(not_admin.status, StatusCode::FORBIDDEN);
+    let hidden = app
+        .call("/api/apps/review/hide", &[("slug", "spam-guard"), ("author", &author.to_string()), ("hidden", "true")], Some(&admin))
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.body);
+    assert!(!app.get("/apps/spam-guard", None).await.body.contains("Abusive words"));
+    assert!(!app.get("/apps", None).await.body.contains("1 review"), "hidden reviews do not count");
+    let own = app.get("/apps/spam-guard", Some(&cookie)).await.body;
+    assert!(own.contains("Abusive words") && own.contains("Hidden by an administrator"));
+
     let enabled = app.call("/api/admin/apps/disable", &[("slug", "spam-guard")], Some(&admin)).await;
     assert_eq!(enabled.status, StatusCode::OK);
     let on = app.call("/api/apps/step", &[("id", &id), ("step", "activate")], Some(&cookie)).await;
