@@ -39,11 +39,6 @@ impl Running {
         self.active.push(active);
     }
 
-    /// Whether the app `slug` runs.
-    pub fn runs(&self, slug: &str) -> bool {
-        self.active.iter().any(|a| a.app == slug)
-    }
-
     /// The configuration of the first running installation of `slug`.
     pub fn config(&self, slug: &str) -> Option<&Map<String, Value>> {
         self.configs.iter().find(|(app, _)| app == slug).map(|(_, c)| c)

@@ -64,33 +64,30 @@ impl Backend for DbBackend {
         form_id: &str,
         limit: i64,
     ) -> Result<Option<Vec<ResponseInfo>>, String> {
-        let Some(rows) = db::recent_responses(&self.db, form_id, owner_id, limit)
+        let db_ = &self.db;
+        match crate::db::forms::find_owned(db_, form_id, owner_id).await {
+            Ok(_) => {}
+            Err(AppError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        }
+        let filter = crate::db::forms::ResponseFilter::default();
+        let records = crate::db::forms::responses_page(db_, form_id, &filter, None, limit)
             .await
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(None);
-        };
-        let object = |text: &str| -> Map<String, Value> {
-            match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(map)) => map,
-                // Stored answers are a list of {identifier, value, …}.
-                Ok(Value::Array(items)) => items
-                    .into_iter()
-                    .filter_map(|item| {
-                        Some((item["identifier"].as_str()?.to_owned(), item["value"].clone()))
-                    })
-                    .collect(),
-                _ => Map::new(),
-            }
-        };
+            .map_err(|e| e.to_string())?;
         Ok(Some(
-            rows.into_iter()
-                .map(|(id, answers, data, created_at)| ResponseInfo {
-                    id,
+            records
+                .into_iter()
+                .map(|record| ResponseInfo {
+                    // By identifier, as apps (and routes) name answers.
+                    answers: record
+                        .answers
+                        .into_values()
+                        .map(|a| (a.identifier, a.value))
+                        .collect(),
+                    id: record.id,
                     form_id: form_id.to_owned(),
-                    answers: object(&answers),
-                    data: object(&data),
-                    created_at,
+                    data: record.data,
+                    created_at: record.created_at,
                 })
                 .collect(),
         ))
@@ -188,10 +185,6 @@ fn host_config(state: &AppState, row: &InstallationRow) -> Map<String, Value> {
 /// The installations of `owner_id` whose handlers run: active, of an approved app that no
 /// admin disabled, and known to this server.
 pub async fn running(state: &AppState, owner_id: i64) -> Arc<Running> {
-    running_set(state, owner_id).await
-}
-
-async fn running_set(state: &AppState, owner_id: i64) -> Arc<Running> {
     if let Some(found) = state.apps.cached(owner_id) {
         return found;
     }
@@ -220,7 +213,7 @@ async fn running_set(state: &AppState, owner_id: i64) -> Arc<Running> {
 /// Whether `owner_id` runs the app `slug`, and with what configuration (for the host's
 /// own use, such as rendering the honeypot; apps read theirs through `HostApi::config`).
 pub async fn running_config(state: &AppState, owner_id: i64, slug: &str) -> Option<Map<String, Value>> {
-    let running = running_set(state, owner_id).await;
+    let running = running(state, owner_id).await;
     running.config(slug).cloned()
 }
 
@@ -886,10 +879,9 @@ pub async fn set_active(
             .collect();
         if others_of_app == 0 && !needing.is_empty() {
             return Err(AppError::Conflict(format!(
-                "{} needs {} while it runs; switch it off first: {}.",
+                "{} needs {} while it runs; switch it off first.",
                 needing.join(", "),
-                manifest.name,
-                needing.join(", ")
+                manifest.name
             )));
         }
     }

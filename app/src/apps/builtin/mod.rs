@@ -31,7 +31,7 @@ fn load<A: App>(json: &str, make: fn(Manifest) -> A) -> Result<Arc<dyn App>, Man
     Ok(Arc::new(make(manifest)))
 }
 
-/// The e-mail domains among the answers: every text answer that looks like an address.
+/// Every text among the answers (a multi-valued answer gives each of its texts).
 pub(crate) fn answer_texts(answers: &serde_json::Map<String, serde_json::Value>) -> Vec<&str> {
     let mut texts = Vec::new();
     for value in answers.values() {
