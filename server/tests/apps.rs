@@ -419,6 +419,14 @@ async fn campaigns_and_scores_are_stored_and_reach_route_addresses() {
         .unwrap();
     let data: Value = serde_json::from_str(&data).unwrap();
     assert_eq!(data, json!({"utm_source": "newsletter", "utm_medium": "email", "score": 40}));
+    // The app reads the response back by identifier, with what the apps attached.
+    let user = app::services::api_keys::authenticate(&app.db, client.key.as_deref().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let read = app.host_api(&user, &lead_id).await.responses(&form_id, 10).await.unwrap();
+    assert_eq!(read[0].answers["email"], "lead@example.com");
+    assert_eq!(read[0].data["score"], 40);
     let table = app.get(&format!("/forms/{form_id}/responses"), Some(&cookie)).await;
     assert!(table.body.contains("score: 40, utm_medium: email, utm_source: newsletter"), "the owner sees it beside the answers");
 }
@@ -438,6 +446,12 @@ async fn the_store_pages_render_on_the_server_and_escape_what_users_wrote() {
     let searched = app.get("/apps?q=campaign&sort=name", None).await;
     assert!(searched.body.contains("UTM attribution"));
     assert!(!searched.body.contains(r#"data-test="app-spam-guard""#), "filtered on the server");
+    let hostile = app
+        .get("/apps?q=%22%3E%3Csvg%20onload%3Dalert(1)%3E%3C%2Ftitle%3E%3Cscript%3E", None)
+        .await;
+    assert_eq!(hostile.status, StatusCode::OK);
+    assert!(!hostile.body.contains("<svg onload") && !hostile.body.contains("</title><script>"), "{}", hostile.body);
+    assert!(hostile.body.contains(r#"value="&quot;&gt;&lt;svg"#) || hostile.body.contains(r#"value="&quot;>&lt;svg"#), "the search box keeps the words, escaped");
     let typed = app.get("/apps?type=crm", None).await;
     assert!(typed.body.contains(r#"data-test="app-lead-scoring""#));
     assert!(!typed.body.contains(r#"data-test="app-utm-attribution""#));

@@ -80,7 +80,7 @@ fn Catalog(cards: Vec<AppCard>, signed_in: bool, current: Memo<CatalogQuery>) ->
             <div class="field">
                 <label for="app-search">"Search"</label>
                 <input id="app-search" name="q" type="search" placeholder="Name, description or category"
-                    prop:value=move || current.get().q data-test="app-search"
+                    value=current.get_untracked().q prop:value=move || current.get().q data-test="app-search"
                     on:input=move |ev| {
                         let mut q = current.get_untracked();
                         q.q = event_target_value(&ev);
