@@ -7,6 +7,7 @@ cd "$ROOT"
 
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132
+STANDARDWEBHOOKS_VERSION=1.0.1
 SCHEMATHESIS_VERSION=4.32.5
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
@@ -65,5 +66,12 @@ if $want_test; then
     say "installing schemathesis $SCHEMATHESIS_VERSION (API fuzzing) from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
       "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  # The webhook tests check Junction's signatures with the specification's own Python
+  # library, an implementation independent of the Rust one Junction signs with.
+  if ! python3 -c "import standardwebhooks" 2>/dev/null; then
+    say "installing standardwebhooks $STANDARDWEBHOOKS_VERSION (signature checks) from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
   fi
 fi

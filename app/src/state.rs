@@ -21,6 +21,8 @@ pub struct AppState {
     pub upload_quota_bytes: u64,
     /// The apps: registry, secret keys, running installations.
     pub apps: Arc<crate::apps::running::Apps>,
+    /// Outbound delivery: the HTTP client and the worker's wake-up.
+    pub delivery: Arc<crate::delivery::Delivery>,
 }
 
 /// The default of `JUNCTION_FORM_STORAGE_MB`.

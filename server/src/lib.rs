@@ -95,6 +95,8 @@ pub fn app_state(
     // A bad manifest stops start-up with one line naming the app and the problem.
     let registry = app::apps::Registry::builtin().map_err(|e| e.to_string())?;
     let keyring = app::secrets::Keyring::load(&data_dir)?;
+    let allow_private = std::env::var("JUNCTION_ALLOW_PRIVATE_WEBHOOKS").is_ok_and(|v| v.trim() == "1");
+    let delivery = app::delivery::Delivery::new(allow_private)?;
     Ok(AppState {
         leptos_options,
         db,
@@ -103,6 +105,7 @@ pub fn app_state(
         data_dir,
         upload_quota_bytes: app::state::DEFAULT_FORM_STORAGE_MB * 1024 * 1024,
         apps: Arc::new(app::apps::running::Apps::new(registry, keyring)),
+        delivery: Arc::new(delivery),
     })
 }
 
@@ -263,6 +266,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot list the apps: {e}"))?;
     spawn_housekeeping(state.clone());
+    app::services::outbox::spawn_worker(state.clone());
     let app = router(state, config.secure_cookies);
 
     let listener = tokio::net::TcpListener::bind(config.addr)

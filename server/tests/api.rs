@@ -608,6 +608,15 @@ async fn the_openapi_document_is_whole_and_matches_the_routes() {
         ("POST", "/installations/{id}/update"),
         ("POST", "/installations/{id}/rollback"),
         ("GET", "/installations/{id}/audit"),
+        ("GET", "/webhooks"),
+        ("POST", "/webhooks"),
+        ("GET", "/webhooks/{id}"),
+        ("PATCH", "/webhooks/{id}"),
+        ("DELETE", "/webhooks/{id}"),
+        ("POST", "/webhooks/{id}/rotate-secret"),
+        ("POST", "/webhooks/{id}/test"),
+        ("GET", "/webhooks/{id}/deliveries"),
+        ("POST", "/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
     ]
     .iter()
     .map(|(m, p)| (m.to_string(), p.to_string()))

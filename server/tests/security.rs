@@ -476,7 +476,7 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
     // A file over its field's size, inside the form's whole limit (the field's size plus
     // 1 MB for the text).
     let big = vec![b'x'; 1024 * 1024 + 512 * 1024];
-    let response = app.send_streamed(upload(&id, "Ada Lovelace", &big)).await;
+    let response = app.send_built(|| upload(&id, "Ada Lovelace", &big)).await;
     assert_form_again(
         &response,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -487,7 +487,7 @@ async fn over_a_limit_the_respondent_keeps_what_was_typed() {
     // A body past the form's whole limit (and axum's 2 MB default): the answers that came
     // first are kept.
     let huge = vec![b'x'; 3 * 1024 * 1024];
-    let response = app.send_streamed(upload(&id, "Grace Hopper", &huge)).await;
+    let response = app.send_built(|| upload(&id, "Grace Hopper", &huge)).await;
     assert_form_again(
         &response,
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -524,8 +524,7 @@ async fn a_file_that_cannot_be_written_keeps_the_typed_answers() {
         b"in the way",
     )
     .unwrap();
-    let response = app
-        .send_streamed(upload(&id, "Ada Lovelace", b"%PDF-1.4 cv"))
+    let response = app.send_built(|| upload(&id, "Ada Lovelace", b"%PDF-1.4 cv"))
         .await;
     assert_form_again(
         &response,
@@ -588,7 +587,7 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
     let (cookie, id) = owner_with_form(&app, "files@example.com", &upload_form(1)).await;
 
     // Refused (the name is required): the file is not kept.
-    let refused = app.send_streamed(upload(&id, "", b"%PDF-1.4 first")).await;
+    let refused = app.send_built(|| upload(&id, "", b"%PDF-1.4 first")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused.body.contains("Choose the file again"),
@@ -598,12 +597,12 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
     assert_eq!(files_in(&app.data_dir), 0);
 
     // Stored: one file.
-    let stored = app.send_streamed(upload(&id, "Ada", &[b'x'; 1000])).await;
+    let stored = app.send_built(|| upload(&id, "Ada", &[b'x'; 1000])).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
     assert_eq!(files_in(&app.data_dir), 1);
 
     // Over the form's quota (1,500 bytes): refused with a clear message.
-    let over = app.send_streamed(upload(&id, "Eve", &[b'x'; 1000])).await;
+    let over = app.send_built(|| upload(&id, "Eve", &[b'x'; 1000])).await;
     assert_form_again(
         &over,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -638,7 +637,7 @@ async fn uploads_are_kept_only_with_their_response_and_go_with_their_form() {
         .execute(app.db.pool())
         .await
         .unwrap();
-    let failed = app.send_streamed(upload(&id, "Grace", &[b'y'; 100])).await;
+    let failed = app.send_built(|| upload(&id, "Grace", &[b'y'; 100])).await;
     assert_form_again(
         &failed,
         StatusCode::SERVICE_UNAVAILABLE,

@@ -14,6 +14,7 @@
 pub mod config;
 pub mod manifest;
 pub mod view;
+pub mod webhooks;
 
 #[cfg(feature = "ssr")]
 pub mod builtin;
@@ -27,4 +28,4 @@ mod registry;
 pub mod running;
 
 #[cfg(feature = "ssr")]
-pub use registry::{App, Registrar, Registry};
+pub use registry::{App, Registrar, Registry, hook_scopes};

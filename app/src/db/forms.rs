@@ -196,7 +196,7 @@ pub async fn delete(db: &Db, id: &str, owner_id: i64) -> Result<(), AppError> {
 
 /// A response id that sorts by creation time (microseconds, then randomness), so "newest
 /// first" is exact even within one second.
-fn sortable_id() -> String {
+pub fn sortable_id() -> String {
     let micros = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros())
@@ -204,8 +204,8 @@ fn sortable_id() -> String {
     format!("{micros:014x}{}", &new_id()[..18])
 }
 
-pub async fn insert_response(
-    db: &Db,
+pub async fn insert_response<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
     form_id: &str,
     answers: &str,
     route_id: Option<&str>,
@@ -219,7 +219,7 @@ pub async fn insert_response(
         .bind(route_id)
         .bind(now())
         .bind(data)
-        .execute(db.pool())
+        .execute(ex)
         .await?;
     Ok(id)
 }

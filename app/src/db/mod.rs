@@ -16,6 +16,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod forms;
 pub mod notifications;
+pub mod outbox;
 pub mod sessions;
 pub mod users;
 

@@ -112,7 +112,7 @@ hook_points! {
 
 /// The hook points Junction fires today; the others are in the catalog, and apps may
 /// declare handlers for them, but nothing fires them yet.
-pub const FIRED: &[&str] = &["form.beforeSubmit"];
+pub const FIRED: &[&str] = &["form.beforeSubmit", "form.submitted", "routing.fallbackHit"];
 
 /// The catalog entry named `name`.
 pub fn lookup(name: &str) -> Option<&'static HookPoint> {

@@ -11,4 +11,6 @@ pub mod api_keys;
 pub mod apps;
 pub mod forms;
 pub mod notices;
+pub mod outbox;
 pub mod submissions;
+pub mod webhooks;

@@ -10,7 +10,11 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use crate::db::{Db, forms as db};
 use crate::forms::answers::WHOLE_FORM;
-use crate::hooks::{FormBeforeSubmit, SubmitPayload};
+use crate::hooks::{
+    FallbackPayload, FormBeforeSubmit, FormSubmitted, LabelledAnswer, RouteTaken, RoutingFallbackHit,
+    SubmitPayload, SubmittedPayload,
+};
+use crate::services::outbox;
 use crate::services::apps;
 use crate::error::{AppError, FieldErrors};
 use crate::fields::FileAnswer;
@@ -166,7 +170,7 @@ pub async fn submit(
         });
     }
     keep_files(state, record, &checked, files).await?;
-    match store(&state.db, record, &checked, &decision, &data).await {
+    match store(state, record, &checked, &decision, &data).await {
         Ok(response_id) => Ok(Submitted {
             response_id: Some(response_id),
             decision,
@@ -332,27 +336,62 @@ async fn forget_files(state: &AppState, record: &FormRecord, files: &[ReceivedFi
     }
 }
 
-/// Stores checked answers with the route they took and leaves the owner a notice when the
+/// Stores checked answers with the route they took, and in the same transaction the
+/// `form.submitted` (and, for the fallback, `routing.fallbackHit`) events for the owner's
+/// receivers; then runs the apps' action handlers and leaves the owner a notice when the
 /// form asks for one (a failed notice is logged, never the respondent's problem: their
 /// answers are stored). Returns the new response's id.
 async fn store(
-    db_: &Db,
+    state: &AppState,
     record: &FormRecord,
     checked: &CheckedAnswers,
     decision: &Decision,
     data: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, AppError> {
+    let db_ = &state.db;
     let answers = serde_json::to_string(&checked.stored).map_err(AppError::internal)?;
-    let data = serde_json::Value::Object(data.clone()).to_string();
+    let stored_data = serde_json::Value::Object(data.clone()).to_string();
+    let mut tx = db_.pool().begin().await?;
     let response_id = db::insert_response(
-        db_,
+        &mut *tx,
         &record.id,
         &answers,
         decision.route_id.as_deref(),
-        &data,
+        &stored_data,
     )
     .await?;
+    let submitted = SubmittedPayload {
+        form_id: record.id.clone(),
+        form_name: record.definition.name.clone(),
+        response_id: response_id.clone(),
+        answers: checked
+            .stored
+            .values()
+            .map(|a| {
+                let answer = LabelledAnswer { label: a.label.clone(), value: a.value.clone() };
+                (a.identifier.clone(), answer)
+            })
+            .collect(),
+        route: RouteTaken { id: decision.route_id.clone(), name: decision.route_name.clone() },
+        data: data.clone(),
+    };
+    let owner = record.owner_id;
+    let form = Some(record.id.as_str());
+    let written = outbox::enqueue::<FormSubmitted>(&mut tx, owner, form, &submitted).await?;
+    let fallback = decision.route_id.is_none().then(|| FallbackPayload {
+        form_id: record.id.clone(),
+        response_id: response_id.clone(),
+    });
+    let mut fallback_written = 0;
+    if let Some(payload) = &fallback {
+        fallback_written = outbox::enqueue::<RoutingFallbackHit>(&mut tx, owner, form, payload).await?;
+    }
+    tx.commit().await?;
     tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
+    outbox::fired::<FormSubmitted>(state, owner, written, submitted).await;
+    if let Some(payload) = fallback {
+        outbox::fired::<RoutingFallbackHit>(state, owner, fallback_written, payload).await;
+    }
     if record.definition.settings.notify_owner
         && let Err(e) =
             crate::db::notifications::insert(db_, record.owner_id, &record.id, &response_id).await

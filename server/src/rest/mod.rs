@@ -31,6 +31,7 @@ use utoipa_axum::routes;
 mod apps;
 mod forms;
 mod responses;
+mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -44,7 +45,7 @@ mod responses;
     servers((url = "/api/v1")),
     modifiers(&BearerKeys),
     components(schemas(ErrorBody)),
-    tags((name = "forms"), (name = "responses"), (name = "apps"))
+    tags((name = "forms"), (name = "responses"), (name = "apps"), (name = "webhooks"))
 )]
 struct ApiDoc;
 
@@ -136,6 +137,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::update))
         .routes(routes!(apps::rollback))
         .routes(routes!(apps::audit))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(
+            webhooks::get_webhook,
+            webhooks::update_webhook,
+            webhooks::delete_webhook
+        ))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::test_webhook))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(openapi_json))
 }
 

@@ -106,15 +106,21 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Response {
-        let uri = request.uri().clone();
         let (parts, body) = request.into_parts();
         let body = body.collect().await.expect("request body").to_bytes();
-        // Leptos's server rendering very occasionally stalls a response (1 in roughly 300
-        // requests here; see the note in ARCHITECTURE.md). Production bounds it with a
-        // timeout; the tests retry a stalled request once and report it, rather than
-        // failing on a bug that is not in the code under test.
+        self.send_built(|| Request::from_parts(parts.clone(), Body::from(body.clone())))
+            .await
+    }
+
+    /// Sends the request `build` makes. Leptos's server rendering very occasionally stalls
+    /// a response (1 in roughly 300 requests here; see the note in ARCHITECTURE.md).
+    /// Production bounds it with a timeout; the tests build the request again and retry a
+    /// stalled one once, reporting it, rather than failing on a bug that is not in the code
+    /// under test. A streamed body is built afresh for the retry, so it streams again.
+    pub async fn send_built(&self, build: impl Fn() -> Request<Body>) -> Response {
         for attempt in 1..=2 {
-            let request = Request::from_parts(parts.clone(), Body::from(body.clone()));
+            let request = build();
+            let uri = request.uri().clone();
             let result =
                 tokio::time::timeout(Duration::from_secs(10), self.send_streamed(request)).await;
             match result {
@@ -122,7 +128,7 @@ impl TestApp {
                 Err(_) => eprintln!("warning: {uri} stalled (attempt {attempt}); retrying"),
             }
         }
-        panic!("no response to {uri} within two attempts of 10 s");
+        panic!("no response to {} within two attempts of 10 s", build().uri());
     }
 
     /// Sends `request` as it is, its body streamed as built (no retry, so no copy of it).

@@ -9,6 +9,7 @@ use super::manifest::{Manifest, ManifestError};
 pub mod lead_scoring;
 pub mod spam_guard;
 pub mod utm_attribution;
+pub mod webhooks;
 
 /// Every built-in app, or the first whose manifest cannot be read.
 pub fn all() -> Result<Vec<Arc<dyn App>>, ManifestError> {
@@ -16,6 +17,7 @@ pub fn all() -> Result<Vec<Arc<dyn App>>, ManifestError> {
         load(include_str!("spam_guard.json"), spam_guard::SpamGuard::new)?,
         load(include_str!("utm_attribution.json"), utm_attribution::UtmAttribution::new)?,
         load(include_str!("lead_scoring.json"), lead_scoring::LeadScoring::new)?,
+        load(include_str!("webhooks.json"), webhooks::Webhooks::new)?,
     ])
 }
 

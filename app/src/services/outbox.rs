@@ -1,0 +1,345 @@
+//! Action events after a change commits: the outbox for receivers outside Junction, and
+//! the in-process action handlers of the owner's apps.
+//!
+//! A change that fires an action calls [`enqueue`] inside its own transaction, which
+//! writes one outbox row per receiver (the owner's webhook endpoints that take the event),
+//! so the event exists exactly when the change does. After the commit it calls [`fired`],
+//! which wakes the delivery worker and runs the apps' action handlers concurrently, each
+//! with its own timeout, on a task of its own: nothing the handlers do reaches the request.
+//!
+//! The worker ([`spawn_worker`], run by `junction serve`) claims due rows (see
+//! `db::outbox::claim`; on PostgreSQL several servers share the work), sends them signed,
+//! and records each attempt; a failure is tried again on the schedule of
+//! `delivery::schedule`. A row claimed by a server that then died is claimed again once its
+//! lease ends, so a crash at any moment loses nothing; receivers de-duplicate by the
+//! event's id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use crate::apps::builtin::webhooks::SLUG as WEBHOOKS;
+use crate::apps::manifest::Scope;
+use crate::db::now;
+use crate::db::outbox::{self as db, AttemptRecord, DeliveryRow, EndpointRow, NewDelivery};
+use crate::delivery::schedule;
+use crate::delivery::signing;
+use crate::error::AppError;
+use crate::hooks::Action;
+use crate::state::AppState;
+
+/// How long a worker holds the rows it claimed (a send times out well before).
+pub const LEASE_SECONDS: i64 = 60;
+/// How many due rows one claim takes.
+pub const BATCH: i64 = 256;
+/// How many requests one worker has in flight.
+pub const CONCURRENCY: usize = 64;
+/// How long a worker waits for a wake-up before looking for due rows anyway (retries come
+/// due, and other servers commit events).
+pub const POLL: Duration = Duration::from_secs(1);
+/// How long finished deliveries stay in the log.
+pub const KEEP_SECONDS: i64 = 30 * 24 * 3600;
+/// The event type of a test event.
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// The JSON body of an event: `{"type", "timestamp", "data"}`.
+pub fn body(event: &str, at: i64, data: &Value) -> String {
+    json!({"type": event, "timestamp": rfc3339(at), "data": data}).to_string()
+}
+
+fn rfc3339(at: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// A new event id (`msg_…`), stable across receivers, attempts and redeliveries.
+pub fn event_id() -> String {
+    format!("msg_{}", crate::forms::new_id())
+}
+
+/// Writes the event `H` with `payload` for each of `owner_id`'s receivers that take it,
+/// in the caller's transaction `conn`. `form_id` is the form the event concerns, for
+/// endpoints limited to one form. Returns how many rows were written.
+pub async fn enqueue<H: Action>(
+    conn: &mut sqlx::AnyConnection,
+    owner_id: i64,
+    form_id: Option<&str>,
+    payload: &H::Payload,
+) -> Result<usize, AppError> {
+    let name = H::POINT.name;
+    let endpoints = db::receiving_endpoints(&mut *conn, owner_id, WEBHOOKS).await?;
+    let needed = crate::apps::hook_scopes(name).0;
+    let mut written = 0;
+    let mut body_once = None;
+    let id = event_id();
+    let at = now();
+    for (endpoint, scopes) in endpoints {
+        if !endpoint.event_names().iter().any(|e| e == name) {
+            continue;
+        }
+        if endpoint.form_id.is_some() && endpoint.form_id.as_deref() != form_id {
+            continue;
+        }
+        let granted: Vec<Scope> = serde_json::from_str(&scopes).unwrap_or_default();
+        if let Some(scope) = needed
+            && !granted.contains(&scope)
+        {
+            tracing::warn!(endpoint = %endpoint.id, hook = name, "not sent: {} was not granted", scope.name());
+            continue;
+        }
+        let body = match &body_once {
+            Some(body) => String::clone(body),
+            None => {
+                let data = serde_json::to_value(payload).map_err(AppError::internal)?;
+                let body = body(name, at, &data);
+                body_once = Some(body.clone());
+                body
+            }
+        };
+        db::insert_delivery(
+            &mut *conn,
+            &NewDelivery {
+                event_id: id.clone(),
+                user_id: owner_id,
+                channel: "webhook",
+                target: endpoint.id.clone(),
+                event: name,
+                body,
+                created_at: at,
+            },
+        )
+        .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// After the change that enqueued `written` rows has committed: wakes the worker and runs
+/// the owner's apps' action handlers for `H`, without waiting for them.
+pub async fn fired<H: Action>(state: &AppState, owner_id: i64, written: usize, payload: H::Payload) {
+    if written > 0 {
+        state.delivery.wake.notify_one();
+    }
+    let hooks = state.apps.registry.hooks();
+    let running = crate::services::apps::running(state, owner_id).await;
+    if hooks.any::<H>(&running.active) {
+        drop(hooks.actions::<H>(&running.active, &payload));
+    }
+}
+
+/// Queues a test event for `endpoint` at once, whatever events it takes.
+pub async fn enqueue_test(state: &AppState, endpoint: &EndpointRow) -> Result<String, AppError> {
+    let at = now();
+    let data = json!({
+        "endpoint_id": endpoint.id,
+        "message": "A test event from Junction: if its signature checks out, your endpoint works.",
+    });
+    let id = db::insert_delivery(
+        state.db.pool(),
+        &NewDelivery {
+            event_id: event_id(),
+            user_id: endpoint.user_id,
+            channel: "webhook",
+            target: endpoint.id.clone(),
+            event: TEST_EVENT,
+            body: body(TEST_EVENT, at, &data),
+            created_at: at,
+        },
+    )
+    .await?;
+    state.delivery.wake.notify_one();
+    Ok(id)
+}
+
+/// Runs the delivery worker until the process ends.
+pub fn spawn_worker(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut pruned_at = 0;
+        loop {
+            let at = now();
+            match deliver_due(&state, at).await {
+                Ok(0) => {}
+                Ok(_) => continue, // more may be due at once
+                Err(e) => tracing::warn!("delivering events: {e}"),
+            }
+            if at - pruned_at > 3600 {
+                pruned_at = at;
+                match db::prune(&state.db, at - KEEP_SECONDS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!("pruned {n} old deliveries"),
+                    Err(e) => tracing::warn!("pruning deliveries: {e}"),
+                }
+            }
+            tokio::select! {
+                _ = state.delivery.wake.notified() => {}
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    })
+}
+
+/// Claims what is due at `now` (Unix seconds, the worker's clock) and sends it, at most
+/// `CONCURRENCY` at a time, then records every attempt. Returns how many were attempted.
+pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, AppError> {
+    let claimed = db::claim(&state.db, now, now + LEASE_SECONDS, BATCH).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let mut endpoints: HashMap<String, Option<Arc<EndpointRow>>> = HashMap::new();
+    for row in &claimed {
+        if row.channel == "webhook" && !endpoints.contains_key(&row.target) {
+            let found = db::endpoint_by_id(&state.db, &row.target).await?.map(Arc::new);
+            endpoints.insert(row.target.clone(), found);
+        }
+    }
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+    let mut sending = JoinSet::new();
+    for row in claimed {
+        let endpoint = endpoints.get(&row.target).cloned().flatten();
+        let state = state.clone();
+        let limit = limit.clone();
+        sending.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            attempt_webhook(&state, row, endpoint, now).await
+        });
+    }
+    let mut records = Vec::new();
+    let mut gone = Vec::new();
+    while let Some(joined) = sending.join_next().await {
+        match joined {
+            Ok((record, row, is_gone)) => {
+                if is_gone {
+                    gone.push(row);
+                }
+                records.push(record);
+            }
+            Err(e) => tracing::error!("a delivery task failed: {e}"),
+        }
+    }
+    db::record_attempts(&state.db, &records).await?;
+    for row in gone {
+        switch_off_gone(state, &row).await?;
+    }
+    Ok(records.len())
+}
+
+/// Sends one row to its endpoint. Returns what to record, the row, and whether the
+/// receiver answered 410 Gone.
+async fn attempt_webhook(
+    state: &AppState,
+    row: DeliveryRow,
+    endpoint: Option<Arc<EndpointRow>>,
+    now: i64,
+) -> (AttemptRecord, DeliveryRow, bool) {
+    let ended = |why: &str| AttemptRecord {
+        id: row.id.clone(),
+        at: now,
+        status: None,
+        duration_ms: 0,
+        error: Some(why.to_owned()),
+        state: "failed",
+        next_at: None,
+    };
+    let Some(endpoint) = endpoint else {
+        let record = ended("The endpoint was deleted.");
+        return (record, row, false);
+    };
+    if !endpoint.active || endpoint.disabled_reason.is_some() {
+        let record = ended("The endpoint is switched off.");
+        return (record, row, false);
+    }
+    let secrets = match endpoint_secrets(state, &endpoint, now) {
+        Ok(secrets) => secrets,
+        Err(e) => {
+            tracing::error!(endpoint = %endpoint.id, "an endpoint's secret cannot be opened: {e}");
+            let record = ended("The endpoint's secret cannot be read on this server; rotate it.");
+            return (record, row, false);
+        }
+    };
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let signature = match signing::signature(&refs, &row.event_id, now, &row.body) {
+        Ok(signature) => signature,
+        Err(e) => {
+            let record = ended(&e);
+            return (record, row, false);
+        }
+    };
+    let headers = [
+        ("webhook-id", row.event_id.clone()),
+        ("webhook-timestamp", now.to_string()),
+        ("webhook-signature", signature),
+    ];
+    let attempt = state
+        .delivery
+        .outbound
+        .post(&endpoint.url, &headers, row.body.clone())
+        .await;
+    let failures = u32::try_from(row.attempts + 1).unwrap_or(u32::MAX);
+    let gone = attempt.status == Some(410);
+    let (state_name, next_at) = if attempt.succeeded() {
+        ("delivered", None)
+    } else if gone {
+        ("failed", None)
+    } else {
+        let retry_after = attempt
+            .retry_after
+            .as_deref()
+            .and_then(|v| schedule::retry_after_seconds(v, now));
+        match schedule::next_attempt(failures, now, retry_after, schedule::random_jitter()) {
+            Some(at) => ("pending", Some(at)),
+            None => ("failed", None),
+        }
+    };
+    if !attempt.succeeded() {
+        tracing::info!(delivery = %row.id, endpoint = %endpoint.id, status = ?attempt.status, "delivery failed: {}", attempt.error.as_deref().unwrap_or(""));
+    }
+    let record = AttemptRecord {
+        id: row.id.clone(),
+        at: now,
+        status: attempt.status.map(i64::from),
+        duration_ms: attempt.duration_ms,
+        error: attempt.error,
+        state: state_name,
+        next_at,
+    };
+    (record, row, gone)
+}
+
+/// The secrets that sign for `endpoint` at `now`: its own, and the previous one for a day
+/// after a rotation.
+fn endpoint_secrets(state: &AppState, endpoint: &EndpointRow, now: i64) -> Result<Vec<String>, String> {
+    let keyring = &state.apps.keyring;
+    let mut secrets = vec![keyring.open(&endpoint.secret)?];
+    if let (Some(old), Some(until)) = (&endpoint.old_secret, endpoint.old_until)
+        && until > now
+    {
+        secrets.push(keyring.open(old)?);
+    }
+    Ok(secrets)
+}
+
+/// A receiver answered 410 Gone: its endpoint is switched off, what is pending for it is
+/// failed, and its owner finds the reason on the endpoint and in the app's log.
+async fn switch_off_gone(state: &AppState, row: &DeliveryRow) -> Result<(), AppError> {
+    let Some(mut endpoint) = db::endpoint_by_id(&state.db, &row.target).await? else {
+        return Ok(());
+    };
+    let reason = format!(
+        "{} answered 410 Gone, so Junction stopped sending to it. Switch it on again once it accepts events.",
+        endpoint.url
+    );
+    endpoint.disabled_reason = Some(reason.clone());
+    db::update_endpoint(&state.db, &endpoint).await?;
+    db::fail_pending(&state.db, &endpoint.id, "The endpoint was switched off after a 410 Gone.").await?;
+    let installations = crate::db::apps::installations_of(&state.db, endpoint.user_id).await?;
+    if let Some(installation) = installations.iter().find(|i| i.app == WEBHOOKS) {
+        crate::db::apps::audit(state.db.pool(), endpoint.user_id, &installation.id, WEBHOOKS, "endpoint switched off", &reason).await?;
+    }
+    tracing::warn!(endpoint = %endpoint.id, "switched off after 410 Gone");
+    Ok(())
+}
