@@ -74,33 +74,28 @@ pub async fn enqueue<H: Action>(
     let name = H::POINT.name;
     let endpoints = db::receiving_endpoints(&mut *conn, owner_id, WEBHOOKS).await?;
     let needed = crate::apps::hook_scopes(name).0;
-    let mut written = 0;
-    let mut body_once = None;
+    let receivers: Vec<EndpointRow> = endpoints
+        .into_iter()
+        .filter(|(endpoint, _)| endpoint.event_names().iter().any(|e| e == name))
+        .filter(|(endpoint, _)| endpoint.form_id.is_none() || endpoint.form_id.as_deref() == form_id)
+        .filter(|(endpoint, scopes)| {
+            let granted: Vec<Scope> = serde_json::from_str(scopes).unwrap_or_default();
+            let allowed = needed.is_none_or(|scope| granted.contains(&scope));
+            if !allowed {
+                tracing::warn!(endpoint = %endpoint.id, hook = name, "not sent: {} was not granted", needed.map(Scope::name).unwrap_or_default());
+            }
+            allowed
+        })
+        .map(|(endpoint, _)| endpoint)
+        .collect();
+    if receivers.is_empty() {
+        return Ok(0);
+    }
     let id = event_id();
     let at = now();
-    for (endpoint, scopes) in endpoints {
-        if !endpoint.event_names().iter().any(|e| e == name) {
-            continue;
-        }
-        if endpoint.form_id.is_some() && endpoint.form_id.as_deref() != form_id {
-            continue;
-        }
-        let granted: Vec<Scope> = serde_json::from_str(&scopes).unwrap_or_default();
-        if let Some(scope) = needed
-            && !granted.contains(&scope)
-        {
-            tracing::warn!(endpoint = %endpoint.id, hook = name, "not sent: {} was not granted", scope.name());
-            continue;
-        }
-        let body = match &body_once {
-            Some(body) => String::clone(body),
-            None => {
-                let data = serde_json::to_value(payload).map_err(AppError::internal)?;
-                let body = body(name, at, &data);
-                body_once = Some(body.clone());
-                body
-            }
-        };
+    let data = serde_json::to_value(payload).map_err(AppError::internal)?;
+    let body = body(name, at, &data);
+    for endpoint in &receivers {
         db::insert_delivery(
             &mut *conn,
             &NewDelivery {
@@ -109,13 +104,13 @@ pub async fn enqueue<H: Action>(
                 channel: "webhook",
                 target: endpoint.id.clone(),
                 event: name,
-                body,
+                body: body.clone(),
                 created_at: at,
             },
         )
         .await?;
-        written += 1;
     }
+    let written = receivers.len();
     Ok(written)
 }
 
