@@ -65,9 +65,10 @@ cleanup_steps+=("rm -rf $e2e_dir")
 port="${JUNCTION_E2E_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 export JUNCTION_BASE_URL="http://127.0.0.1:$port"
 export DATABASE_URL="sqlite://$e2e_dir/e2e.db" JUNCTION_DATA_DIR="$e2e_dir/data"
-# The browser tests and the fuzzer submit far faster than any respondent.
+# The browser tests and the fuzzer submit far faster than any respondent; the webhook
+# journey delivers to a receiver on loopback.
 JUNCTION_SUBMIT_RATE_LIMIT=0 JUNCTION_API_RATE_LIMIT=0 \
-  JUNCTION_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG="${RUST_LOG:-warn}" \
+  JUNCTION_ALLOW_PRIVATE_WEBHOOKS=1 JUNCTION_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT="$ROOT/target/site" RUST_LOG="${RUST_LOG:-warn}" \
   "$CARGO_TARGET_DIR/debug/junction" serve >"$e2e_dir/server.log" 2>&1 &
 server_pid=$!
 cleanup_steps=("kill -TERM $server_pid 2>/dev/null; wait $server_pid 2>/dev/null" "${cleanup_steps[@]}")

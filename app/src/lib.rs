@@ -41,7 +41,7 @@ use crate::components::frame::Frame;
 use crate::pages::lazy::{
     AdminAppsRoute, AppDetailRoute, AppInstallRoute, AppsRoute, DashboardRoute,
     FormEditorRoute, InstallationRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
-    HooksDocsRoute, PublicFormRoute, SettingsRoute, ThanksRoute,
+    HooksDocsRoute, PublicFormRoute, SettingsRoute, ThanksRoute, WebhookDeliveriesRoute, WebhooksRoute,
 };
 use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup::SignupPage};
 
@@ -91,6 +91,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("apps/:slug") view={Lazy::<AppDetailRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("apps/:slug/install") view={Lazy::<AppInstallRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("admin/apps") view={Lazy::<AdminAppsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("webhooks/:id") view={Lazy::<WebhookDeliveriesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("docs/hooks") view={Lazy::<HooksDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms") view={Lazy::<FormsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/edit") view={Lazy::<FormEditorRoute>::new()} ssr=SsrMode::Async />

@@ -279,6 +279,8 @@ fn no_field_kind_is_named_outside_fields() {
         "app/src/api/auth.rs",
         "server/src/lib.rs",
     ];
+    // "url" is also a webhook endpoint's address, the column and the form field it is in.
+    let endpoint_url = ["app/src/db/outbox.rs", "app/src/services/webhooks.rs"];
     let mut found = Vec::new();
     let all = app_sources()
         .into_iter()
@@ -292,6 +294,9 @@ fn no_field_kind_is_named_outside_fields() {
                     continue;
                 }
                 if kind == "email" && account_email.contains(&source.path.as_str()) {
+                    continue;
+                }
+                if kind == "url" && endpoint_url.contains(&source.path.as_str()) {
                     continue;
                 }
                 let line = before.matches('\n').count() + 1;

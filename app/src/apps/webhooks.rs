@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The Webhooks app's slug, which the outbox looks installations up by.
+pub const SLUG: &str = "webhooks";
+
 /// One webhook endpoint.
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -136,6 +136,9 @@ fn Loaded(
                     </dl>
                 </div>
             })}
+            {(view.app == crate::apps::webhooks::SLUG).then(|| view! {
+                <p><a class="button" href="/webhooks" data-test="manage-endpoints">"Manage endpoints and deliveries"</a></p>
+            })}
             <h2>"Permissions granted"</h2>
             <ul class="permissions">
                 {view.scopes.iter().map(|p| view! { <li>{p.sentence.clone()}</li> }).collect_view()}

@@ -31,6 +31,8 @@ lazy_page!(AppInstallRoute, super::apps::AppInstallPage);
 lazy_page!(InstallationRoute, super::installation::InstallationPage);
 lazy_page!(AdminAppsRoute, super::admin_apps::AdminAppsPage);
 lazy_page!(SettingsRoute, super::settings::SettingsPage);
+lazy_page!(WebhooksRoute, super::webhooks::WebhooksPage);
+lazy_page!(WebhookDeliveriesRoute, super::webhooks::WebhookDeliveriesPage);
 lazy_page!(HooksDocsRoute, super::docs_hooks::HooksDocsPage);
 lazy_page!(FormsRoute, super::forms::FormsPage);
 lazy_page!(FormEditorRoute, super::form_editor::FormEditorPage);

@@ -16,3 +16,4 @@ pub mod not_found;
 pub mod public_form;
 pub mod settings;
 pub mod signup;
+pub mod webhooks;

@@ -7,8 +7,7 @@
 use crate::apps::manifest::Manifest;
 use crate::apps::{App, Registrar};
 
-/// The app's slug, which the outbox looks installations up by.
-pub const SLUG: &str = "webhooks";
+pub use crate::apps::webhooks::SLUG;
 
 pub struct Webhooks {
     manifest: Manifest,
