@@ -632,3 +632,54 @@ async fn hostile_strings_on_the_webhook_pages_are_text() {
     assert!(theirs.body.contains("data-test=\"error-page\""), "{}", theirs.body);
     assert!(!theirs.body.contains("form.submitted"));
 }
+
+/// Form and app lifecycle events reach the endpoints that take them, written in the
+/// transaction of the change.
+#[tokio::test]
+async fn form_and_app_changes_are_sent_too() {
+    let app = app().await;
+    let receiver = Receiver::start();
+    let (api, _) = owner(&app, "lifecycle@example.com").await;
+    let events = ["form.created", "form.updated", "form.deleted", "app.deactivated", "app.activated"];
+    let endpoint = add_endpoint(&api, json!({"url": receiver.url("/hook"), "events": events})).await;
+    receiver.trust(&[endpoint["secret"].as_str().unwrap()]);
+    let created = api.send(Method::POST, "/forms", Some(form())).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let form_id = created.json()["id"].as_str().unwrap().to_owned();
+    let mut renamed = form();
+    renamed["name"] = json!("Renamed");
+    let saved = api.send(Method::PUT, &format!("/forms/{form_id}"), Some(renamed)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let deleted = api.send(Method::DELETE, &format!("/forms/{form_id}"), None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    // Switching the Webhooks app off sends its own deactivation (the last event while on).
+    let user = user_of(&app, "lifecycle@example.com").await;
+    let installation = app::db::apps::installations_of(&app.db, user).await.unwrap()[0].id.clone();
+    let session = app::services::accounts::find_by_id(&app.db, user).await.unwrap().unwrap().user;
+    app::services::apps::set_active(&app.state, &session, &installation, false).await.unwrap();
+    let created_again = api.send(Method::POST, "/forms", Some(form())).await;
+    assert_eq!(created_again.status, StatusCode::CREATED);
+    app::services::apps::set_active(&app.state, &session, &installation, true).await.unwrap();
+
+    deliver_due(&app.state, now()).await.unwrap();
+    let got: Vec<(String, Value)> = receiver
+        .entries()
+        .into_iter()
+        .map(|e| {
+            assert_eq!(e["verified"], true, "{e}");
+            (e["body"]["type"].as_str().unwrap().to_owned(), e["body"]["data"].clone())
+        })
+        .collect();
+    let types: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    let mut sorted = types.clone();
+    sorted.sort_unstable();
+    // Nothing while the app was off: neither its deactivation nor the second form.
+    assert_eq!(sorted, ["app.activated", "form.created", "form.deleted", "form.updated"], "{got:?}");
+    let by_type: HashMap<&str, &Value> = got.iter().map(|(t, d)| (t.as_str(), d)).collect();
+    assert_eq!(by_type["form.created"]["form_id"], form_id.as_str());
+    assert_eq!(by_type["form.created"]["name"], "Demo request");
+    assert_eq!(by_type["form.updated"]["name"], "Renamed");
+    assert_eq!(by_type["form.deleted"]["form_id"], form_id.as_str());
+    assert_eq!(by_type["app.activated"]["app"], "webhooks");
+    assert_eq!(by_type["app.activated"]["installation_id"], installation.as_str());
+}

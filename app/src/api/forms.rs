@@ -24,7 +24,7 @@ pub async fn list_forms() -> Result<Vec<FormSummary>, AppError> {
 #[server(endpoint = "forms/create")]
 pub async fn create_form(name: String) -> Result<String, AppError> {
     let user = require_user().await?;
-    let record = service::create(&state()?.db, user.id, FormDefinition::new(&name)).await?;
+    let record = service::create(&state()?, user.id, FormDefinition::new(&name)).await?;
     Ok(record.id)
 }
 
@@ -39,7 +39,7 @@ pub async fn get_form(id: String) -> Result<FormRecord, AppError> {
 pub async fn save_form(id: String, definition: String) -> Result<FormRecord, AppError> {
     let user = require_user().await?;
     let def = FormDefinition::from_json(&definition)?;
-    service::save(&state()?.db, &id, user.id, def).await
+    service::save(&state()?, &id, user.id, def).await
 }
 
 /// The routes of the given forms (comma-separated ids) that belong to the signed-in user,
@@ -60,7 +60,7 @@ pub async fn linked_routes(ids: String) -> Result<crate::forms::LinkedRoutes, Ap
 #[server(endpoint = "forms/rename")]
 pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    service::rename(&state()?.db, &id, user.id, &name)
+    service::rename(&state()?, &id, user.id, &name)
         .await
         .map(drop)
 }
@@ -68,7 +68,7 @@ pub async fn rename_form(id: String, name: String) -> Result<(), AppError> {
 #[server(endpoint = "forms/enable")]
 pub async fn set_form_enabled(id: String, enabled: bool) -> Result<(), AppError> {
     let user = require_user().await?;
-    service::set_enabled(&state()?.db, &id, user.id, enabled)
+    service::set_enabled(&state()?, &id, user.id, enabled)
         .await
         .map(drop)
 }
@@ -76,7 +76,7 @@ pub async fn set_form_enabled(id: String, enabled: bool) -> Result<(), AppError>
 #[server(endpoint = "forms/duplicate")]
 pub async fn duplicate_form(id: String) -> Result<String, AppError> {
     let user = require_user().await?;
-    Ok(service::duplicate(&state()?.db, &id, user.id).await?.id)
+    Ok(service::duplicate(&state()?, &id, user.id).await?.id)
 }
 
 #[server(endpoint = "forms/delete")]

@@ -27,7 +27,11 @@ fn json_of(def: &FormDefinition) -> Result<String, AppError> {
     serde_json::to_string(def).map_err(AppError::internal)
 }
 
-pub async fn insert(db: &Db, owner_id: i64, def: &FormDefinition) -> Result<FormRecord, AppError> {
+pub async fn insert<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    owner_id: i64,
+    def: &FormDefinition,
+) -> Result<FormRecord, AppError> {
     let id = new_id();
     let at = now();
     sqlx::query(
@@ -40,7 +44,7 @@ pub async fn insert(db: &Db, owner_id: i64, def: &FormDefinition) -> Result<Form
     .bind(i64::from(def.settings.enabled))
     .bind(json_of(def)?)
     .bind(at)
-    .execute(db.pool())
+    .execute(ex)
     .await?;
     Ok(FormRecord {
         id,
@@ -163,6 +167,22 @@ pub async fn update_if_revision(
     revision: Option<i64>,
     def: &FormDefinition,
 ) -> Result<Option<FormRecord>, AppError> {
+    let mut conn = db.pool().acquire().await?;
+    if !write_if_revision(&mut conn, id, owner_id, revision, def).await? {
+        return Ok(None);
+    }
+    drop(conn);
+    find_owned(db, id, owner_id).await.map(Some)
+}
+
+/// `update_if_revision` on `conn` (a transaction, say): whether it wrote.
+pub async fn write_if_revision(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    owner_id: i64,
+    revision: Option<i64>,
+    def: &FormDefinition,
+) -> Result<bool, AppError> {
     let updated = sqlx::query(
         "UPDATE forms SET name = $1, enabled = $2, definition = $3, updated_at = $4, \
          revision = revision + 1 WHERE id = $5 AND owner_id = $6 AND ($7 IS NULL OR revision = $7)",
@@ -174,19 +194,20 @@ pub async fn update_if_revision(
     .bind(id)
     .bind(owner_id)
     .bind(revision)
-    .execute(db.pool())
+    .execute(conn)
     .await?;
-    if updated.rows_affected() == 0 {
-        return Ok(None);
-    }
-    find_owned(db, id, owner_id).await.map(Some)
+    Ok(updated.rows_affected() > 0)
 }
 
-pub async fn delete(db: &Db, id: &str, owner_id: i64) -> Result<(), AppError> {
+pub async fn delete<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: &str,
+    owner_id: i64,
+) -> Result<(), AppError> {
     let deleted = sqlx::query("DELETE FROM forms WHERE id = $1 AND owner_id = $2")
         .bind(id)
         .bind(owner_id)
-        .execute(db.pool())
+        .execute(ex)
         .await?;
     if deleted.rows_affected() == 0 {
         return Err(AppError::NotFound("That form".into()));

@@ -112,7 +112,20 @@ hook_points! {
 
 /// The hook points Junction fires today; the others are in the catalog, and apps may
 /// declare handlers for them, but nothing fires them yet.
-pub const FIRED: &[&str] = &["form.beforeSubmit", "form.submitted", "routing.fallbackHit"];
+pub const FIRED: &[&str] = &[
+    "form.beforeSubmit",
+    "form.created",
+    "form.updated",
+    "form.deleted",
+    "form.submitted",
+    "routing.fallbackHit",
+    "app.installed",
+    "app.configured",
+    "app.activated",
+    "app.deactivated",
+    "app.updated",
+    "app.uninstalled",
+];
 
 /// The catalog entry named `name`.
 pub fn lookup(name: &str) -> Option<&'static HookPoint> {

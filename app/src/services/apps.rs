@@ -24,6 +24,10 @@ use crate::db::{Db, now};
 use crate::error::{AppError, FieldErrors};
 use crate::apps::running::Running;
 use crate::hooks::runtime::Active;
+use crate::hooks::{
+    Action, AppActivated, AppConfigured, AppDeactivated, AppEvent, AppInstalled, AppUninstalled, AppUpdated,
+};
+use crate::services::outbox;
 use crate::secrets::Keyring;
 use crate::state::AppState;
 
@@ -645,6 +649,9 @@ pub async fn install(
         }
     }
     state.apps.forget(user.id);
+    for row in &rows {
+        installed(state, row).await?;
+    }
     Ok(rows.last().map(|r| r.id.clone()).unwrap_or_default())
 }
 
@@ -751,6 +758,36 @@ async fn audit(state: &AppState, row: &InstallationRow, event: &str, detail: &st
     db::audit(state.db.pool(), row.user_id, &row.id, &row.app, event, detail).await
 }
 
+/// Writes the audit entry of a lifecycle step with its action `H` in one transaction (so
+/// the owner's webhooks get the event exactly when the log has the step), then wakes the
+/// delivery worker and runs the apps' action handlers.
+async fn audited<H: Action<Payload = AppEvent>>(
+    state: &AppState,
+    row: &InstallationRow,
+    event: &str,
+    detail: &str,
+) -> Result<(), AppError> {
+    let payload = AppEvent { app: row.app.clone(), installation_id: row.id.clone(), version: row.version.clone() };
+    let mut tx = state.db.pool().begin().await?;
+    db::audit(&mut *tx, row.user_id, &row.id, &row.app, event, detail).await?;
+    let written = outbox::enqueue::<H>(&mut tx, row.user_id, None, &payload).await?;
+    tx.commit().await?;
+    // The handlers run on the owner's apps as they are after this step.
+    state.apps.forget(row.user_id);
+    outbox::fired::<H>(state, row.user_id, written, payload).await;
+    Ok(())
+}
+
+/// After an installation's own transaction: its `app.installed` event.
+async fn installed(state: &AppState, row: &InstallationRow) -> Result<(), AppError> {
+    let payload = AppEvent { app: row.app.clone(), installation_id: row.id.clone(), version: row.version.clone() };
+    let mut tx = state.db.pool().begin().await?;
+    let written = outbox::enqueue::<AppInstalled>(&mut tx, row.user_id, None, &payload).await?;
+    tx.commit().await?;
+    outbox::fired::<AppInstalled>(state, row.user_id, written, payload).await;
+    Ok(())
+}
+
 /// Saves new settings: checked against the schema (the same check the browser runs),
 /// secrets sealed, then given to the app's `on_configure`; if it refuses, nothing changes
 /// and the user sees why.
@@ -812,7 +849,7 @@ pub async fn configure(
     } else {
         format!("Changed {}", changed.join(", "))
     };
-    audit(state, &row, "configured", &detail).await?;
+    audited::<AppConfigured>(state, &row, "configured", &detail).await?;
     state.apps.forget(user.id);
     installation(state, user, id).await
 }
@@ -901,7 +938,11 @@ pub async fn set_active(
     let mut row = row;
     row.active = active;
     db::update_installation(&state.db, &row).await?;
-    audit(state, &row, if active { "activated" } else { "deactivated" }, if active { "Switched on" } else { "Switched off; the settings are kept" }).await?;
+    if active {
+        audited::<AppActivated>(state, &row, "activated", "Switched on").await?;
+    } else {
+        audited::<AppDeactivated>(state, &row, "deactivated", "Switched off; the settings are kept").await?;
+    }
     state.apps.forget(user.id);
     installation(state, user, id).await
 }
@@ -957,7 +998,7 @@ async fn update_row(state: &AppState, app: &Arc<dyn App>, mut row: InstallationR
     if let Err(e) = app.on_update(&host, &from).await {
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
     }
-    audit(state, &row, event, &format!("From {from} to {}", row.version)).await?;
+    audited::<AppUpdated>(state, &row, event, &format!("From {from} to {}", row.version)).await?;
     state.apps.forget(row.user_id);
     Ok(())
 }
@@ -984,7 +1025,7 @@ pub async fn rollback(state: &AppState, user: &SessionUser, id: &str) -> Result<
     if let Err(e) = app.on_update(&host, &from).await {
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
     }
-    audit(state, &row, "rolled back", &format!("From {from} to {version}, with its settings")).await?;
+    audited::<AppUpdated>(state, &row, "rolled back", &format!("From {from} to {version}, with its settings")).await?;
     state.apps.forget(user.id);
     installation(state, user, id).await
 }
@@ -1015,7 +1056,7 @@ pub async fn uninstall(state: &AppState, user: &SessionUser, id: &str) -> Result
         Err(e) => format!("Removed with its settings and secrets (the app reported: {e})"),
     };
     db::delete_installation(&state.db, &row.id, user.id).await?;
-    audit(state, &row, "uninstalled", &note).await?;
+    audited::<AppUninstalled>(state, &row, "uninstalled", &note).await?;
     state.apps.forget(user.id);
     Ok(())
 }

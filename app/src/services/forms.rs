@@ -9,27 +9,67 @@ use std::collections::{HashMap, HashSet};
 use crate::db::{Db, forms as db};
 use crate::error::{AppError, FieldErrors};
 use crate::forms::{FormDefinition, FormRecord, check_condition, validate_definition};
+use crate::hooks::{Action, FormCreated, FormDeleted, FormEvent, FormUpdated};
+use crate::services::outbox;
 use crate::state::AppState;
 
 pub use crate::db::forms::{find_owned, linked_routes, list, routes_of};
 
-/// Creates a form for `owner_id` from a whole definition.
-pub async fn create(db_: &Db, owner_id: i64, def: FormDefinition) -> Result<FormRecord, AppError> {
+/// Creates a form for `owner_id` from a whole definition; fires `form.created`.
+pub async fn create(state: &AppState, owner_id: i64, def: FormDefinition) -> Result<FormRecord, AppError> {
     let def = validate_off_workers(def).await?;
-    check_reused_routes(db_, "", owner_id, &def).await?;
-    db::insert(db_, owner_id, &def).await
+    check_reused_routes(&state.db, "", owner_id, &def).await?;
+    let mut tx = state.db.pool().begin().await?;
+    let record = db::insert(&mut *tx, owner_id, &def).await?;
+    committed::<FormCreated>(state, tx, owner_id, &record.id, &def.name).await?;
+    Ok(record)
 }
 
-/// Replaces a form's whole definition.
+/// Replaces a form's whole definition; fires `form.updated`.
 pub async fn save(
-    db_: &Db,
+    state: &AppState,
     id: &str,
     owner_id: i64,
     def: FormDefinition,
 ) -> Result<FormRecord, AppError> {
     let def = validate_off_workers(def).await?;
-    check_reused_routes(db_, id, owner_id, &def).await?;
-    db::update(db_, id, owner_id, &def).await
+    check_reused_routes(&state.db, id, owner_id, &def).await?;
+    write(state, id, owner_id, None, &def)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That form".into()))
+}
+
+/// Writes `def` if the form is still at `revision` (any for `None`), with its
+/// `form.updated` event in the same transaction; `None` when nothing was written.
+async fn write(
+    state: &AppState,
+    id: &str,
+    owner_id: i64,
+    revision: Option<i64>,
+    def: &FormDefinition,
+) -> Result<Option<FormRecord>, AppError> {
+    let mut tx = state.db.pool().begin().await?;
+    if !db::write_if_revision(&mut tx, id, owner_id, revision, def).await? {
+        return Ok(None);
+    }
+    committed::<FormUpdated>(state, tx, owner_id, id, &def.name).await?;
+    db::find_owned(&state.db, id, owner_id).await.map(Some)
+}
+
+/// Writes the form event `H` in `tx`, commits it, then wakes the delivery worker and runs
+/// the owner's apps' action handlers.
+async fn committed<H: Action<Payload = FormEvent>>(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    owner_id: i64,
+    id: &str,
+    name: &str,
+) -> Result<(), AppError> {
+    let event = FormEvent { form_id: id.to_owned(), name: name.to_owned() };
+    let written = outbox::enqueue::<H>(&mut tx, owner_id, Some(id), &event).await?;
+    tx.commit().await?;
+    outbox::fired::<H>(state, owner_id, written, event).await;
+    Ok(())
 }
 
 /// `validate_definition`, which compiles every rule of a form that may be megabytes large,
@@ -41,30 +81,33 @@ async fn validate_off_workers(def: FormDefinition) -> Result<FormDefinition, App
 }
 
 /// Renames a form.
-pub async fn rename(db_: &Db, id: &str, owner_id: i64, name: &str) -> Result<FormRecord, AppError> {
-    modify(db_, id, owner_id, |def| def.name = name.to_owned()).await
+pub async fn rename(state: &AppState, id: &str, owner_id: i64, name: &str) -> Result<FormRecord, AppError> {
+    modify(state, id, owner_id, |def| def.name = name.to_owned()).await
 }
 
 /// Opens or closes a form to respondents.
 pub async fn set_enabled(
-    db_: &Db,
+    state: &AppState,
     id: &str,
     owner_id: i64,
     enabled: bool,
 ) -> Result<FormRecord, AppError> {
-    modify(db_, id, owner_id, |def| def.settings.enabled = enabled).await
+    modify(state, id, owner_id, |def| def.settings.enabled = enabled).await
 }
 
 /// A copy of one of the owner's forms, named "… (copy)", saved like a new form.
-pub async fn duplicate(db_: &Db, id: &str, owner_id: i64) -> Result<FormRecord, AppError> {
-    let mut def = db::find_owned(db_, id, owner_id).await?.definition;
+pub async fn duplicate(state: &AppState, id: &str, owner_id: i64) -> Result<FormRecord, AppError> {
+    let mut def = db::find_owned(&state.db, id, owner_id).await?.definition;
     def.name = format!("{} (copy)", def.name).chars().take(200).collect();
-    create(db_, owner_id, def).await
+    create(state, owner_id, def).await
 }
 
-/// Deletes a form with its responses and its uploaded files.
+/// Deletes a form with its responses and its uploaded files; fires `form.deleted`.
 pub async fn delete(state: &AppState, id: &str, owner_id: i64) -> Result<(), AppError> {
-    db::delete(&state.db, id, owner_id).await?;
+    let name = db::find_owned(&state.db, id, owner_id).await?.definition.name;
+    let mut tx = state.db.pool().begin().await?;
+    db::delete(&mut *tx, id, owner_id).await?;
+    committed::<FormDeleted>(state, tx, owner_id, id, &name).await?;
     let dir = state.upload_dir(id);
     match tokio::fs::remove_dir_all(&dir).await {
         Ok(()) => Ok(()),
@@ -81,19 +124,17 @@ pub async fn delete(state: &AppState, id: &str, owner_id: i64) -> Result<(), App
 /// that happens meanwhile: the change is applied to the newest revision and written only if
 /// that revision is still the newest, else read and applied again.
 pub async fn modify(
-    db_: &Db,
+    state: &AppState,
     id: &str,
     owner_id: i64,
     change: impl Fn(&mut FormDefinition),
 ) -> Result<FormRecord, AppError> {
     for _ in 0..10 {
-        let record = db::find_owned(db_, id, owner_id).await?;
+        let record = db::find_owned(&state.db, id, owner_id).await?;
         let mut def = record.definition.clone();
         change(&mut def);
         let def = validate_off_workers(def).await?;
-        if let Some(saved) =
-            db::update_if_revision(db_, id, owner_id, Some(record.revision), &def).await?
-        {
+        if let Some(saved) = write(state, id, owner_id, Some(record.revision), &def).await? {
             return Ok(saved);
         }
     }

@@ -47,7 +47,7 @@ pub(super) async fn create_form(
     ApiUser(user): ApiUser,
     Body(def): Body<FormDefinition>,
 ) -> Result<Response, AppError> {
-    let record = service::create(&state.db, user.id, def).await?;
+    let record = service::create(&state, user.id, def).await?;
     let location = format!("/api/v1/forms/{}", record.id);
     let mut response = (StatusCode::CREATED, Json(record)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -90,7 +90,7 @@ pub(super) async fn update_form(
     Body(def): Body<FormDefinition>,
 ) -> Result<Json<FormRecord>, AppError> {
     service::find_owned(&state.db, &id, user.id).await?;
-    Ok(Json(service::save(&state.db, &id, user.id, def).await?))
+    Ok(Json(service::save(&state, &id, user.id, def).await?))
 }
 
 /// Deletes a form with its responses and uploaded files' records.
