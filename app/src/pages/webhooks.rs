@@ -30,10 +30,14 @@ fn Endpoints() -> impl IntoView {
     let create = ServerAction::<CreateWebhook>::new();
     let step = ServerAction::<WebhookStep>::new();
     let edit = ServerAction::<EditWebhook>::new();
-    let loaded = Resource::new(
-        move || (create.version().get(), step.version().get(), edit.version().get()),
-        |_| load_webhooks(),
-    );
+    // Reloaded after a change that took: a refused one leaves the page, and what was typed
+    // in it, as it was.
+    let changes = RwSignal::new(0_u32);
+    let bump = move || changes.update(|n| *n += 1);
+    Effect::new(move |_| create.value().with(|v| matches!(v, Some(Ok(_)))).then(bump));
+    Effect::new(move |_| step.value().with(|v| matches!(v, Some(Ok(_)))).then(bump));
+    Effect::new(move |_| edit.value().with(|v| matches!(v, Some(Ok(_)))).then(bump));
+    let loaded = Resource::new(move || changes.get(), |_| load_webhooks());
     // The secret of the endpoint just added or rotated: shown this once.
     let secret = RwSignal::new(None::<String>);
     Effect::new(move |_| {
