@@ -127,3 +127,28 @@ test('an account email that carries markup is shown as text', async ({ page }) =
   }
   await expect(page.getByTestId('settings-email')).toHaveText(email.toLowerCase());
 });
+
+test('hostile values in the App Store (search, installation name, review) are shown as text', async ({ page }) => {
+  await watch(page);
+  await signUp(page);
+  // The search string is echoed in the search box.
+  await check(page, `/apps?q=${encodeURIComponent(hostile('search'))}`);
+  await expect(page.getByTestId('app-search')).toHaveValue(hostile('search'));
+  // An installation named with markup: its page's title and heading, and the list.
+  const installed = await page.request.post('/api/apps/install', {
+    form: { slug: 'utm-attribution', allow: 'on', name: short('install'), version: '' },
+  });
+  expect(installed.status(), await installed.text()).toBe(200);
+  const id = (await installed.json()) as string;
+  await check(page, `/apps/installed/${id}`);
+  await expect(page).toHaveTitle(`${short('install')} settings · Junction`);
+  await expect(page.getByTestId('installation').locator('h1')).toHaveText(short('install'));
+  await check(page, '/apps?tab=installed');
+  // A review, on the app's page.
+  const reviewed = await page.request.post('/api/apps/review', {
+    form: { slug: 'utm-attribution', stars: '4', body: hostile('review') },
+  });
+  expect(reviewed.status(), await reviewed.text()).toBe(200);
+  await check(page, '/apps/utm-attribution');
+  await expect(page.getByTestId('review').filter({ hasText: hostile('review') })).toHaveCount(1);
+});

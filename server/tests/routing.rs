@@ -511,3 +511,100 @@ async fn a_closed_form_is_refused_alike_by_the_page_the_api_and_the_router() {
 
     assert!(routes_taken(&app, &cookie, &id).await.is_empty());
 }
+
+/// A test app whose `routing.beforeRoute` filter sends VIPs to the team route, names a
+/// route the form lacks for others, and refuses one domain.
+struct Concierge(app::apps::manifest::Manifest);
+
+struct Choose;
+
+#[async_trait::async_trait]
+impl app::hooks::runtime::FilterHandler<app::apps::host::HostApi> for Choose {
+    async fn filter(
+        &self,
+        _host: &app::apps::host::HostApi,
+        payload: Value,
+    ) -> Result<app::hooks::runtime::FilterOutcome, String> {
+        use app::hooks::runtime::FilterOutcome;
+        let mut route: app::hooks::RoutePayload = serde_json::from_value(payload).map_err(|e| e.to_string())?;
+        let email = route.answers["email"].as_str().unwrap_or_default().to_owned();
+        if email.ends_with("@blocked.example") {
+            return Ok(FilterOutcome::Reject("Not from that domain, thank you.".into()));
+        }
+        route.route_id = if email.ends_with("@vip.example") {
+            Some("team".into())
+        } else if email.ends_with("@lost.example") {
+            Some("no-such-route".into())
+        } else if email.ends_with("@fallback.example") {
+            None
+        } else {
+            route.route_id
+        };
+        Ok(FilterOutcome::Continue(serde_json::to_value(route).unwrap()))
+    }
+}
+
+impl app::apps::App for Concierge {
+    fn manifest(&self) -> &app::apps::manifest::Manifest {
+        &self.0
+    }
+
+    fn register(&self, hooks: &mut app::apps::Registrar<'_>) {
+        hooks.filter::<app::hooks::RoutingBeforeRoute>(Choose);
+    }
+}
+
+#[tokio::test]
+async fn an_apps_before_route_filter_may_choose_another_route_or_refuse() {
+    let app = TestApp::build(app::auth::ApiLimiter::new(0, 0), false, |state| {
+        let manifest = json!({
+            "slug": "concierge", "name": "Concierge", "summary": "Routes VIPs.",
+            "description": "Routes VIPs to the team.", "version": "1.0.0",
+            "releases": [{"version": "1.0.0", "changes": "First."}], "publisher": "Tests",
+            "contact": "tests@example.com", "type": "automation", "categories": ["automation"],
+            "logo": "/apps/webhooks.svg", "junction": ">=0.1, <2",
+            "permissions": ["responses:read", "responses:write"], "settings": [],
+            "hooks": [{"hook": "routing.beforeRoute", "priority": 100}]
+        });
+        let manifest = app::apps::manifest::Manifest::from_json(&manifest.to_string()).unwrap();
+        let mut apps = app::apps::builtin::all().unwrap();
+        apps.push(std::sync::Arc::new(Concierge(manifest)));
+        let keyring = app::secrets::Keyring::load(&state.data_dir).unwrap();
+        state.apps = std::sync::Arc::new(app::apps::running::Apps::new(app::apps::Registry::new(apps).unwrap(), keyring));
+    })
+    .await;
+    app::services::apps::sync_catalog(&app.state).await.unwrap();
+    let (cookie, id) = setup(&app).await;
+    let user = app::services::accounts::find_by_email(&app.db, "router@example.com").await.unwrap().unwrap().user;
+    let installation = app::services::apps::install(
+        &app.state,
+        &user,
+        "concierge",
+        &[app::apps::manifest::Scope::ResponsesRead, app::apps::manifest::Scope::ResponsesWrite],
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    app::services::apps::set_active(&app.state, &user, &installation, true).await.unwrap();
+
+    // The rules say solo; the app says team (an external URL with the answer in it).
+    let vip = submit(&app, &id, "email=a%40vip.example&plan=solo").await;
+    assert_eq!(vip.status, StatusCode::SEE_OTHER, "{}", vip.body);
+    assert_eq!(vip.location(), Some("https://example.com/team/solo"));
+    // A route the form lacks: the rules' choice (solo's message) stands.
+    let lost = submit(&app, &id, "email=a%40lost.example&plan=solo").await;
+    assert_eq!(lost.status, StatusCode::SEE_OTHER, "{}", lost.body);
+    // The fallback, chosen by the app over the rules' team route.
+    let fell = submit(&app, &id, "email=a%40fallback.example&plan=team").await;
+    assert_eq!(fell.status, StatusCode::SEE_OTHER, "{}", fell.body);
+    // Refused, with the answers kept in the form shown again.
+    let refused = submit(&app, &id, "email=a%40blocked.example&plan=team").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("Not from that domain, thank you."), "{}", refused.body);
+    assert!(refused.body.contains("a@blocked.example"), "{}", refused.body);
+
+    let taken = routes_taken(&app, &cookie, &id).await;
+    let routes: Vec<Value> = taken.iter().rev().cloned().collect();
+    assert_eq!(routes, [json!("team"), json!("solo"), Value::Null], "{taken:?}");
+}

@@ -47,6 +47,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
     )
     .await?;
     start_session(&user).await?;
+    crate::services::accounts::logged_in(&state, &user).await;
     redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));
     Ok(())
 }

@@ -119,6 +119,25 @@ impl CompiledForm {
         }
     }
 
+    /// The decision for one of this form's own routes by id (not one reached through
+    /// another form's routes), or for the fallback (`None`), whatever the rules say: an
+    /// app's `routing.beforeRoute` choice. `None` when the form has no such route.
+    pub fn decision_for(&self, route_id: Option<&str>, answers: &Map<String, Value>) -> Option<Decision> {
+        let Some(id) = route_id else {
+            return Some(Decision {
+                route_id: None,
+                route_name: "Fallback".into(),
+                action: super::action::substitute(&self.fallback, answers),
+            });
+        };
+        let route = self.routes.iter().find(|r| r.id == id && r.use_routes_of.is_none())?;
+        Some(Decision {
+            route_id: Some(route.id.clone()),
+            route_name: route.name.clone(),
+            action: super::action::substitute(&route.action, answers),
+        })
+    }
+
     /// The first route whose rule holds for `answers`, else the fallback. A route that
     /// reuses another form's routes tests its own rule once, then that form's routes in
     /// order (found in `linked`, compiled; a form missing there contributes nothing, and its

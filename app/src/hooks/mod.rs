@@ -80,8 +80,8 @@ hook_points! {
         "A respondent's answers, checked by the field types, before they are routed and stored. A handler may change them or reject the submission with a message the respondent sees; their answers stay in the form.",
         "{form_id, answers: {identifier: value}, params: {name: text}, client_ip, data: {key: value}}";
     Filter RoutingBeforeRoute = "routing.beforeRoute", RoutePayload,
-        "The route the form's rules chose. A handler may choose another of the form's routes (by id) or the fallback (null).",
-        "{form_id, answers, route_id}";
+        "The route the form's rules chose. A handler may choose another of the form's own routes (by id) or the fallback (null), or reject the submission with a message.",
+        "{form_id, answers (with what apps attached, as routes see them), route_id}";
     Filter FormBeforeSave = "form.beforeSave", FormSavePayload,
         "A form definition about to be saved, checked already. A handler may change it (it is checked again) or refuse the save.",
         "{form_id (null for a new form), definition}";
@@ -114,6 +114,7 @@ hook_points! {
 /// declare handlers for them, but nothing fires them yet.
 pub const FIRED: &[&str] = &[
     "form.beforeSubmit",
+    "routing.beforeRoute",
     "form.created",
     "form.updated",
     "form.deleted",
@@ -125,6 +126,7 @@ pub const FIRED: &[&str] = &[
     "app.deactivated",
     "app.updated",
     "app.uninstalled",
+    "user.loggedIn",
 ];
 
 /// The catalog entry named `name`.

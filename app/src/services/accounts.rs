@@ -8,6 +8,9 @@ use garde::Validate;
 use crate::auth::{self, LoginLimiter, NewAccount, Role, SessionUser, password};
 use crate::db::{Db, users};
 use crate::error::AppError;
+use crate::hooks::{UserEvent, UserLoggedIn};
+use crate::services::outbox;
+use crate::state::AppState;
 
 pub use crate::db::users::{find_by_email, find_by_id};
 
@@ -173,5 +176,23 @@ pub async fn create_admin(db: &Db, email: &str, password: &str) -> Result<Sessio
             })
         }
         None => register(db, account, Role::Admin).await,
+    }
+}
+
+/// After a log-in (the session started): `user.loggedIn`, for the user's own endpoints and
+/// apps. The event is not the respondent's business, so a failure to write it is logged
+/// and the log-in stands.
+pub async fn logged_in(state: &AppState, user: &SessionUser) {
+    let payload = UserEvent { user_id: user.id, email: user.email.clone() };
+    let written = async {
+        let mut tx = state.db.pool().begin().await?;
+        let written = outbox::enqueue::<UserLoggedIn>(&mut tx, user.id, None, &payload).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(written)
+    }
+    .await;
+    match written {
+        Ok(written) => outbox::fired::<UserLoggedIn>(state, user.id, written, payload).await,
+        Err(e) => tracing::error!(user = user.id, "user.loggedIn was not written: {e}"),
     }
 }

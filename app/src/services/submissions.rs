@@ -11,8 +11,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use crate::db::{Db, forms as db};
 use crate::forms::answers::WHOLE_FORM;
 use crate::hooks::{
-    FallbackPayload, FormBeforeSubmit, FormSubmitted, LabelledAnswer, RouteTaken, RoutingFallbackHit,
-    SubmitPayload, SubmittedPayload,
+    FallbackPayload, FormBeforeSubmit, FormSubmitted, LabelledAnswer, RoutePayload, RouteTaken,
+    RoutingBeforeRoute, RoutingFallbackHit, SubmitPayload, SubmittedPayload,
 };
 use crate::services::outbox;
 use crate::services::apps;
@@ -163,6 +163,7 @@ pub async fn submit(
         vars.entry(key.clone()).or_insert_with(|| value.clone());
     }
     let decision = decide(&state.db, record, &vars, &mut budget).await?;
+    let decision = before_route(state, record, &running, &vars, decision).await?;
     if dry_run {
         return Ok(Submitted {
             response_id: None,
@@ -223,6 +224,46 @@ async fn before_submit(
         }
     }
     Ok(out.data)
+}
+
+/// Runs the `routing.beforeRoute` filters of the owner's running apps on the route the
+/// rules chose. An app may choose another of the form's own routes by id, or the fallback
+/// (null); a route the form does not have is logged and the rules' choice stands. A
+/// rejection refuses the submission with the app's message, the answers kept.
+async fn before_route(
+    state: &AppState,
+    record: &FormRecord,
+    running: &crate::apps::running::Running,
+    vars: &serde_json::Map<String, serde_json::Value>,
+    decision: Decision,
+) -> Result<Decision, AppError> {
+    let hooks = state.apps.registry.hooks();
+    if !hooks.any::<RoutingBeforeRoute>(&running.active) {
+        return Ok(decision);
+    }
+    let payload = RoutePayload {
+        form_id: record.id.clone(),
+        answers: vars.clone(),
+        route_id: decision.route_id.clone(),
+    };
+    let chosen = hooks
+        .filter::<RoutingBeforeRoute>(&running.active, payload)
+        .await
+        .map_err(|rejected| AppError::Validation {
+            message: rejected.message.clone(),
+            fields: FieldErrors::from([(WHOLE_FORM.to_owned(), vec![rejected.message])]),
+        })?
+        .route_id;
+    if chosen == decision.route_id {
+        return Ok(decision);
+    }
+    match compiled(record).await.decision_for(chosen.as_deref(), vars) {
+        Some(other) => Ok(other),
+        None => {
+            tracing::warn!(form = %record.id, route = ?chosen, "an app chose a route the form does not have; the rules' choice stands");
+            Ok(decision)
+        }
+    }
 }
 
 fn refused(fields: FieldErrors) -> AppError {
