@@ -620,3 +620,95 @@ async fn rotating_the_key_reseals_every_secret_while_the_server_runs() {
     let shown = client.get(&format!("/installations/{id}")).await;
     assert!(!shown.body.contains("sealed:") && !shown.body.contains("smtp-password-123"), "{}", shown.body);
 }
+
+/// A test app with a `form.beforeSave` filter (refuses one word in a name, fills an empty
+/// description, and empties the name of a form called "break", which the check after it
+/// refuses) and an `app.beforeInstall` filter that refuses Lead scoring.
+struct Gatekeeper(app::apps::manifest::Manifest);
+
+struct ReviewSave;
+
+#[async_trait::async_trait]
+impl app::hooks::runtime::FilterHandler<app::apps::host::HostApi> for ReviewSave {
+    async fn filter(&self, _host: &app::apps::host::HostApi, payload: Value) -> Result<app::hooks::runtime::FilterOutcome, String> {
+        use app::hooks::runtime::FilterOutcome;
+        let mut save: app::hooks::FormSavePayload = serde_json::from_value(payload).map_err(|e| e.to_string())?;
+        if save.definition.name.contains("forbidden") {
+            return Ok(FilterOutcome::Reject("That name is not allowed here.".into()));
+        }
+        if save.definition.name == "break" {
+            save.definition.name = String::new();
+        }
+        if save.definition.description.is_empty() {
+            save.definition.description = "Reviewed by the gatekeeper.".into();
+        }
+        Ok(FilterOutcome::Continue(serde_json::to_value(save).unwrap()))
+    }
+}
+
+struct RefuseInstall;
+
+#[async_trait::async_trait]
+impl app::hooks::runtime::FilterHandler<app::apps::host::HostApi> for RefuseInstall {
+    async fn filter(&self, _host: &app::apps::host::HostApi, payload: Value) -> Result<app::hooks::runtime::FilterOutcome, String> {
+        use app::hooks::runtime::FilterOutcome;
+        let install: app::hooks::InstallPayload = serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
+        if install.app == "lead-scoring" {
+            return Ok(FilterOutcome::Reject("Lead scoring is not allowed next to the gatekeeper.".into()));
+        }
+        Ok(FilterOutcome::Continue(payload))
+    }
+}
+
+impl app::apps::App for Gatekeeper {
+    fn manifest(&self) -> &app::apps::manifest::Manifest {
+        &self.0
+    }
+
+    fn register(&self, hooks: &mut app::apps::Registrar<'_>) {
+        hooks.filter::<app::hooks::FormBeforeSave>(ReviewSave);
+        hooks.filter::<app::hooks::AppBeforeInstall>(RefuseInstall);
+    }
+}
+
+#[tokio::test]
+async fn apps_may_change_or_refuse_a_form_save_and_refuse_an_install() {
+    let manifest = common::test_manifest(
+        "gatekeeper",
+        &["forms:read", "forms:write"],
+        &[("form.beforeSave", 100), ("app.beforeInstall", 100)],
+    );
+    let app = TestApp::with_apps(vec![std::sync::Arc::new(Gatekeeper(manifest))]).await;
+    let (cookie, id) = owner_with_form(&app, "gate@example.com", &contact_form()).await;
+    common::install_on(&app, "gate@example.com", "gatekeeper").await;
+    let api = Client { app: &app, key: Some(key_for(&app, &cookie).await) };
+
+    let mut renamed = contact_form();
+    renamed["name"] = json!("Renamed");
+    let saved = api.send(Method::PUT, &format!("/forms/{id}"), Some(renamed)).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.json()["definition"]["description"], "Reviewed by the gatekeeper.", "{}", saved.body);
+
+    for (name, says) in [("A forbidden name", "That name is not allowed here."), ("break", "Give the form a name.")] {
+        let mut refused = contact_form();
+        refused["name"] = json!(name);
+        let answer = api.send(Method::PUT, &format!("/forms/{id}"), Some(refused)).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", answer.body);
+        assert!(answer.body.contains(says), "{name}: {}", answer.body);
+    }
+    let stored = api.get(&format!("/forms/{id}")).await.json();
+    assert_eq!(stored["definition"]["name"], "Renamed", "nothing was written: {stored}");
+    // A rename through the forms list goes through the same filter.
+    let rename = app.call("/api/forms/rename", &[("id", &id), ("name", "Still forbidden")], Some(&cookie)).await;
+    assert_eq!(rename.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", rename.body);
+
+    let refused = app
+        .call("/api/apps/install", &[("slug", "lead-scoring"), ("allow", "on"), ("version", "")], Some(&cookie))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("Lead scoring is not allowed next to the gatekeeper."), "{}", refused.body);
+    let other = app
+        .call("/api/apps/install", &[("slug", "utm-attribution"), ("allow", "on"), ("version", "")], Some(&cookie))
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+}

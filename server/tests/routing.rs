@@ -556,37 +556,10 @@ impl app::apps::App for Concierge {
 
 #[tokio::test]
 async fn an_apps_before_route_filter_may_choose_another_route_or_refuse() {
-    let app = TestApp::build(app::auth::ApiLimiter::new(0, 0), false, |state| {
-        let manifest = json!({
-            "slug": "concierge", "name": "Concierge", "summary": "Routes VIPs.",
-            "description": "Routes VIPs to the team.", "version": "1.0.0",
-            "releases": [{"version": "1.0.0", "changes": "First."}], "publisher": "Tests",
-            "contact": "tests@example.com", "type": "automation", "categories": ["automation"],
-            "logo": "/apps/webhooks.svg", "junction": ">=0.1, <2",
-            "permissions": ["responses:read", "responses:write"], "settings": [],
-            "hooks": [{"hook": "routing.beforeRoute", "priority": 100}]
-        });
-        let manifest = app::apps::manifest::Manifest::from_json(&manifest.to_string()).unwrap();
-        let mut apps = app::apps::builtin::all().unwrap();
-        apps.push(std::sync::Arc::new(Concierge(manifest)));
-        let keyring = app::secrets::Keyring::load(&state.data_dir).unwrap();
-        state.apps = std::sync::Arc::new(app::apps::running::Apps::new(app::apps::Registry::new(apps).unwrap(), keyring));
-    })
-    .await;
-    app::services::apps::sync_catalog(&app.state).await.unwrap();
+    let manifest = common::test_manifest("concierge", &["responses:read", "responses:write"], &[("routing.beforeRoute", 100)]);
+    let app = TestApp::with_apps(vec![std::sync::Arc::new(Concierge(manifest))]).await;
     let (cookie, id) = setup(&app).await;
-    let user = app::services::accounts::find_by_email(&app.db, "router@example.com").await.unwrap().unwrap().user;
-    let installation = app::services::apps::install(
-        &app.state,
-        &user,
-        "concierge",
-        &[app::apps::manifest::Scope::ResponsesRead, app::apps::manifest::Scope::ResponsesWrite],
-        None,
-        None,
-    )
-    .await
-    .unwrap();
-    app::services::apps::set_active(&app.state, &user, &installation, true).await.unwrap();
+    common::install_on(&app, "router@example.com", "concierge").await;
 
     // The rules say solo; the app says team (an external URL with the answer in it).
     let vip = submit(&app, &id, "email=a%40vip.example&plan=solo").await;

@@ -115,6 +115,8 @@ hook_points! {
 pub const FIRED: &[&str] = &[
     "form.beforeSubmit",
     "routing.beforeRoute",
+    "form.beforeSave",
+    "app.beforeInstall",
     "form.created",
     "form.updated",
     "form.deleted",

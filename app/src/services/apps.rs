@@ -25,7 +25,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::apps::running::Running;
 use crate::hooks::runtime::Active;
 use crate::hooks::{
-    Action, AppActivated, AppConfigured, AppDeactivated, AppEvent, AppInstalled, AppUninstalled, AppUpdated,
+    Action, AppActivated, AppBeforeInstall, AppConfigured, AppDeactivated, AppEvent, AppInstalled,
+    AppUninstalled, AppUpdated, InstallPayload,
 };
 use crate::services::outbox;
 use crate::secrets::Keyring;
@@ -568,6 +569,7 @@ pub async fn install(
             }
         });
     }
+    before_install(state, user, &plan).await?;
     let mut missing: Vec<&str> = plan
         .install
         .iter()
@@ -775,6 +777,27 @@ async fn audited<H: Action<Payload = AppEvent>>(
     // The handlers run on the owner's apps as they are after this step.
     state.apps.forget(row.user_id);
     outbox::fired::<H>(state, row.user_id, written, payload).await;
+    Ok(())
+}
+
+/// Runs the owner's running apps' `app.beforeInstall` filters for each app about to be
+/// installed; one may refuse, with a message the user sees. Nothing else of the payload
+/// can be changed.
+async fn before_install(state: &AppState, user: &SessionUser, plan: &Plan<'_>) -> Result<(), AppError> {
+    let running = running(state, user.id).await;
+    let hooks = state.apps.registry.hooks();
+    if !hooks.any::<AppBeforeInstall>(&running.active) {
+        return Ok(());
+    }
+    for app in &plan.install {
+        let payload = InstallPayload { app: app.manifest().slug.clone(), user_id: user.id };
+        if let Err(rejected) = hooks.filter::<AppBeforeInstall>(&running.active, payload).await {
+            return Err(AppError::Validation {
+                message: rejected.message.clone(),
+                fields: BTreeMap::from([("app".to_owned(), vec![rejected.message])]),
+            });
+        }
+    }
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::db::{Db, forms as db};
 use crate::error::{AppError, FieldErrors};
 use crate::forms::{FormDefinition, FormRecord, check_condition, validate_definition};
-use crate::hooks::{Action, FormCreated, FormDeleted, FormEvent, FormUpdated};
+use crate::hooks::{Action, FormBeforeSave, FormCreated, FormDeleted, FormEvent, FormSavePayload, FormUpdated};
 use crate::services::outbox;
 use crate::state::AppState;
 
@@ -18,6 +18,7 @@ pub use crate::db::forms::{find_owned, linked_routes, list, routes_of};
 /// Creates a form for `owner_id` from a whole definition; fires `form.created`.
 pub async fn create(state: &AppState, owner_id: i64, def: FormDefinition) -> Result<FormRecord, AppError> {
     let def = validate_off_workers(def).await?;
+    let def = before_save(state, owner_id, None, def).await?;
     check_reused_routes(&state.db, "", owner_id, &def).await?;
     let mut tx = state.db.pool().begin().await?;
     let record = db::insert(&mut *tx, owner_id, &def).await?;
@@ -33,6 +34,7 @@ pub async fn save(
     def: FormDefinition,
 ) -> Result<FormRecord, AppError> {
     let def = validate_off_workers(def).await?;
+    let def = before_save(state, owner_id, Some(id), def).await?;
     check_reused_routes(&state.db, id, owner_id, &def).await?;
     write(state, id, owner_id, None, &def)
         .await?
@@ -54,6 +56,31 @@ async fn write(
     }
     committed::<FormUpdated>(state, tx, owner_id, id, &def.name).await?;
     db::find_owned(&state.db, id, owner_id).await.map(Some)
+}
+
+/// Runs the owner's running apps' `form.beforeSave` filters on a checked definition. A
+/// changed definition is checked again (an app cannot save what the builder could not); a
+/// rejection refuses the save with the app's message, nothing written.
+async fn before_save(
+    state: &AppState,
+    owner_id: i64,
+    form_id: Option<&str>,
+    def: FormDefinition,
+) -> Result<FormDefinition, AppError> {
+    let running = crate::services::apps::running(state, owner_id).await;
+    let hooks = state.apps.registry.hooks();
+    if !hooks.any::<FormBeforeSave>(&running.active) {
+        return Ok(def);
+    }
+    let payload = FormSavePayload { form_id: form_id.map(str::to_owned), definition: def.clone() };
+    let out = hooks
+        .filter::<FormBeforeSave>(&running.active, payload)
+        .await
+        .map_err(|rejected| AppError::Validation { message: rejected.message, fields: FieldErrors::new() })?;
+    if out.definition == def {
+        return Ok(def);
+    }
+    validate_off_workers(out.definition).await
 }
 
 /// Writes the form event `H` in `tx`, commits it, then wakes the delivery worker and runs
@@ -134,6 +161,7 @@ pub async fn modify(
         let mut def = record.definition.clone();
         change(&mut def);
         let def = validate_off_workers(def).await?;
+        let def = before_save(state, owner_id, Some(id), def).await?;
         if let Some(saved) = write(state, id, owner_id, Some(record.revision), &def).await? {
             return Ok(saved);
         }

@@ -105,6 +105,22 @@ impl TestApp {
         }
     }
 
+    /// A server whose catalog has the built-in apps and `extra` (test-only apps).
+    pub async fn with_apps(extra: Vec<std::sync::Arc<dyn app::apps::App>>) -> TestApp {
+        let app = TestApp::build(app::auth::ApiLimiter::new(0, 0), false, |state| {
+            let mut apps = app::apps::builtin::all().expect("the built-in apps load");
+            apps.extend(extra);
+            let registry = app::apps::Registry::new(apps).expect("the test apps check");
+            let keyring = app::secrets::Keyring::load(&state.data_dir).expect("the keyring loads");
+            state.apps = std::sync::Arc::new(app::apps::running::Apps::new(registry, keyring));
+        })
+        .await;
+        app::services::apps::sync_catalog(&app.state)
+            .await
+            .expect("the catalog is written");
+        app
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Response {
         let (parts, body) = request.into_parts();
         let body = body.collect().await.expect("request body").to_bytes();
@@ -227,6 +243,41 @@ impl TestApp {
             .session_cookie()
             .unwrap_or_else(|| panic!("{path} sets a session cookie"))
     }
+}
+
+/// The manifest of a test-only app: `slug`, asking for `permissions` and handling `hooks`
+/// (`(hook, priority)`).
+pub fn test_manifest(slug: &str, permissions: &[&str], hooks: &[(&str, i64)]) -> app::apps::manifest::Manifest {
+    let hooks: Vec<serde_json::Value> = hooks
+        .iter()
+        .map(|(hook, priority)| serde_json::json!({"hook": hook, "priority": priority}))
+        .collect();
+    let manifest = serde_json::json!({
+        "slug": slug, "name": format!("Test app {slug}"), "summary": "A test app.",
+        "description": "An app only the tests install.", "version": "1.0.0",
+        "releases": [{"version": "1.0.0", "changes": "First."}], "publisher": "Tests",
+        "contact": "tests@example.com", "type": "automation", "categories": ["automation"],
+        "logo": "/apps/webhooks.svg", "junction": ">=0.1, <2",
+        "permissions": permissions, "settings": [], "hooks": hooks
+    });
+    app::apps::manifest::Manifest::from_json(&manifest.to_string()).expect("the test manifest reads")
+}
+
+/// Installs `slug` for the user of `email`, granting what it asks for, and switches it on.
+pub async fn install_on(app: &TestApp, email: &str, slug: &str) -> String {
+    let user = app::services::accounts::find_by_email(&app.db, email)
+        .await
+        .unwrap()
+        .expect("the user exists")
+        .user;
+    let grant = app.state.apps.registry.manifest(slug).expect("the app exists").permissions.clone();
+    let id = app::services::apps::install(&app.state, &user, slug, &grant, None, None)
+        .await
+        .expect("the app installs");
+    app::services::apps::set_active(&app.state, &user, &id, true)
+        .await
+        .expect("the app switches on");
+    id
 }
 
 /// Signs up `email`, creates a form with `definition`, and returns (cookie, form id).
