@@ -559,6 +559,11 @@ async fn an_admin_disables_an_app_for_everyone_and_its_owners_see_why() {
         .fetch_one(app.db.pool())
         .await
         .unwrap();
+    // The admin has the button on the app's page; its author and visitors do not.
+    let admin_page = app.get("/apps/spam-guard", Some(&admin)).await.body;
+    assert!(admin_page.contains(r#"data-test="hide-review""#) && admin_page.contains("Hide from everyone"), "{admin_page}");
+    assert!(!app.get("/apps/spam-guard", Some(&cookie)).await.body.contains(r#"data-test="hide-review""#));
+    assert!(!app.get("/apps/spam-guard", None).await.body.contains(r#"data-test="hide-review""#));
     let not_admin = app
         .call("/api/apps/review/hide", &[("slug", "spam-guard"), ("author", &author.to_string()), ("hidden", "true")], Some(&cookie))
         .await;
@@ -571,6 +576,7 @@ async fn an_admin_disables_an_app_for_everyone_and_its_owners_see_why() {
     assert!(!app.get("/apps", None).await.body.contains("1 review"), "hidden reviews do not count");
     let own = app.get("/apps/spam-guard", Some(&cookie)).await.body;
     assert!(own.contains("Abusive words") && own.contains("Hidden by an administrator"));
+    assert!(app.get("/apps/spam-guard", Some(&admin)).await.body.contains("Show it again"));
 
     let enabled = app.call("/api/admin/apps/disable", &[("slug", "spam-guard")], Some(&admin)).await;
     assert_eq!(enabled.status, StatusCode::OK);

@@ -9,7 +9,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 use crate::api::apps::{
-    DeleteReview, InstallApp, SaveReview, app_catalog, app_consent, app_page,
+    DeleteReview, HideReview, InstallApp, SaveReview, app_catalog, app_consent, app_page,
 };
 use crate::apps::manifest::AppType;
 use crate::apps::view::{
@@ -220,16 +220,17 @@ pub fn AppDetailPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let save = ServerAction::<SaveReview>::new();
     let delete = ServerAction::<DeleteReview>::new();
+    let hide = ServerAction::<HideReview>::new();
     let detail = Resource::new(
-        move || (slug(), save.version().get(), delete.version().get()),
-        |(slug, _, _)| app_page(slug),
+        move || (slug(), save.version().get(), delete.version().get(), hide.version().get()),
+        |(slug, _, _, _)| app_page(slug),
     );
     view! {
         <section class="page">
             <Suspense fallback=|| view! { <p class="muted">"Loading the app…"</p> }>
                 {move || Suspend::new(async move {
                     match detail.await {
-                        Ok((detail, signed_in)) => view! { <Detail detail signed_in save delete /> }.into_any(),
+                        Ok((detail, signed_in)) => view! { <Detail detail signed_in save delete hide /> }.into_any(),
                         Err(AppError::NotFound(_)) => {
                             not_found_status();
                             view! {
@@ -255,6 +256,7 @@ fn Detail(
     signed_in: bool,
     save: ServerAction<SaveReview>,
     delete: ServerAction<DeleteReview>,
+    hide: ServerAction<HideReview>,
 ) -> impl IntoView {
     let card = detail.card.clone();
     let slug = card.slug.clone();
@@ -339,13 +341,29 @@ fn Detail(
             } else {
                 view! {
                     <ul class="reviews">
-                        {detail.reviews.iter().map(|r| view! {
-                            <li class="review" data-test="review">
-                                <p><span class="stars" aria-label=format!("{} of 5 stars", r.stars)>{"★".repeat(r.stars.clamp(0, 5) as usize)}</span>
-                                    " "<span class="muted small">{r.author.clone()}" · "{iso_datetime(r.updated_at)}</span>
-                                    {r.hidden.then(|| view! { <span class="badge">"Hidden by an administrator"</span> })}</p>
-                                <p class="review-body">{r.body.clone()}</p>
-                            </li>
+                        {detail.reviews.iter().map(|r| {
+                            // Only administrators are sent the author's id.
+                            let hide_form = r.user_id.map(|author| {
+                                let (hidden, label) = if r.hidden { ("false", "Show it again") } else { ("true", "Hide from everyone") };
+                                let slug = slug.clone();
+                                view! {
+                                    <ActionForm action=hide attr:class="inline-form">
+                                        <input type="hidden" name="slug" value=slug />
+                                        <input type="hidden" name="author" value=author.to_string() />
+                                        <input type="hidden" name="hidden" value=hidden />
+                                        <button type="submit" class="button button-secondary button-small" data-test="hide-review">{label}</button>
+                                    </ActionForm>
+                                }
+                            });
+                            view! {
+                                <li class="review" data-test="review">
+                                    <p><span class="stars" aria-label=format!("{} of 5 stars", r.stars)>{"★".repeat(r.stars.clamp(0, 5) as usize)}</span>
+                                        " "<span class="muted small">{r.author.clone()}" · "{iso_datetime(r.updated_at)}</span>
+                                        {r.hidden.then(|| view! { <span class="badge">"Hidden by an administrator"</span> })}</p>
+                                    <p class="review-body">{r.body.clone()}</p>
+                                    {hide_form}
+                                </li>
+                            }
                         }).collect_view()}
                     </ul>
                 }.into_any()
