@@ -184,15 +184,7 @@ pub async fn create_admin(db: &Db, email: &str, password: &str) -> Result<Sessio
 /// and the log-in stands.
 pub async fn logged_in(state: &AppState, user: &SessionUser) {
     let payload = UserEvent { user_id: user.id, email: user.email.clone() };
-    let written = async {
-        let mut tx = state.db.pool().begin().await?;
-        let written = outbox::enqueue::<UserLoggedIn>(&mut tx, user.id, None, &payload).await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(written)
-    }
-    .await;
-    match written {
-        Ok(written) => outbox::fired::<UserLoggedIn>(state, user.id, written, payload).await,
-        Err(e) => tracing::error!(user = user.id, "user.loggedIn was not written: {e}"),
+    if let Err(e) = outbox::emit::<UserLoggedIn>(state, user.id, None, payload).await {
+        tracing::error!(user = user.id, "user.loggedIn was not written: {e}");
     }
 }

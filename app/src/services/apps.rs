@@ -651,8 +651,9 @@ pub async fn install(
         }
     }
     state.apps.forget(user.id);
+    // After the installation's own transaction (and `on_install`): `app.installed`.
     for row in &rows {
-        installed(state, row).await?;
+        outbox::emit::<AppInstalled>(state, row.user_id, None, app_event(row)).await?;
     }
     Ok(rows.last().map(|r| r.id.clone()).unwrap_or_default())
 }
@@ -760,24 +761,24 @@ async fn audit(state: &AppState, row: &InstallationRow, event: &str, detail: &st
     db::audit(state.db.pool(), row.user_id, &row.id, &row.app, event, detail).await
 }
 
+fn app_event(row: &InstallationRow) -> AppEvent {
+    AppEvent { app: row.app.clone(), installation_id: row.id.clone(), version: row.version.clone() }
+}
+
 /// Writes the audit entry of a lifecycle step with its action `H` in one transaction (so
 /// the owner's webhooks get the event exactly when the log has the step), then wakes the
-/// delivery worker and runs the apps' action handlers.
+/// delivery worker and runs the apps' action handlers, on the owner's apps as they are
+/// after this step.
 async fn audited<H: Action<Payload = AppEvent>>(
     state: &AppState,
     row: &InstallationRow,
     event: &str,
     detail: &str,
 ) -> Result<(), AppError> {
-    let payload = AppEvent { app: row.app.clone(), installation_id: row.id.clone(), version: row.version.clone() };
     let mut tx = state.db.pool().begin().await?;
     db::audit(&mut *tx, row.user_id, &row.id, &row.app, event, detail).await?;
-    let written = outbox::enqueue::<H>(&mut tx, row.user_id, None, &payload).await?;
-    tx.commit().await?;
-    // The handlers run on the owner's apps as they are after this step.
     state.apps.forget(row.user_id);
-    outbox::fired::<H>(state, row.user_id, written, payload).await;
-    Ok(())
+    outbox::commit_with::<H>(state, tx, row.user_id, None, app_event(row)).await
 }
 
 /// Runs the owner's running apps' `app.beforeInstall` filters for each app about to be
@@ -801,15 +802,6 @@ async fn before_install(state: &AppState, user: &SessionUser, plan: &Plan<'_>) -
     Ok(())
 }
 
-/// After an installation's own transaction: its `app.installed` event.
-async fn installed(state: &AppState, row: &InstallationRow) -> Result<(), AppError> {
-    let payload = AppEvent { app: row.app.clone(), installation_id: row.id.clone(), version: row.version.clone() };
-    let mut tx = state.db.pool().begin().await?;
-    let written = outbox::enqueue::<AppInstalled>(&mut tx, row.user_id, None, &payload).await?;
-    tx.commit().await?;
-    outbox::fired::<AppInstalled>(state, row.user_id, written, payload).await;
-    Ok(())
-}
 
 /// Saves new settings: checked against the schema (the same check the browser runs),
 /// secrets sealed, then given to the app's `on_configure`; if it refuses, nothing changes
@@ -873,7 +865,6 @@ pub async fn configure(
         format!("Changed {}", changed.join(", "))
     };
     audited::<AppConfigured>(state, &row, "configured", &detail).await?;
-    state.apps.forget(user.id);
     installation(state, user, id).await
 }
 
@@ -966,7 +957,6 @@ pub async fn set_active(
     } else {
         audited::<AppDeactivated>(state, &row, "deactivated", "Switched off; the settings are kept").await?;
     }
-    state.apps.forget(user.id);
     installation(state, user, id).await
 }
 
@@ -1022,7 +1012,6 @@ async fn update_row(state: &AppState, app: &Arc<dyn App>, mut row: InstallationR
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
     }
     audited::<AppUpdated>(state, &row, event, &format!("From {from} to {}", row.version)).await?;
-    state.apps.forget(row.user_id);
     Ok(())
 }
 
@@ -1049,7 +1038,6 @@ pub async fn rollback(state: &AppState, user: &SessionUser, id: &str) -> Result<
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
     }
     audited::<AppUpdated>(state, &row, "rolled back", &format!("From {from} to {version}, with its settings")).await?;
-    state.apps.forget(user.id);
     installation(state, user, id).await
 }
 
@@ -1080,7 +1068,6 @@ pub async fn uninstall(state: &AppState, user: &SessionUser, id: &str) -> Result
     };
     db::delete_installation(&state.db, &row.id, user.id).await?;
     audited::<AppUninstalled>(state, &row, "uninstalled", &note).await?;
-    state.apps.forget(user.id);
     Ok(())
 }
 

@@ -83,20 +83,16 @@ async fn before_save(
     validate_off_workers(out.definition).await
 }
 
-/// Writes the form event `H` in `tx`, commits it, then wakes the delivery worker and runs
-/// the owner's apps' action handlers.
+/// Writes the form event `H` in `tx`, commits it, then runs what follows a commit.
 async fn committed<H: Action<Payload = FormEvent>>(
     state: &AppState,
-    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    tx: sqlx::Transaction<'static, sqlx::Any>,
     owner_id: i64,
     id: &str,
     name: &str,
 ) -> Result<(), AppError> {
     let event = FormEvent { form_id: id.to_owned(), name: name.to_owned() };
-    let written = outbox::enqueue::<H>(&mut tx, owner_id, Some(id), &event).await?;
-    tx.commit().await?;
-    outbox::fired::<H>(state, owner_id, written, event).await;
-    Ok(())
+    outbox::commit_with::<H>(state, tx, owner_id, Some(id), event).await
 }
 
 /// `validate_definition`, which compiles every rule of a form that may be megabytes large,

@@ -127,6 +127,33 @@ pub async fn fired<H: Action>(state: &AppState, owner_id: i64, written: usize, p
     }
 }
 
+/// Writes the event `H` in `tx` (the change's own transaction), commits it, then does
+/// what follows a commit ([`fired`]).
+pub async fn commit_with<H: Action>(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    owner_id: i64,
+    form_id: Option<&str>,
+    payload: H::Payload,
+) -> Result<(), AppError> {
+    let written = enqueue::<H>(&mut tx, owner_id, form_id, &payload).await?;
+    tx.commit().await?;
+    fired::<H>(state, owner_id, written, payload).await;
+    Ok(())
+}
+
+/// [`commit_with`] in a transaction of its own, for an event whose change is already
+/// written.
+pub async fn emit<H: Action>(
+    state: &AppState,
+    owner_id: i64,
+    form_id: Option<&str>,
+    payload: H::Payload,
+) -> Result<(), AppError> {
+    let tx = state.db.pool().begin().await?;
+    commit_with::<H>(state, tx, owner_id, form_id, payload).await
+}
+
 /// Queues a test event for `endpoint` at once, whatever events it takes.
 pub async fn enqueue_test(state: &AppState, endpoint: &EndpointRow) -> Result<String, AppError> {
     let at = now();

@@ -209,10 +209,7 @@ async fn before_submit(
     let out = hooks
         .filter::<FormBeforeSubmit>(&running.active, payload)
         .await
-        .map_err(|rejected| AppError::Validation {
-            message: rejected.message.clone(),
-            fields: FieldErrors::from([(WHOLE_FORM.to_owned(), vec![rejected.message])]),
-        })?;
+        .map_err(|rejected| refused_by_app(rejected.message))?;
     for (identifier, value) in out.answers {
         if let Some(old) = checked.values.get_mut(&identifier)
             && *old != value
@@ -249,10 +246,7 @@ async fn before_route(
     let chosen = hooks
         .filter::<RoutingBeforeRoute>(&running.active, payload)
         .await
-        .map_err(|rejected| AppError::Validation {
-            message: rejected.message.clone(),
-            fields: FieldErrors::from([(WHOLE_FORM.to_owned(), vec![rejected.message])]),
-        })?
+        .map_err(|rejected| refused_by_app(rejected.message))?
         .route_id;
     if chosen == decision.route_id {
         return Ok(decision);
@@ -263,6 +257,14 @@ async fn before_route(
             tracing::warn!(form = %record.id, route = ?chosen, "an app chose a route the form does not have; the rules' choice stands");
             Ok(decision)
         }
+    }
+}
+
+/// An app's filter refused the submission: its message for the whole form, the answers kept.
+fn refused_by_app(message: String) -> AppError {
+    AppError::Validation {
+        fields: FieldErrors::from([(WHOLE_FORM.to_owned(), vec![message.clone()])]),
+        message,
     }
 }
 
