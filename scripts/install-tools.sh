@@ -8,6 +8,7 @@ cd "$ROOT"
 CARGO_LEPTOS_VERSION=0.3.10
 BINARYEN_VERSION=132
 STANDARDWEBHOOKS_VERSION=1.0.1
+AIOSMTPD_VERSION=1.4.6
 SCHEMATHESIS_VERSION=4.32.5
 want_test=false
 [[ "${1:-}" == "--test" ]] && want_test=true
@@ -73,5 +74,11 @@ if $want_test; then
     say "installing standardwebhooks $STANDARDWEBHOOKS_VERSION (signature checks) from PyPI"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
       "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+  fi
+  # The e-mail tests send to an SMTP server written independently of lettre.
+  if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+    say "installing aiosmtpd $AIOSMTPD_VERSION (the tests' SMTP receiver) from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      "aiosmtpd==$AIOSMTPD_VERSION"
   fi
 fi

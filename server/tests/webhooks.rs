@@ -561,6 +561,32 @@ async fn an_event_survives_kill_9_and_arrives_once_the_server_is_back() {
     assert!(recorded, "the second server recorded the delivery");
 }
 
+/// Killed mid-send, a worker leaves its claimed rows locked: another worker takes them
+/// once the lease ends (not before, so a slow send is not doubled), and delivers them with
+/// the same event id, so a receiver that got the first try too can de-duplicate.
+#[tokio::test]
+async fn events_a_dead_worker_claimed_are_delivered_once_its_lease_ends() {
+    use app::services::outbox::{BATCH, LEASE_SECONDS};
+    let app = app().await;
+    let receiver = Receiver::start();
+    let (api, form) = owner(&app, "lease@example.com").await;
+    let endpoint = add_endpoint(&api, json!({"url": receiver.url("/hook"), "events": ["form.submitted"]})).await;
+    receiver.trust(&[endpoint["secret"].as_str().unwrap()]);
+    submit(&app, &form, "email=ada%40example.com").await;
+    let at = now();
+    // What a worker does before it sends; then it dies, recording nothing.
+    let claimed = app::db::outbox::claim(&app.db, at, at + LEASE_SECONDS, BATCH).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(deliver_due(&app.state, at).await.unwrap(), 0, "the lease holds the row");
+    assert_eq!(deliver_due(&app.state, at + LEASE_SECONDS - 1).await.unwrap(), 0);
+    assert_eq!(deliver_due(&app.state, at + LEASE_SECONDS).await.unwrap(), 1);
+    let entries = receiver.wait_for(1, 5).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["id"], claimed[0].event_id.as_str());
+    assert_eq!(entries[0]["verified"], true, "{}", entries[0]);
+    assert_eq!(deliveries(&api, endpoint["id"].as_str().unwrap()).await[0]["state"], "delivered");
+}
+
 #[tokio::test]
 async fn two_servers_deliver_each_of_500_events_exactly_once() {
     const EVENTS: usize = 500;

@@ -5,6 +5,7 @@
 use crate::apps::view::{
     AdminApp, AppCard, AuditEntry, ConsentView, InstallationView,
 };
+use crate::apps::webhooks::{DeliveryPage, DeliveryView};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -157,4 +158,26 @@ pub async fn admin_disable_app(slug: String, reason: Option<String>) -> Result<(
     service::set_disabled(&state()?, &user, &slug, reason.as_deref()).await?;
     redirect_plain_form_post("/admin/apps");
     Ok(())
+}
+
+/// A page of an Email notifications installation's e-mails, newest first, older than
+/// `before`.
+#[server(endpoint = "apps/emails")]
+pub async fn installation_emails(id: String, before: Option<String>) -> Result<DeliveryPage, AppError> {
+    let user = require_user().await?;
+    let before = before.filter(|b| !b.is_empty());
+    crate::services::email::deliveries(&state()?, &user, &id, before.as_deref(), None).await
+}
+
+/// Sends one of an installation's e-mails again (`delivery`), or a test e-mail when
+/// `delivery` is empty.
+#[server(endpoint = "apps/email-send")]
+pub async fn send_email_again(id: String, delivery: String) -> Result<DeliveryView, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    if delivery.is_empty() {
+        crate::services::email::send_test(&state, &user, &id).await
+    } else {
+        crate::services::email::redeliver(&state, &user, &id, &delivery).await
+    }
 }

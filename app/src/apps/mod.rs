@@ -12,6 +12,7 @@
 //! (`host.rs`), never through `db/` or `services/` (ARCHITECTURE.md, "Layers").
 
 pub mod config;
+pub mod email;
 pub mod manifest;
 pub mod view;
 pub mod webhooks;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod condition_builder;
 pub mod config_editor;
+pub mod deliveries;
 pub mod errors;
 pub mod form_view;
 pub mod frame;

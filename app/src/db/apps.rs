@@ -208,7 +208,10 @@ pub async fn insert_installation<'e>(
 }
 
 /// Writes back everything but the owner, app and creation time.
-pub async fn update_installation(db: &Db, row: &InstallationRow) -> Result<(), AppError> {
+pub async fn update_installation<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    row: &InstallationRow,
+) -> Result<(), AppError> {
     sqlx::query(
         "UPDATE installations SET name = $1, version = $2, scopes = $3, config = $4, active = $5, \
          auto_update = $6, previous = $7, updated_at = $8 WHERE id = $9 AND user_id = $10",
@@ -223,7 +226,7 @@ pub async fn update_installation(db: &Db, row: &InstallationRow) -> Result<(), A
     .bind(now())
     .bind(&row.id)
     .bind(row.user_id)
-    .execute(db.pool())
+    .execute(ex)
     .await?;
     Ok(())
 }
@@ -239,11 +242,19 @@ pub async fn reseal_config(db: &Db, id: &str, old: &str, new: &str) -> Result<bo
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn delete_installation(db: &Db, id: &str, user_id: i64) -> Result<(), AppError> {
+/// Deletes `user_id`'s installation `id` with what it had queued in the outbox (an app
+/// that delivers through it, such as Email notifications, queues under its installation),
+/// in the caller's transaction.
+pub async fn delete_installation(conn: &mut sqlx::AnyConnection, id: &str, user_id: i64) -> Result<(), AppError> {
     sqlx::query("DELETE FROM installations WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
-        .execute(db.pool())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM outbox WHERE channel = 'email' AND target = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }

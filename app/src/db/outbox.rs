@@ -149,6 +149,28 @@ pub async fn receiving_endpoints<'e>(
         .collect()
 }
 
+/// `user_id`'s running installations of `app` (switched on, of an approved app no
+/// administrator disabled), with their grants: the receivers of an app that delivers
+/// through the outbox.
+pub async fn receiving_installations<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    app: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT i.id AS id, i.scopes AS scopes FROM installations i JOIN apps a ON a.slug = i.app \
+         WHERE i.user_id = $1 AND i.app = $2 AND i.active = 1 AND a.state = 'approved' AND a.disabled_reason IS NULL \
+         ORDER BY i.created_at, i.id",
+    )
+    .bind(user_id)
+    .bind(app)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("scopes")?)))
+        .collect()
+}
+
 /// Deletes `user_id`'s endpoint `id` and its deliveries; false if there was none.
 pub async fn delete_endpoint(db: &Db, id: &str, user_id: i64) -> Result<bool, AppError> {
     let mut tx = db.pool().begin().await?;

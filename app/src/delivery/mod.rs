@@ -1,8 +1,9 @@
 //! Delivering events to receivers outside Junction (server only): the retry schedule, the
-//! Standard Webhooks signature and the guarded HTTP client. What is due and what happened
+//! Standard Webhooks signature, the guarded HTTP client and the SMTP sender. What is due and what happened
 //! is kept in the outbox (`db/outbox.rs`); the worker that claims and sends it is
 //! `services/outbox.rs`. Nothing here touches the database.
 
+pub mod email;
 pub mod outbound;
 pub mod schedule;
 pub mod signing;

@@ -5,16 +5,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::{Map, Value};
 
 use crate::api::apps::{
-    ConfigureInstallation, InstallationStep, UninstallInstallation, load_installation,
+    ConfigureInstallation, InstallationStep, SendEmailAgain, UninstallInstallation, installation_emails,
+    load_installation,
 };
 use crate::apps::config;
 use crate::apps::manifest::{Setting, SettingKind};
 use crate::apps::view::{AuditEntry, InstallationView};
 use crate::components::auth::RequireUser;
+use crate::components::deliveries::DeliveryItem;
 use crate::components::errors::{ErrorPage, FormError};
 use crate::dates::iso_datetime;
 use crate::error::{AppError, FieldErrors};
@@ -86,6 +88,7 @@ fn Loaded(
     };
     let newest = view.newer.first().map(|r| r.version.clone());
     let settings_view = view.clone();
+    let email_log = (view.app == crate::apps::email::SLUG).then(|| (view.id.clone(), view.active));
     view! {
         <Title text=format!("{} settings", view.name.clone()) />
         <article class="card" data-test="installation">
@@ -145,6 +148,7 @@ fn Loaded(
             </ul>
         </article>
         <SettingsForm view=settings_view configure />
+        {email_log.map(|(id, active)| view! { <EmailLog id active /> })}
         <article class="card" data-test="audit">
             <h2>"Activity"</h2>
             <table class="table">
@@ -155,6 +159,70 @@ fn Loaded(
                     }).collect_view()}
                 </tbody>
             </table>
+        </article>
+    }
+}
+
+/// The Email notifications app's delivery log: a test e-mail, then each e-mail with its
+/// attempts, newest first, and "Send again".
+#[component]
+fn EmailLog(id: String, active: bool) -> impl IntoView {
+    let query = use_query_map();
+    let send = ServerAction::<SendEmailAgain>::new();
+    let emails = {
+        let id = id.clone();
+        Resource::new(
+            move || (id.clone(), query.read().get("before"), send.version().get()),
+            |(id, before, _)| installation_emails(id, before),
+        )
+    };
+    let error = Signal::derive(move || send.value().get().and_then(Result::err));
+    let send_form = move |delivery: String, label: &'static str, test: &'static str, class: &'static str| {
+        let id = id.clone();
+        active.then(|| view! {
+            <ActionForm action=send attr:class="inline-form">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="delivery" value=delivery />
+                <button type="submit" class=class data-test=test>{label}</button>
+            </ActionForm>
+        })
+    };
+    let test_button = send_form(String::new(), "Send a test e-mail", "send-test-email", "button button-secondary");
+    view! {
+        <article class="card" data-test="email-log">
+            <h2>"E-mails sent"</h2>
+            <p class="small muted">"Each e-mail is tried again on a schedule while the server refuses it for now; a permanent refusal ends it at once."</p>
+            {if active {
+                test_button.into_any()
+            } else {
+                view! { <p class="muted">"Switch the app on to send e-mails."</p> }.into_any()
+            }}
+            <FormError error />
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let send_form = send_form.clone();
+                    Suspend::new(async move {
+                        match emails.await {
+                            Err(error) => view! { <FormError error=Signal::derive(move || Some(error.clone())) /> }.into_any(),
+                            Ok(page) if page.deliveries.is_empty() => {
+                                view! { <p class="muted" data-test="no-deliveries">"No e-mail has been sent yet."</p> }.into_any()
+                            }
+                            Ok(page) => {
+                                let older = page.next_cursor.clone().map(|c| format!("?before={c}"));
+                                view! {
+                                    <div class="deliveries" data-test="delivery-list">
+                                        {page.deliveries.into_iter().map(|delivery| {
+                                            let again = send_form(delivery.id.clone(), "Send again", "redeliver", "button button-secondary button-small");
+                                            view! { <DeliveryItem delivery protocol="SMTP">{again}</DeliveryItem> }
+                                        }).collect_view()}
+                                    </div>
+                                    {older.map(|href| view! { <p><a href=href data-test="older-deliveries">"Older e-mails →"</a></p> })}
+                                }.into_any()
+                            }
+                        }
+                    })
+                }}
+            </Suspense>
         </article>
     }
 }

@@ -11,6 +11,7 @@ use crate::api::webhooks::{
 };
 use crate::apps::webhooks::{DeliveryView, EndpointView};
 use crate::components::auth::RequireUser;
+use crate::components::deliveries::DeliveryItem;
 use crate::components::errors::{ErrorPage, FieldError, FormError};
 use crate::dates::iso_datetime;
 use crate::error::AppError;
@@ -372,50 +373,16 @@ fn DeliveryRow(
     redeliver: ServerAction<RedeliverWebhook>,
     sending: bool,
 ) -> impl IntoView {
-    let badge = match delivery.state.as_str() {
-        "delivered" => "badge badge-success",
-        "failed" => "badge badge-error",
-        _ => "badge",
-    };
-    let outcome = match (&delivery.last_status, &delivery.last_error) {
-        (_, Some(error)) => error.clone(),
-        (Some(status), None) => format!("HTTP {status}"),
-        (None, None) => "Not tried yet".into(),
-    };
-    let body = serde_json::to_string_pretty(&delivery.body).unwrap_or_default();
+    let id = delivery.id.clone();
     view! {
-        <details class="card delivery" data-test="delivery">
-            <summary>
-                <span class=badge data-test="delivery-state">{delivery.state.clone()}</span>" "
-                <code>{delivery.event.clone()}</code>" · "{iso_datetime(delivery.created_at)}" UTC · "
-                <span data-test="delivery-outcome">{outcome}</span>
-                {delivery.next_attempt_at.map(|at| view! { <span class="muted">" · next try "{iso_datetime(at)}" UTC"</span> })}
-            </summary>
-            <p class="small">"Event id "<code data-test="delivery-event-id">{delivery.event_id.clone()}</code></p>
+        <DeliveryItem delivery protocol="HTTP">
             {sending.then(|| view! {
                 <ActionForm action=redeliver attr:class="inline-form">
                     <input type="hidden" name="id" value=endpoint />
-                    <input type="hidden" name="delivery" value=delivery.id.clone() />
+                    <input type="hidden" name="delivery" value=id />
                     <button type="submit" class="button button-secondary button-small" data-test="redeliver">"Send again"</button>
                 </ActionForm>
             })}
-            <table class="compact">
-                <thead><tr><th scope="col">"Attempt (UTC)"</th><th scope="col">"Answer"</th><th scope="col">"Took"</th></tr></thead>
-                <tbody>
-                    {delivery.attempts.iter().map(|a| view! {
-                        <tr data-test="attempt">
-                            <td>{iso_datetime(a.at)}</td>
-                            <td>{match (&a.status, &a.error) {
-                                (_, Some(e)) => e.clone(),
-                                (Some(s), None) => format!("HTTP {s}"),
-                                (None, None) => String::new(),
-                            }}</td>
-                            <td>{format!("{} ms", a.duration_ms)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <pre class="delivery-body" data-test="delivery-body">{body}</pre>
-        </details>
+        </DeliveryItem>
     }
 }

@@ -641,9 +641,11 @@ pub async fn install(
     for (app, row) in plan.install.iter().zip(&rows) {
         let host = host_for(state, row);
         if let Err(e) = app.on_install(&host).await {
+            let mut tx = state.db.pool().begin().await?;
             for row in &rows {
-                db::delete_installation(&state.db, &row.id, user.id).await?;
+                db::delete_installation(&mut tx, &row.id, user.id).await?;
             }
+            tx.commit().await?;
             return Err(AppError::BadRequest(format!(
                 "{} could not be installed: {e}",
                 app.manifest().name
@@ -765,17 +767,30 @@ fn app_event(row: &InstallationRow) -> AppEvent {
     AppEvent { app: row.app.clone(), installation_id: row.id.clone(), version: row.version.clone() }
 }
 
-/// Writes the audit entry of a lifecycle step with its action `H` in one transaction (so
-/// the owner's webhooks get the event exactly when the log has the step), then wakes the
-/// delivery worker and runs the apps' action handlers, on the owner's apps as they are
-/// after this step.
+/// How a lifecycle step leaves its installation.
+enum Write {
+    /// `row` is written back as it now is.
+    Update,
+    /// The installation is removed.
+    Delete,
+}
+
+/// Writes a lifecycle step's change to `row`, its audit entry and its action `H` in one
+/// transaction (so the installation, its log and the owner's webhooks agree whatever
+/// fails or crashes), then wakes the delivery worker and runs the apps' action handlers,
+/// on the owner's apps as they are after this step.
 async fn audited<H: Action<Payload = AppEvent>>(
     state: &AppState,
     row: &InstallationRow,
+    write: Write,
     event: &str,
     detail: &str,
 ) -> Result<(), AppError> {
     let mut tx = state.db.pool().begin().await?;
+    match write {
+        Write::Update => db::update_installation(&mut *tx, row).await?,
+        Write::Delete => db::delete_installation(&mut tx, &row.id, row.user_id).await?,
+    }
     db::audit(&mut *tx, row.user_id, &row.id, &row.app, event, detail).await?;
     state.apps.forget(row.user_id);
     outbox::commit_with::<H>(state, tx, row.user_id, None, app_event(row)).await
@@ -858,13 +873,12 @@ pub async fn configure(
         .collect();
     changed.sort_unstable();
     row.config = Value::Object(new_config).to_string();
-    db::update_installation(&state.db, &row).await?;
     let detail = if changed.is_empty() {
         "Saved the settings unchanged".to_owned()
     } else {
         format!("Changed {}", changed.join(", "))
     };
-    audited::<AppConfigured>(state, &row, "configured", &detail).await?;
+    audited::<AppConfigured>(state, &row, Write::Update, "configured", &detail).await?;
     installation(state, user, id).await
 }
 
@@ -951,11 +965,10 @@ pub async fn set_active(
     }
     let mut row = row;
     row.active = active;
-    db::update_installation(&state.db, &row).await?;
     if active {
-        audited::<AppActivated>(state, &row, "activated", "Switched on").await?;
+        audited::<AppActivated>(state, &row, Write::Update, "activated", "Switched on").await?;
     } else {
-        audited::<AppDeactivated>(state, &row, "deactivated", "Switched off; the settings are kept").await?;
+        audited::<AppDeactivated>(state, &row, Write::Update, "deactivated", "Switched off; the settings are kept").await?;
     }
     installation(state, user, id).await
 }
@@ -965,7 +978,7 @@ pub async fn set_auto_update(state: &AppState, user: &SessionUser, id: &str, on:
     let (mut row, app) = owned(state, user, id).await?;
     if row.auto_update != on {
         row.auto_update = on;
-        db::update_installation(&state.db, &row).await?;
+        db::update_installation(state.db.pool(), &row).await?;
         audit(state, &row, "auto-update", if on { "Automatic updates on" } else { "Automatic updates off" }).await?;
         if on && newer(app.manifest(), &row.version) {
             update_row(state, &app, row, "updated automatically").await?;
@@ -1006,12 +1019,11 @@ async fn update_row(state: &AppState, app: &Arc<dyn App>, mut row: InstallationR
     row.previous = Some(previous.to_string());
     row.version = manifest.version.clone();
     row.config = Value::Object(config).to_string();
-    db::update_installation(&state.db, &row).await?;
+    audited::<AppUpdated>(state, &row, Write::Update, event, &format!("From {from} to {}", row.version)).await?;
     let host = host_for(state, &row);
     if let Err(e) = app.on_update(&host, &from).await {
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
     }
-    audited::<AppUpdated>(state, &row, event, &format!("From {from} to {}", row.version)).await?;
     Ok(())
 }
 
@@ -1032,12 +1044,11 @@ pub async fn rollback(state: &AppState, user: &SessionUser, id: &str) -> Result<
     row.previous = None;
     // Rolled back on purpose: no automatic update undoes it.
     row.auto_update = false;
-    db::update_installation(&state.db, &row).await?;
+    audited::<AppUpdated>(state, &row, Write::Update, "rolled back", &format!("From {from} to {version}, with its settings")).await?;
     let host = host_for(state, &row);
     if let Err(e) = app.on_update(&host, &from).await {
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
     }
-    audited::<AppUpdated>(state, &row, "rolled back", &format!("From {from} to {version}, with its settings")).await?;
     installation(state, user, id).await
 }
 
@@ -1066,8 +1077,7 @@ pub async fn uninstall(state: &AppState, user: &SessionUser, id: &str) -> Result
         Ok(()) => "Removed with its settings and secrets".to_owned(),
         Err(e) => format!("Removed with its settings and secrets (the app reported: {e})"),
     };
-    db::delete_installation(&state.db, &row.id, user.id).await?;
-    audited::<AppUninstalled>(state, &row, "uninstalled", &note).await?;
+    audited::<AppUninstalled>(state, &row, Write::Delete, "uninstalled", &note).await?;
     Ok(())
 }
 

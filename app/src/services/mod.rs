@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod apps;
+pub mod email;
 pub mod forms;
 pub mod notices;
 pub mod outbox;

@@ -2,14 +2,15 @@
 //! the in-process action handlers of the owner's apps.
 //!
 //! A change that fires an action calls [`enqueue`] inside its own transaction, which
-//! writes one outbox row per receiver (the owner's webhook endpoints that take the event),
+//! writes one outbox row per receiver (the owner's webhook endpoints that take the event,
+//! and their Email notifications installation),
 //! so the event exists exactly when the change does. After the commit it calls [`fired`],
 //! which wakes the delivery worker and runs the apps' action handlers concurrently, each
 //! with its own timeout, on a task of its own: nothing the handlers do reaches the request.
 //!
 //! The worker ([`spawn_worker`], run by `junction serve`) claims due rows (see
-//! `db::outbox::claim`; on PostgreSQL several servers share the work), sends them signed,
-//! and records each attempt; a failure is tried again on the schedule of
+//! `db::outbox::claim`; on PostgreSQL several servers share the work), sends them (a
+//! webhook signed, an e-mail over the owner's SMTP server), and records each attempt; a failure is tried again on the schedule of
 //! `delivery::schedule`. A row claimed by a server that then died is claimed again once its
 //! lease ends, so a crash at any moment loses nothing; receivers de-duplicate by the
 //! event's id.
@@ -21,8 +22,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use crate::apps::builtin::email;
 use crate::apps::builtin::webhooks::SLUG as WEBHOOKS;
 use crate::apps::manifest::Scope;
+use crate::apps::webhooks::{AttemptView, DeliveryPage, DeliveryView};
 use crate::db::now;
 use crate::db::outbox::{self as db, AttemptRecord, DeliveryRow, EndpointRow, NewDelivery};
 use crate::delivery::schedule;
@@ -63,8 +66,9 @@ pub fn event_id() -> String {
 }
 
 /// Writes the event `H` with `payload` for each of `owner_id`'s receivers that take it,
-/// in the caller's transaction `conn`. `form_id` is the form the event concerns, for
-/// endpoints limited to one form. Returns how many rows were written.
+/// in the caller's transaction `conn`: their webhook endpoints, and their running Email
+/// notifications installation. `form_id` is the form the event concerns, for endpoints
+/// limited to one form. Returns how many rows were written.
 pub async fn enqueue<H: Action>(
     conn: &mut sqlx::AnyConnection,
     owner_id: i64,
@@ -72,22 +76,30 @@ pub async fn enqueue<H: Action>(
     payload: &H::Payload,
 ) -> Result<usize, AppError> {
     let name = H::POINT.name;
-    let endpoints = db::receiving_endpoints(&mut *conn, owner_id, WEBHOOKS).await?;
     let needed = crate::apps::hook_scopes(name).0;
-    let receivers: Vec<EndpointRow> = endpoints
+    let granted = |target: &str, scopes: &str| {
+        let granted: Vec<Scope> = serde_json::from_str(scopes).unwrap_or_default();
+        let allowed = needed.is_none_or(|scope| granted.contains(&scope));
+        if !allowed {
+            tracing::warn!(target, hook = name, "not sent: {} was not granted", needed.map(Scope::name).unwrap_or_default());
+        }
+        allowed
+    };
+    let mut receivers: Vec<(&'static str, String)> = db::receiving_endpoints(&mut *conn, owner_id, WEBHOOKS)
+        .await?
         .into_iter()
         .filter(|(endpoint, _)| endpoint.event_names().iter().any(|e| e == name))
         .filter(|(endpoint, _)| endpoint.form_id.is_none() || endpoint.form_id.as_deref() == form_id)
-        .filter(|(endpoint, scopes)| {
-            let granted: Vec<Scope> = serde_json::from_str(scopes).unwrap_or_default();
-            let allowed = needed.is_none_or(|scope| granted.contains(&scope));
-            if !allowed {
-                tracing::warn!(endpoint = %endpoint.id, hook = name, "not sent: {} was not granted", needed.map(Scope::name).unwrap_or_default());
-            }
-            allowed
-        })
-        .map(|(endpoint, _)| endpoint)
+        .filter(|(endpoint, scopes)| granted(&endpoint.id, scopes))
+        .map(|(endpoint, _)| ("webhook", endpoint.id))
         .collect();
+    if email::takes(name) {
+        for (installation, scopes) in db::receiving_installations(&mut *conn, owner_id, email::SLUG).await? {
+            if granted(&installation, &scopes) {
+                receivers.push(("email", installation));
+            }
+        }
+    }
     if receivers.is_empty() {
         return Ok(0);
     }
@@ -95,14 +107,14 @@ pub async fn enqueue<H: Action>(
     let at = now();
     let data = serde_json::to_value(payload).map_err(AppError::internal)?;
     let body = body(name, at, &data);
-    for endpoint in &receivers {
+    for (channel, target) in &receivers {
         db::insert_delivery(
             &mut *conn,
             &NewDelivery {
                 event_id: id.clone(),
                 user_id: owner_id,
-                channel: "webhook",
-                target: endpoint.id.clone(),
+                channel,
+                target: target.clone(),
                 event: name,
                 body: body.clone(),
                 created_at: at,
@@ -110,8 +122,7 @@ pub async fn enqueue<H: Action>(
         )
         .await?;
     }
-    let written = receivers.len();
-    Ok(written)
+    Ok(receivers.len())
 }
 
 /// After the change that enqueued `written` rows has committed: wakes the worker and runs
@@ -156,26 +167,109 @@ pub async fn emit<H: Action>(
 
 /// Queues a test event for `endpoint` at once, whatever events it takes.
 pub async fn enqueue_test(state: &AppState, endpoint: &EndpointRow) -> Result<String, AppError> {
-    let at = now();
     let data = json!({
         "endpoint_id": endpoint.id,
         "message": "A test event from Junction: if its signature checks out, your endpoint works.",
     });
+    enqueue_one(state, endpoint.user_id, "webhook", &endpoint.id, TEST_EVENT, &data).await
+}
+
+/// Queues a test e-mail for the Email notifications installation `installation` of
+/// `owner_id` at once.
+pub async fn enqueue_test_email(state: &AppState, owner_id: i64, installation: &str) -> Result<String, AppError> {
+    let data = json!({"installation_id": installation});
+    enqueue_one(state, owner_id, "email", installation, email::TEST_EVENT, &data).await
+}
+
+async fn enqueue_one(
+    state: &AppState,
+    owner_id: i64,
+    channel: &'static str,
+    target: &str,
+    event: &'static str,
+    data: &Value,
+) -> Result<String, AppError> {
+    let at = now();
     let id = db::insert_delivery(
         state.db.pool(),
         &NewDelivery {
             event_id: event_id(),
-            user_id: endpoint.user_id,
-            channel: "webhook",
-            target: endpoint.id.clone(),
-            event: TEST_EVENT,
-            body: body(TEST_EVENT, at, &data),
+            user_id: owner_id,
+            channel,
+            target: target.to_owned(),
+            event,
+            body: body(event, at, data),
             created_at: at,
         },
     )
     .await?;
     state.delivery.wake.notify_one();
     Ok(id)
+}
+
+/// The largest page of a delivery log.
+pub const MAX_PAGE: i64 = 100;
+
+/// A page of `user_id`'s deliveries to `target` (an endpoint or an installation), newest
+/// first, `limit` (20 if not given) at a time, older than the cursor `before`.
+pub async fn log_page(
+    state: &AppState,
+    user_id: i64,
+    target: &str,
+    before: Option<&str>,
+    limit: Option<i64>,
+) -> Result<DeliveryPage, AppError> {
+    let limit = limit.unwrap_or(20);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(AppError::field("limit", format!("Between 1 and {MAX_PAGE}.")));
+    }
+    let mut rows = db::deliveries_to(&state.db, user_id, target, before, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let mut deliveries = Vec::with_capacity(rows.len());
+    for delivery in &rows {
+        deliveries.push(to_view(state, delivery).await?);
+    }
+    Ok(DeliveryPage {
+        next_cursor: if more { rows.last().map(|r| r.id.clone()) } else { None },
+        deliveries,
+    })
+}
+
+/// `user_id`'s delivery `id` to `target`, as its log shows it.
+pub async fn logged(state: &AppState, user_id: i64, target: &str, id: &str) -> Result<DeliveryView, AppError> {
+    let row = db::find_delivery(&state.db, user_id, target, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That delivery".into()))?;
+    to_view(state, &row).await
+}
+
+/// Sends `user_id`'s delivery `id` to `target` again at once, with the same event id.
+pub async fn redeliver(state: &AppState, user_id: i64, target: &str, id: &str) -> Result<DeliveryView, AppError> {
+    logged(state, user_id, target, id).await?;
+    db::redeliver(&state.db, id).await?;
+    state.delivery.wake.notify_one();
+    logged(state, user_id, target, id).await
+}
+
+async fn to_view(state: &AppState, row: &DeliveryRow) -> Result<DeliveryView, AppError> {
+    let attempts = db::attempts_of(&state.db, &row.id)
+        .await?
+        .into_iter()
+        .map(|a| AttemptView { at: a.at, status: a.status, duration_ms: a.duration_ms, error: a.error })
+        .collect();
+    Ok(DeliveryView {
+        id: row.id.clone(),
+        event_id: row.event_id.clone(),
+        event: row.event.clone(),
+        state: row.state.clone(),
+        attempts,
+        next_attempt_at: row.next_at.filter(|_| row.state == "pending"),
+        last_status: row.last_status,
+        last_error: row.last_error.clone(),
+        created_at: row.created_at,
+        body: serde_json::from_str(&row.body).unwrap_or(Value::Null),
+    })
 }
 
 /// Runs the delivery worker until the process ends.
@@ -227,7 +321,10 @@ pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, AppError> 
         let limit = limit.clone();
         sending.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            attempt_webhook(&state, row, endpoint, now).await
+            match row.channel.as_str() {
+                "email" => (attempt_email(&state, &row, now).await, row, false),
+                _ => attempt_webhook(&state, row, endpoint, now).await,
+            }
         });
     }
     let mut records = Vec::new();
@@ -301,22 +398,12 @@ async fn attempt_webhook(
         .outbound
         .post(&endpoint.url, &headers, row.body.clone())
         .await;
-    let failures = u32::try_from(row.attempts + 1).unwrap_or(u32::MAX);
     let gone = attempt.status == Some(410);
-    let (state_name, next_at) = if attempt.succeeded() {
-        ("delivered", None)
-    } else if gone {
-        ("failed", None)
-    } else {
-        let retry_after = attempt
-            .retry_after
-            .as_deref()
-            .and_then(|v| schedule::retry_after_seconds(v, now));
-        match schedule::next_attempt(failures, now, retry_after, schedule::random_jitter()) {
-            Some(at) => ("pending", Some(at)),
-            None => ("failed", None),
-        }
-    };
+    let retry_after = attempt
+        .retry_after
+        .as_deref()
+        .and_then(|v| schedule::retry_after_seconds(v, now));
+    let (state_name, next_at) = outcome(&row, now, attempt.succeeded(), gone, retry_after);
     if !attempt.succeeded() {
         tracing::info!(delivery = %row.id, endpoint = %endpoint.id, status = ?attempt.status, "delivery failed: {}", attempt.error.as_deref().unwrap_or(""));
     }
@@ -330,6 +417,67 @@ async fn attempt_webhook(
         next_at,
     };
     (record, row, gone)
+}
+
+/// What an attempt at `row` leaves it as: delivered, failed (when `final_failure`, or
+/// after the last try of the schedule), or pending until its next try.
+fn outcome(row: &DeliveryRow, now: i64, succeeded: bool, final_failure: bool, retry_after: Option<i64>) -> (&'static str, Option<i64>) {
+    if succeeded {
+        return ("delivered", None);
+    }
+    if final_failure {
+        return ("failed", None);
+    }
+    let failures = u32::try_from(row.attempts + 1).unwrap_or(u32::MAX);
+    match schedule::next_attempt(failures, now, retry_after, schedule::random_jitter()) {
+        Some(at) => ("pending", Some(at)),
+        None => ("failed", None),
+    }
+}
+
+/// Sends one row as an e-mail through its Email notifications installation, composed by
+/// the app through the host API from the installation's current settings.
+async fn attempt_email(state: &AppState, row: &DeliveryRow, now: i64) -> AttemptRecord {
+    let ended = |why: String| AttemptRecord {
+        id: row.id.clone(),
+        at: now,
+        status: None,
+        duration_ms: 0,
+        error: Some(why),
+        state: "failed",
+        next_at: None,
+    };
+    let running = crate::services::apps::running(state, row.user_id).await;
+    let Some(active) = running.active.iter().find(|a| a.ctx.installation_id() == row.target) else {
+        return ended("The Email notifications app is switched off or uninstalled.".into());
+    };
+    let owner = match crate::db::users::find_by_id(&state.db, row.user_id).await {
+        Ok(Some(owner)) => owner.user.email,
+        Ok(None) => return ended("The form's owner is gone.".into()),
+        Err(e) => {
+            // The database is unwell: try again on the schedule.
+            let (state_name, next_at) = outcome(row, now, false, false, None);
+            return AttemptRecord { state: state_name, next_at, ..ended(e.to_string()) };
+        }
+    };
+    let (smtp, mail) = match email::compose(&active.ctx, &owner, &row.body).await {
+        Ok(composed) => composed,
+        Err(why) => return ended(why),
+    };
+    let sent = crate::delivery::email::send(&smtp, &mail, state.delivery.outbound.allows_private()).await;
+    if !sent.succeeded() {
+        tracing::info!(delivery = %row.id, installation = %row.target, code = ?sent.code, "e-mail not sent: {}", sent.error.as_deref().unwrap_or(""));
+    }
+    let (state_name, next_at) = outcome(row, now, sent.succeeded(), sent.permanent, None);
+    AttemptRecord {
+        id: row.id.clone(),
+        at: now,
+        status: sent.code.map(i64::from),
+        duration_ms: sent.duration_ms,
+        error: sent.error,
+        state: state_name,
+        next_at,
+    }
 }
 
 /// The secrets that sign for `endpoint` at `now`: its own, and the previous one for a day

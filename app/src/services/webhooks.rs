@@ -2,10 +2,8 @@
 //! delivery log, redelivery and test events. Every call is its user's: another user's
 //! endpoint is not found. Secrets are sealed at rest and returned only when made.
 
-use serde_json::Value;
-
 use crate::apps::builtin::webhooks::SLUG as WEBHOOKS;
-use crate::apps::webhooks::{AttemptView, CreatedEndpoint, DeliveryPage, DeliveryView, EndpointView, subscribable};
+use crate::apps::webhooks::{CreatedEndpoint, DeliveryPage, DeliveryView, EndpointView, subscribable};
 use crate::auth::SessionUser;
 use crate::db::now;
 use crate::db::outbox::{self as db, EndpointRow};
@@ -18,8 +16,6 @@ use crate::state::AppState;
 pub const OLD_SECRET_SECONDS: i64 = 24 * 3600;
 /// The most endpoints one user may have.
 pub const MAX_ENDPOINTS: usize = 20;
-/// The largest page of deliveries.
-pub const MAX_PAGE: i64 = 100;
 
 /// What a new endpoint is, as sent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -210,7 +206,7 @@ pub async fn send_test(state: &AppState, user: &SessionUser, id: &str) -> Result
         return Err(AppError::Conflict("The endpoint is switched off; switch it on to send it events.".into()));
     }
     let delivery = outbox::enqueue_test(state, &row).await?;
-    delivery_view(state, user, &row.id, &delivery).await
+    outbox::logged(state, user.id, &row.id, &delivery).await
 }
 
 /// The endpoint's deliveries, newest first, `limit` at a time, older than `before`.
@@ -222,48 +218,7 @@ pub async fn deliveries(
     limit: Option<i64>,
 ) -> Result<DeliveryPage, AppError> {
     let row = owned(state, user, id).await?;
-    let limit = limit.unwrap_or(20);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::field("limit", format!("Between 1 and {MAX_PAGE}.")));
-    }
-    let mut rows = db::deliveries_to(&state.db, user.id, &row.id, before, limit + 1).await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let mut deliveries = Vec::with_capacity(rows.len());
-    for delivery in &rows {
-        deliveries.push(to_view(state, delivery).await?);
-    }
-    Ok(DeliveryPage {
-        next_cursor: if more { rows.last().map(|r| r.id.clone()) } else { None },
-        deliveries,
-    })
-}
-
-async fn delivery_view(state: &AppState, user: &SessionUser, endpoint: &str, id: &str) -> Result<DeliveryView, AppError> {
-    let row = db::find_delivery(&state.db, user.id, endpoint, id)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That delivery".into()))?;
-    to_view(state, &row).await
-}
-
-async fn to_view(state: &AppState, row: &db::DeliveryRow) -> Result<DeliveryView, AppError> {
-    let attempts = db::attempts_of(&state.db, &row.id)
-        .await?
-        .into_iter()
-        .map(|a| AttemptView { at: a.at, status: a.status, duration_ms: a.duration_ms, error: a.error })
-        .collect();
-    Ok(DeliveryView {
-        id: row.id.clone(),
-        event_id: row.event_id.clone(),
-        event: row.event.clone(),
-        state: row.state.clone(),
-        attempts,
-        next_attempt_at: row.next_at.filter(|_| row.state == "pending"),
-        last_status: row.last_status,
-        last_error: row.last_error.clone(),
-        created_at: row.created_at,
-        body: serde_json::from_str(&row.body).unwrap_or(Value::Null),
-    })
+    outbox::log_page(state, user.id, &row.id, before, limit).await
 }
 
 /// Sends a delivery again at once, with the same event id.
@@ -272,8 +227,5 @@ pub async fn redeliver(state: &AppState, user: &SessionUser, endpoint: &str, id:
     if !row.active || row.disabled_reason.is_some() {
         return Err(AppError::Conflict("The endpoint is switched off; switch it on to send it events.".into()));
     }
-    delivery_view(state, user, endpoint, id).await?;
-    db::redeliver(&state.db, id).await?;
-    state.delivery.wake.notify_one();
-    delivery_view(state, user, endpoint, id).await
+    outbox::redeliver(state, user.id, endpoint, id).await
 }

@@ -5,7 +5,9 @@
 use app::apps::manifest::Scope;
 use app::apps::view::{AppCard, AppDetail, AuditEntry, InstallationView};
 use app::error::AppError;
+use app::apps::webhooks::{DeliveryPage, DeliveryView};
 use app::services::apps as service;
+use app::services::email;
 use app::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::{ApiUser, Body, ErrorBody};
+use super::webhooks::DeliveriesQuery;
+use super::{ApiUser, Body, ErrorBody, Params};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppList {
@@ -261,4 +264,44 @@ pub(super) async fn audit(
     Ok(Json(AuditLog {
         entries: service::audit_log(&state, &user, &id).await?,
     }))
+}
+
+/// The e-mails of an Email notifications installation, newest first: each with its
+/// attempts, SMTP reply codes, durations, last error and next attempt.
+#[utoipa::path(get, path = "/installations/{id}/deliveries", tag = "apps", security(("api_key" = [])),
+    params(("id" = String, Path, description = "The installation's id"), DeliveriesQuery),
+    responses(
+        (status = 200, description = "A page of e-mails", body = DeliveryPage),
+        (status = 400, description = "An unknown query parameter", body = ErrorBody),
+        (status = 404, description = "No such Email notifications installation of this user", body = ErrorBody),
+        (status = 422, description = "A limit out of range", body = ErrorBody),
+    ))]
+pub(super) async fn list_emails(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Params(query): Params<DeliveriesQuery>,
+) -> Result<Json<DeliveryPage>, AppError> {
+    let page = email::deliveries(&state, &user, &id, query.cursor.as_deref(), query.limit).await?;
+    Ok(Json(page))
+}
+
+/// Sends one of the installation's e-mails again at once.
+#[utoipa::path(post, path = "/installations/{id}/deliveries/{delivery_id}/redeliver", tag = "apps", security(("api_key" = [])),
+    params(
+        ("id" = String, Path, description = "The installation's id"),
+        ("delivery_id" = String, Path, description = "The e-mail's delivery id"),
+    ),
+    responses(
+        (status = 202, description = "Queued again", body = DeliveryView),
+        (status = 404, description = "No such installation or e-mail of this user", body = ErrorBody),
+        (status = 409, description = "The app is switched off", body = ErrorBody),
+    ))]
+pub(super) async fn resend_email(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, delivery_id)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<DeliveryView>), AppError> {
+    let view = email::redeliver(&state, &user, &id, &delivery_id).await?;
+    Ok((StatusCode::ACCEPTED, Json(view)))
 }

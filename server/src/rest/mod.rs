@@ -137,6 +137,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(apps::update))
         .routes(routes!(apps::rollback))
         .routes(routes!(apps::audit))
+        .routes(routes!(apps::list_emails))
+        .routes(routes!(apps::resend_email))
         .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
         .routes(routes!(
             webhooks::get_webhook,

@@ -263,17 +263,28 @@ pub fn test_manifest(slug: &str, permissions: &[&str], hooks: &[(&str, i64)]) ->
     app::apps::manifest::Manifest::from_json(&manifest.to_string()).expect("the test manifest reads")
 }
 
-/// Installs `slug` for the user of `email`, granting what it asks for, and switches it on.
-pub async fn install_on(app: &TestApp, email: &str, slug: &str) -> String {
+/// Installs `slug` for `email` with every permission it asks for, left switched off;
+/// returns the installation id.
+pub async fn install_off(app: &TestApp, email: &str, slug: &str) -> String {
     let user = app::services::accounts::find_by_email(&app.db, email)
         .await
         .unwrap()
         .expect("the user exists")
         .user;
     let grant = app.state.apps.registry.manifest(slug).expect("the app exists").permissions.clone();
-    let id = app::services::apps::install(&app.state, &user, slug, &grant, None, None)
+    app::services::apps::install(&app.state, &user, slug, &grant, None, None)
         .await
-        .expect("the app installs");
+        .expect("the app installs")
+}
+
+/// Installs `slug` for the user of `email`, granting what it asks for, and switches it on.
+pub async fn install_on(app: &TestApp, email: &str, slug: &str) -> String {
+    let id = install_off(app, email, slug).await;
+    let user = app::services::accounts::find_by_email(&app.db, email)
+        .await
+        .unwrap()
+        .expect("the user exists")
+        .user;
     app::services::apps::set_active(&app.state, &user, &id, true)
         .await
         .expect("the app switches on");

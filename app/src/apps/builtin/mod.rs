@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::App;
 use super::manifest::{Manifest, ManifestError};
 
+pub mod email;
 pub mod lead_scoring;
 pub mod spam_guard;
 pub mod utm_attribution;
@@ -18,6 +19,7 @@ pub fn all() -> Result<Vec<Arc<dyn App>>, ManifestError> {
         load(include_str!("utm_attribution.json"), utm_attribution::UtmAttribution::new)?,
         load(include_str!("lead_scoring.json"), lead_scoring::LeadScoring::new)?,
         load(include_str!("webhooks.json"), webhooks::Webhooks::new)?,
+        load(include_str!("email.json"), email::Email::new)?,
     ])
 }
 
