@@ -89,6 +89,7 @@ test('install Email notifications, save SMTP settings with a password, send a te
     await expect(page.getByTestId('form-error').first()).toContainText('"smtp example.com" is not an SMTP server');
     await expect(page.getByTestId('setting-password')).toHaveValue(SMTP_PASSWORD);
     await expect(page.getByTestId('setting-port')).toHaveValue(String(receiver.port));
+    await expect(page.getByTestId('setting-to')).toHaveValue('sales@example.com');
 
     await page.getByTestId('setting-host').fill('127.0.0.1');
     await page.getByTestId('save-settings').click();

@@ -37,9 +37,22 @@ fn Installation() -> impl IntoView {
     let id = params.read_untracked().get("id").unwrap_or_default();
     let configure = ServerAction::<ConfigureInstallation>::new();
     let step = ServerAction::<InstallationStep>::new();
+    // Reloaded after each change that went through, not after a refusal: the settings form
+    // would be drawn again from what is stored, and what the owner typed would be lost.
+    let changes = RwSignal::new(0_usize);
+    Effect::new(move |_| {
+        if configure.value().with(|v| matches!(v, Some(Ok(_)))) {
+            changes.update(|n| *n += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if step.value().with(|v| matches!(v, Some(Ok(_)))) {
+            changes.update(|n| *n += 1);
+        }
+    });
     let loaded = Resource::new(
-        move || (id.clone(), configure.version().get(), step.version().get()),
-        |(id, _, _)| load_installation(id),
+        move || (id.clone(), changes.get()),
+        |(id, _)| load_installation(id),
     );
     view! {
         <section class="page">
