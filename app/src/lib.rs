@@ -32,7 +32,7 @@ pub mod services;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
@@ -57,6 +57,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
+                // The stylesheet's name carries its content hash when the build hashes files.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -74,7 +76,6 @@ pub fn App() -> impl IntoView {
     provide_context(CurrentUser::default());
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/junction.css" />
         // Every page's <Title text=…> goes through this formatter, which escapes on the server.
         <Title formatter=crate::raw_text::document_title />
         <Router>

@@ -23,13 +23,17 @@ use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+mod assets;
 mod export;
 pub mod logic;
+mod page_cache;
 mod public;
 pub use public::MAX_URLENCODED_BYTES;
 pub mod rest;
@@ -76,6 +80,14 @@ pub fn leptos_options(addr: SocketAddr) -> LeptosOptions {
     if options.output_name.is_empty() {
         // Built by plain cargo (tests) rather than cargo-leptos.
         options.output_name = OUTPUT_NAME.into();
+    }
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        // Started directly: a cargo-leptos build that hashed the site's files left the
+        // hashes beside this binary, where Leptos reads them.
+        options.hash_files = std::env::current_exe()
+            .ok()
+            .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())))
+            .is_some_and(|file| file.is_file());
     }
     if std::env::var_os("LEPTOS_ENV").is_none() {
         // Started directly rather than by `cargo leptos watch`: no live-reload socket.
@@ -130,11 +142,20 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/router", get(public::headless_router))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
         .route("/forms/{id}/responses.csv", get(export::responses_csv))
+        .merge(assets::routes(
+            &state.leptos_options.site_root,
+            &state.leptos_options.site_pkg_dir,
+        ))
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Inside load_page_user, which tells it whether the visitor is signed in.
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::new(state.clone(), &build_id(&state.leptos_options)),
+            page_cache::public_form,
+        ))
         .layer(axum::middleware::map_response(server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -148,11 +169,63 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             Duration::from_secs(60),
         ))
+        .layer(CompressionLayer::new().compress_when(SizeAbove::new(256).and(compressible)))
         .layer(axum::middleware::from_fn(move |request, next| {
             security::headers(secure_cookies, request, next)
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What tells this build's pages from another's: the hashes of the site's files when the
+/// build hashed them, else something new each start (pages then revalidate after a
+/// restart, which costs one render).
+fn build_id(options: &LeptosOptions) -> String {
+    use std::hash::{Hash, Hasher};
+    let hashes = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok())
+        .filter(|_| options.hash_files);
+    match hashes {
+        Some(text) => {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut hasher);
+            format!("{:016x}", hasher.finish())
+        }
+        None => leptos::nonce::Nonce::new().to_string().replace(['+', '/', '='], ""),
+    }
+}
+
+/// Pages, JSON and the site's text files are compressed for browsers that accept it.
+/// Downloads are not: a CSV export streams row by row and an uploaded file is sent as
+/// stored (both are attachments), and images other than SVG are compressed already. A
+/// response that already has a `Content-Encoding` (a precompressed asset) is left alone by
+/// the layer itself.
+fn compressible(
+    _: StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &axum::http::HeaderValue| v.to_str().ok());
+    if text(header::CONTENT_DISPOSITION).is_some_and(|d| d.trim_start().starts_with("attachment")) {
+        return false;
+    }
+    let kind = text(header::CONTENT_TYPE)
+        .and_then(|t| t.split(';').next())
+        .map(|t| t.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    matches!(
+        kind.as_str(),
+        "text/html"
+            | "text/css"
+            | "text/plain"
+            | "text/javascript"
+            | "application/javascript"
+            | "application/json"
+            | "application/wasm"
+            | "image/svg+xml"
+    )
 }
 
 /// Server functions answer every error with 500; this gives each `AppError` its own status

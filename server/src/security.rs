@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 /// none, and `Strict-Transport-Security` when served over HTTPS (`--secure-cookies`).
 pub async fn headers(hsts: bool, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -24,7 +25,9 @@ pub async fn headers(hsts: bool, request: Request, next: Next) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+    // A 304's headers replace the stored ones: a cached page keeps the policy that matches
+    // the nonce in its body only if the 304 brings none.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) && !not_modified {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

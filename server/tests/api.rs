@@ -608,6 +608,8 @@ async fn the_openapi_document_is_whole_and_matches_the_routes() {
         ("POST", "/installations/{id}/update"),
         ("POST", "/installations/{id}/rollback"),
         ("GET", "/installations/{id}/audit"),
+        ("GET", "/installations/{id}/deliveries"),
+        ("POST", "/installations/{id}/deliveries/{delivery_id}/redeliver"),
         ("GET", "/webhooks"),
         ("POST", "/webhooks"),
         ("GET", "/webhooks/{id}"),

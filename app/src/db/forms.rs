@@ -76,6 +76,16 @@ pub async fn find_owned(db: &Db, id: &str, owner_id: i64) -> Result<FormRecord, 
     }
 }
 
+/// `(owner_id, revision)` of form `id`, without reading its definition.
+pub async fn owner_and_revision(db: &Db, id: &str) -> Result<Option<(i64, i64)>, AppError> {
+    let row = sqlx::query("SELECT owner_id, revision FROM forms WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| Ok((row.try_get("owner_id")?, row.try_get("revision")?)))
+        .transpose()
+}
+
 /// `(id, revision)` of those of the forms `ids` that belong to `owner_id`.
 pub async fn revisions(
     db: &Db,

@@ -192,6 +192,11 @@ pub async fn delete_endpoint(db: &Db, id: &str, user_id: i64) -> Result<bool, Ap
 }
 
 /// One event for one receiver, to be written to the outbox.
+/// The `channel` of a delivery to a webhook endpoint (`target`: the endpoint's id).
+pub const WEBHOOK: &str = "webhook";
+/// The `channel` of an e-mail (`target`: the sending app's installation id).
+pub const EMAIL: &str = "email";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDelivery {
     pub event_id: String,

@@ -91,12 +91,12 @@ pub async fn enqueue<H: Action>(
         .filter(|(endpoint, _)| endpoint.event_names().iter().any(|e| e == name))
         .filter(|(endpoint, _)| endpoint.form_id.is_none() || endpoint.form_id.as_deref() == form_id)
         .filter(|(endpoint, scopes)| granted(&endpoint.id, scopes))
-        .map(|(endpoint, _)| ("webhook", endpoint.id))
+        .map(|(endpoint, _)| (db::WEBHOOK, endpoint.id))
         .collect();
     if email::takes(name) {
         for (installation, scopes) in db::receiving_installations(&mut *conn, owner_id, email::SLUG).await? {
             if granted(&installation, &scopes) {
-                receivers.push(("email", installation));
+                receivers.push((db::EMAIL, installation));
             }
         }
     }
@@ -171,14 +171,14 @@ pub async fn enqueue_test(state: &AppState, endpoint: &EndpointRow) -> Result<St
         "endpoint_id": endpoint.id,
         "message": "A test event from Junction: if its signature checks out, your endpoint works.",
     });
-    enqueue_one(state, endpoint.user_id, "webhook", &endpoint.id, TEST_EVENT, &data).await
+    enqueue_one(state, endpoint.user_id, db::WEBHOOK, &endpoint.id, TEST_EVENT, &data).await
 }
 
 /// Queues a test e-mail for the Email notifications installation `installation` of
 /// `owner_id` at once.
 pub async fn enqueue_test_email(state: &AppState, owner_id: i64, installation: &str) -> Result<String, AppError> {
     let data = json!({"installation_id": installation});
-    enqueue_one(state, owner_id, "email", installation, email::TEST_EVENT, &data).await
+    enqueue_one(state, owner_id, db::EMAIL, installation, email::TEST_EVENT, &data).await
 }
 
 async fn enqueue_one(
@@ -308,7 +308,7 @@ pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, AppError> 
     }
     let mut endpoints: HashMap<String, Option<Arc<EndpointRow>>> = HashMap::new();
     for row in &claimed {
-        if row.channel == "webhook" && !endpoints.contains_key(&row.target) {
+        if row.channel == db::WEBHOOK && !endpoints.contains_key(&row.target) {
             let found = db::endpoint_by_id(&state.db, &row.target).await?.map(Arc::new);
             endpoints.insert(row.target.clone(), found);
         }
@@ -321,9 +321,10 @@ pub async fn deliver_due(state: &AppState, now: i64) -> Result<usize, AppError> 
         let limit = limit.clone();
         sending.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            match row.channel.as_str() {
-                "email" => (attempt_email(&state, &row, now).await, row, false),
-                _ => attempt_webhook(&state, row, endpoint, now).await,
+            if row.channel == db::EMAIL {
+                (attempt_email(&state, &row, now).await, row, false)
+            } else {
+                attempt_webhook(&state, row, endpoint, now).await
             }
         });
     }

@@ -44,6 +44,24 @@ pub async fn open_form(db_: &Db, id: &str) -> Result<FormRecord, AppError> {
     Ok(record)
 }
 
+/// Everything the public page of a form shows a visitor who is not signed in and brings no
+/// prefill depends on: the form's revision (each save, opening or closing bumps it) and
+/// whether the owner's spam guard adds its honeypot. Equal keys, equal pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageKey {
+    pub revision: i64,
+    pub honeypot: bool,
+}
+
+/// The page key of form `id`; `None` when there is no such form.
+pub async fn page_key(state: &AppState, id: &str) -> Result<Option<PageKey>, AppError> {
+    let Some((owner, revision)) = db::owner_and_revision(&state.db, id).await? else {
+        return Ok(None);
+    };
+    let honeypot = apps::honeypot(state, owner).await.is_some();
+    Ok(Some(PageKey { revision, honeypot }))
+}
+
 /// Where answers came from, which decides the two things that differ between callers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
