@@ -29,7 +29,7 @@ async fn raw(router: &axum::Router, request: Request<Body>) -> (StatusCode, Head
     (parts.status, parts.headers, body.collect().await.unwrap().to_bytes().to_vec())
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: header::HeaderName) -> &'h str {
+fn header(headers: &HeaderMap, name: header::HeaderName) -> &str {
     headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
 }
 
