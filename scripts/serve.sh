@@ -7,4 +7,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 # --split makes each lazy page its own wasm chunk (see app/src/pages/lazy.rs); type-erased
 # views (erase_components) keep the main module small. BENCHMARKS.md has the sizes.
-RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" exec cargo leptos serve --release --split
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" exec cargo leptos serve --release --split --precompress
