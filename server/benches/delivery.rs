@@ -81,7 +81,7 @@ async fn setup(receivers: bool, receiver_url: &str) -> Setup {
     state.delivery = Arc::new(app::delivery::Delivery::new(true).unwrap());
     app::services::apps::sync_catalog(&state).await.unwrap();
     let account = NewAccount { email: "bench@example.com".into(), password: "correct horse battery".into() };
-    let user = app::services::accounts::register(&state.db, account, Role::User).await.unwrap();
+    let user = app::services::accounts::register(&state, account, Role::User).await.unwrap();
     let definition = FormDefinition::from_json(
         &json!({
             "name": "Bench",

@@ -718,3 +718,54 @@ async fn apps_may_change_or_refuse_a_form_save_and_refuse_an_install() {
         .await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.body);
 }
+
+/// A test app whose `user.beforeCreate` filter refuses one domain.
+struct SignupGuard(app::apps::manifest::Manifest);
+
+struct RefuseDomain;
+
+#[async_trait::async_trait]
+impl app::hooks::runtime::FilterHandler<app::apps::host::HostApi> for RefuseDomain {
+    async fn filter(&self, _host: &app::apps::host::HostApi, payload: Value) -> Result<app::hooks::runtime::FilterOutcome, String> {
+        use app::hooks::runtime::FilterOutcome;
+        let new: app::hooks::NewUserPayload = serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
+        if new.email.ends_with("@blocked.example") {
+            return Ok(FilterOutcome::Reject("Accounts from blocked.example are not accepted.".into()));
+        }
+        Ok(FilterOutcome::Continue(payload))
+    }
+}
+
+impl app::apps::App for SignupGuard {
+    fn manifest(&self) -> &app::apps::manifest::Manifest {
+        &self.0
+    }
+
+    fn register(&self, hooks: &mut app::apps::Registrar<'_>) {
+        hooks.filter::<app::hooks::UserBeforeCreate>(RefuseDomain);
+    }
+}
+
+/// Sign-ups are refused by an administrator's app, never by a user's.
+#[tokio::test]
+async fn an_administrators_app_may_refuse_a_sign_up_and_a_users_may_not() {
+    let manifest = common::test_manifest("signup-guard", &[], &[("user.beforeCreate", 100)]);
+    let app = TestApp::with_apps(vec![std::sync::Arc::new(SignupGuard(manifest))]).await;
+    let sign_up = |email: &'static str| {
+        let app = &app;
+        async move { app.call("/api/auth/signup", &[("email", email), ("password", "correct horse battery")], None).await }
+    };
+    app.sign_up("user@example.com", "correct horse battery").await;
+    common::install_on(&app, "user@example.com", "signup-guard").await;
+    assert_eq!(sign_up("first@blocked.example").await.status, StatusCode::OK, "a user's app decides nothing for the site");
+
+    app.sign_up("admin@example.com", "correct horse battery").await;
+    app::services::accounts::create_admin(&app.db, "admin@example.com", "correct horse battery").await.unwrap();
+    common::install_on(&app, "admin@example.com", "signup-guard").await;
+    let refused = sign_up("second@blocked.example").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("Accounts from blocked.example are not accepted."), "{}", refused.body);
+    assert!(refused.body.contains("email"), "the refusal is shown at the email: {}", refused.body);
+    assert!(app::services::accounts::find_by_email(&app.db, "second@blocked.example").await.unwrap().is_none());
+    assert_eq!(sign_up("welcome@example.com").await.status, StatusCode::OK);
+}

@@ -736,3 +736,27 @@ async fn a_log_in_is_sent_to_the_users_own_endpoints() {
     assert_eq!(entries[0]["body"]["data"]["email"], "login@example.com");
     assert_eq!(entries[0]["verified"], true);
 }
+
+/// Accounts are the site's business: `user.created` goes to the administrators' endpoints,
+/// written with the account, and to no one else's.
+#[tokio::test]
+async fn sign_ups_are_sent_to_the_administrators_endpoints() {
+    let app = app().await;
+    let receiver = Receiver::start();
+    let (admin, _) = owner(&app, "admin@example.com").await;
+    app::services::accounts::create_admin(&app.db, "admin@example.com", "correct horse battery")
+        .await
+        .expect("the account becomes an administrator");
+    let (user, _) = owner(&app, "user@example.com").await;
+    let endpoint = add_endpoint(&admin, json!({"url": receiver.url("/admin"), "events": ["user.created"]})).await;
+    add_endpoint(&user, json!({"url": receiver.url("/user"), "events": ["user.created"]})).await;
+    receiver.trust(&[endpoint["secret"].as_str().unwrap()]);
+    app.sign_up("new@example.com", "correct horse battery").await;
+    deliver_due(&app.state, now()).await.unwrap();
+    let entries = receiver.entries();
+    assert_eq!(entries.len(), 1, "only the administrator's endpoint: {entries:?}");
+    assert_eq!(entries[0]["path"], "/admin", "{}", entries[0]);
+    assert_eq!(entries[0]["body"]["type"], "user.created");
+    assert_eq!(entries[0]["body"]["data"]["email"], "new@example.com");
+    assert_eq!(entries[0]["verified"], true);
+}

@@ -27,7 +27,7 @@ pub async fn signup(email: String, password: String, next: Option<String>) -> Re
     state.login_limiter.check_sign_up(client_ip().await)?;
     let account = crate::auth::NewAccount::new(&email, &password);
     let user =
-        crate::services::accounts::register(&state.db, account, crate::auth::Role::User).await?;
+        crate::services::accounts::register(&state, account, crate::auth::Role::User).await?;
     start_session(&user).await?;
     tracing::info!(user_id = user.id, "account created");
     redirect_plain_form_post(crate::auth::safe_next(next.as_deref(), "/dashboard"));

@@ -83,7 +83,7 @@ pub struct DeliveryPage {
 pub fn subscribable() -> Vec<(&'static str, &'static str)> {
     crate::hooks::CATALOG
         .iter()
-        .filter(|p| p.kind == crate::hooks::HookKind::Action && crate::hooks::FIRED.contains(&p.name))
+        .filter(|p| p.kind == crate::hooks::HookKind::Action)
         .map(|p| (p.name, p.doc))
         .collect()
 }

@@ -29,7 +29,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<UserRecord, AppError> {
 
 /// Inserts a user; a taken email is a `Conflict` naming it.
 pub async fn insert(
-    db: &Db,
+    conn: &mut sqlx::AnyConnection,
     email: &str,
     password_hash: &str,
     role: Role,
@@ -43,7 +43,7 @@ pub async fn insert(
     .bind(password_hash)
     .bind(role.as_str())
     .bind(created_at)
-    .fetch_one(db.pool())
+    .fetch_one(conn)
     .await;
     match result {
         Ok(row) => Ok(SessionUser {
@@ -58,6 +58,15 @@ pub async fn insert(
         )),
         Err(e) => Err(AppError::internal(e)),
     }
+}
+
+/// The administrators' ids, oldest account first.
+pub async fn admin_ids(db: &Db) -> Result<Vec<i64>, AppError> {
+    let rows = sqlx::query("SELECT id FROM users WHERE role = $1 ORDER BY id")
+        .bind(Role::Admin.as_str())
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|row| Ok(row.try_get("id")?)).collect()
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<UserRecord>, AppError> {

@@ -86,7 +86,7 @@ hook_points! {
         "A form definition about to be saved, checked already. A handler may change it (it is checked again) or refuse the save.",
         "{form_id (null for a new form), definition}";
     Filter UserBeforeCreate = "user.beforeCreate", NewUserPayload,
-        "An account about to be created. A handler may refuse it with a message.",
+        "An account about to be created at sign-up, handled by the administrators' apps for the whole site. A handler may refuse it with a message the person signing up sees.",
         "{email}";
     Filter AppBeforeInstall = "app.beforeInstall", InstallPayload,
         "An app about to be installed. A handler may refuse the installation with a message.",
@@ -106,30 +106,9 @@ hook_points! {
     Action AppDeactivated = "app.deactivated", AppEvent, "An installation was switched off.", "{app, installation_id, version}";
     Action AppUpdated = "app.updated", AppEvent, "An installation moved to another version.", "{app, installation_id, version}";
     Action AppUninstalled = "app.uninstalled", AppEvent, "An installation was removed.", "{app, installation_id, version}";
-    Action UserCreated = "user.created", UserEvent, "An account was created.", "{user_id, email}";
+    Action UserCreated = "user.created", UserEvent, "An account was created at sign-up; sent to the administrators' apps and endpoints.", "{user_id, email}";
     Action UserLoggedIn = "user.loggedIn", UserEvent, "A user logged in.", "{user_id, email}";
 }
-
-/// The hook points Junction fires today; the others are in the catalog, and apps may
-/// declare handlers for them, but nothing fires them yet.
-pub const FIRED: &[&str] = &[
-    "form.beforeSubmit",
-    "routing.beforeRoute",
-    "form.beforeSave",
-    "app.beforeInstall",
-    "form.created",
-    "form.updated",
-    "form.deleted",
-    "form.submitted",
-    "routing.fallbackHit",
-    "app.installed",
-    "app.configured",
-    "app.activated",
-    "app.deactivated",
-    "app.updated",
-    "app.uninstalled",
-    "user.loggedIn",
-];
 
 /// The catalog entry named `name`.
 pub fn lookup(name: &str) -> Option<&'static HookPoint> {

@@ -32,10 +32,10 @@ pub fn HooksDocsPage() -> impl IntoView {
         <Title text="Hook points" />
         <section class="docs">
             <h1>"Hook points"</h1>
-            <p class="alert alert-info" role="note" data-test="hooks-not-yet">
-                {format!("Junction fires {} today, for the built-in apps of ", crate::hooks::FIRED.join(", "))}
-                <a href="/apps">"the App Store"</a>"; the other points are the catalog it will "
-                "fire, with the rules their handlers will follow."
+            <p class="alert alert-info" role="note" data-test="account-hooks">
+                "The account hooks, user.beforeCreate and user.created, are the whole site's: "
+                "the apps and endpoints of administrators handle them. Every other point is "
+                "handled by the apps of the user whose form, app or log-in it is."
             </p>
             <p class="lead">
                 "An app handles hook points to change or follow what Junction does. Each "

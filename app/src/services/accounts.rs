@@ -8,7 +8,7 @@ use garde::Validate;
 use crate::auth::{self, LoginLimiter, NewAccount, Role, SessionUser, password};
 use crate::db::{Db, users};
 use crate::error::AppError;
-use crate::hooks::{UserEvent, UserLoggedIn};
+use crate::hooks::{NewUserPayload, UserBeforeCreate, UserCreated, UserEvent, UserLoggedIn};
 use crate::services::outbox;
 use crate::state::AppState;
 
@@ -21,17 +21,61 @@ pub use crate::db::users::{find_by_email, find_by_id};
 /// (The refusal itself still differs from a success: only a confirmation email could hide
 /// that, and Junction sends none at sign-up yet.) It never checks the password against the
 /// existing account, so sign-up is no way around the login limits.
-pub async fn register(db: &Db, account: NewAccount, role: Role) -> Result<SessionUser, AppError> {
+///
+/// Accounts are the site's business, so the site's account hooks are served by the
+/// administrators' running apps: each may refuse the account (`user.beforeCreate`, its
+/// message shown at the email), and `user.created` is written for each administrator in
+/// the account's own transaction (their endpoints and apps). The command line's
+/// `admin create` goes around them ([`create_admin`]).
+pub async fn register(state: &AppState, account: NewAccount, role: Role) -> Result<SessionUser, AppError> {
+    let hash = checked_hash(&state.db, &account).await?;
+    let admins = users::admin_ids(&state.db).await?;
+    before_create(state, &admins, &account.email).await?;
+    let mut tx = state.db.pool().begin().await?;
+    let user = inserted(&mut tx, &account, &hash, role).await?;
+    let event = UserEvent { user_id: user.id, email: user.email.clone() };
+    outbox::commit_for_each::<UserCreated>(state, tx, &admins, event).await?;
+    Ok(user)
+}
+
+/// Validates `account` and hashes its password; a taken email is refused after hashing.
+async fn checked_hash(db: &Db, account: &NewAccount) -> Result<String, AppError> {
     account.validate()?;
     let hash = password::hash(account.password.clone()).await?;
     if users::find_by_email(db, &account.email).await?.is_some() {
         return Err(sign_up_refused());
     }
-    match users::insert(db, &account.email, &hash, role).await {
+    Ok(hash)
+}
+
+async fn inserted(
+    conn: &mut sqlx::AnyConnection,
+    account: &NewAccount,
+    hash: &str,
+    role: Role,
+) -> Result<SessionUser, AppError> {
+    match users::insert(conn, &account.email, hash, role).await {
         // Two sign-ups racing for one email: the loser reads like any other refusal.
         Err(AppError::Validation { .. }) => Err(sign_up_refused()),
         result => result,
     }
+}
+
+/// Each administrator's running apps' `user.beforeCreate` filters, oldest administrator
+/// first; the first refusal ends it. A handler cannot change the address, only refuse it.
+async fn before_create(state: &AppState, admins: &[i64], email: &str) -> Result<(), AppError> {
+    let hooks = state.apps.registry.hooks();
+    for &admin in admins {
+        let running = crate::services::apps::running(state, admin).await;
+        if !hooks.any::<UserBeforeCreate>(&running.active) {
+            continue;
+        }
+        let payload = NewUserPayload { email: email.to_owned() };
+        if let Err(rejected) = hooks.filter::<UserBeforeCreate>(&running.active, payload).await {
+            return Err(AppError::field("email", rejected.message));
+        }
+    }
+    Ok(())
 }
 
 fn sign_up_refused() -> AppError {
@@ -175,7 +219,11 @@ pub async fn create_admin(db: &Db, email: &str, password: &str) -> Result<Sessio
                 ..record.user
             })
         }
-        None => register(db, account, Role::Admin).await,
+        None => {
+            let hash = checked_hash(db, &account).await?;
+            let mut conn = db.pool().acquire().await?;
+            inserted(&mut conn, &account, &hash, Role::Admin).await
+        }
     }
 }
 

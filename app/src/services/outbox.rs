@@ -153,6 +153,26 @@ pub async fn commit_with<H: Action>(
     Ok(())
 }
 
+/// [`commit_with`] for an event several owners receive (each administrator, for the
+/// site's `user.*` events): written for each in `tx`, committed once, then each one's
+/// actions run.
+pub async fn commit_for_each<H: Action>(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Any>,
+    owners: &[i64],
+    payload: H::Payload,
+) -> Result<(), AppError> {
+    let mut written = Vec::with_capacity(owners.len());
+    for &owner in owners {
+        written.push(enqueue::<H>(&mut tx, owner, None, &payload).await?);
+    }
+    tx.commit().await?;
+    for (&owner, written) in owners.iter().zip(written) {
+        fired::<H>(state, owner, written, payload.clone()).await;
+    }
+    Ok(())
+}
+
 /// [`commit_with`] in a transaction of its own, for an event whose change is already
 /// written.
 pub async fn emit<H: Action>(
