@@ -111,6 +111,10 @@ async fn built_files_have_their_own_route_precompressed_copies_and_a_year_of_cac
     let (_, headers, body) = raw(&app.router, get(format!("/pkg/{WASM_NAME}"), None)).await;
     assert_eq!(header(&headers, header::CONTENT_ENCODING), "");
     assert_eq!(body.len(), 4096);
+    // A hashed name is read once and sent from memory: its file cannot change.
+    std::fs::write(pkg.join(WASM_NAME), b"changed").unwrap();
+    let (_, _, body) = raw(&app.router, get(format!("/pkg/{WASM_NAME}"), Some("identity"))).await;
+    assert_eq!(body.len(), 4096);
 
     // A name without a hash may change under the same name: checked again on each use.
     let (status, headers, _) = raw(&app.router, get("/pkg/junction.js".into(), None)).await;
