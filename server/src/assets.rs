@@ -113,7 +113,7 @@ async fn read(dir: &Path, name: &str) -> Option<KeptFile> {
 }
 
 /// Whether an `Accept-Encoding` value takes `coding` (named, and not with `q=0`).
-fn accepts(header: &str, coding: &str) -> bool {
+pub(crate) fn accepts(header: &str, coding: &str) -> bool {
     header.split(',').any(|part| {
         let mut pieces = part.split(';');
         let named = pieces.next().is_some_and(|n| n.trim().eq_ignore_ascii_case(coding));

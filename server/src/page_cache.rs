@@ -7,9 +7,11 @@
 //! change of the owner's spam guard within the second the running apps are cached. The page
 //! carries an `ETag` from that key and this build; a browser that sends it back gets `304`.
 //!
-//! Each answer gets a fresh CSP nonce: the rendered page's nonce is replaced in the body and
-//! in the policy. A `304` carries no policy (`security::headers`), so the browser keeps the
-//! one that matches the nonce in the body it stored.
+//! A kept page is sent byte for byte, compressed once (brotli and gzip) rather than per
+//! answer, so its inline scripts cannot rely on a nonce that would be the same for everyone:
+//! its policy allows them by their SHA-256 hashes instead (`'sha256-…'`), which admits
+//! exactly those scripts and no other inline one. A `304` carries no policy
+//! (`security::headers`), so the browser keeps the one stored with the page.
 //!
 //! Prefilled links, signed-in owners, refused submissions (a POST) and pages that are not a
 //! plain 200 (closed or unknown forms) render fresh every time.
@@ -43,10 +45,11 @@ pub struct PageCache {
 struct Page {
     key: PageKey,
     etag: HeaderValue,
-    /// The nonce the page was rendered with, replaced in each answer.
-    nonce: String,
+    /// As rendered, with the policy's nonce replaced by the scripts' hashes.
     headers: HeaderMap,
-    body: String,
+    plain: Bytes,
+    brotli: Bytes,
+    gzip: Bytes,
 }
 
 impl PageCache {
@@ -98,8 +101,14 @@ pub async fn public_form(State(cache): State<PageCache>, request: Request, next:
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         return response;
     }
+    let accepted = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     if let Some(page) = cache.get(&id, key) {
-        return answer(&page);
+        return answer(&page, &accepted);
     }
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
@@ -118,14 +127,74 @@ pub async fn public_form(State(cache): State<PageCache>, request: Request, next:
         .get(header::CONTENT_SECURITY_POLICY)
         .and_then(|v| v.to_str().ok())
         .and_then(nonce_in);
-    let (Some(nonce), Ok(body)) = (nonce, String::from_utf8(bytes.to_vec())) else {
+    let kept = match (nonce, std::str::from_utf8(&bytes)) {
+        (Some(nonce), Ok(body)) => hashed_policy(&parts.headers, body, &nonce),
+        _ => None,
+    };
+    let Some(headers) = kept else {
         // Not a page this cache understands: send it as it came.
         return Response::from_parts(parts, Body::from(bytes));
     };
-    let page = Page { key, etag, nonce, headers: parts.headers, body };
-    let response = answer(&page);
+    let page = Page { key, etag, headers, brotli: brotli(&bytes), gzip: gzip(&bytes), plain: bytes };
+    let response = answer(&page, &accepted);
     cache.put(&id, page);
     response
+}
+
+/// The rendered headers with the policy's `'nonce-…'` replaced by the hashes of the inline
+/// scripts that carry that nonce.
+fn hashed_policy(headers: &HeaderMap, body: &str, nonce: &str) -> Option<HeaderMap> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let policy = headers.get(header::CONTENT_SECURITY_POLICY)?.to_str().ok()?;
+    let mut sources = Vec::new();
+    for script in inline_scripts(body, nonce) {
+        let digest = sha2::Sha256::digest(script.as_bytes());
+        let source = format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest));
+        if !sources.contains(&source) {
+            sources.push(source);
+        }
+    }
+    let allowed = policy.replace(&format!("'nonce-{nonce}'"), &sources.join(" "));
+    let mut headers = headers.clone();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&allowed).ok()?);
+    Some(headers)
+}
+
+/// The text of each `<script …nonce="{nonce}"…>` element without `src`.
+fn inline_scripts<'b>(body: &'b str, nonce: &str) -> Vec<&'b str> {
+    let attribute = format!("nonce=\"{nonce}\"");
+    let mut found = Vec::new();
+    let mut rest = body;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let tag = &after[..open_end];
+        let content = &after[open_end + 1..];
+        let Some(close) = content.find("</script>") else { break };
+        if tag.contains(&attribute) && !tag.contains(" src=") {
+            found.push(&content[..close]);
+        }
+        rest = &content[close..];
+    }
+    found
+}
+
+fn brotli(bytes: &[u8]) -> Bytes {
+    use std::io::Write as _;
+    let mut out = Vec::with_capacity(bytes.len() / 4);
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 9, 22);
+        let _ = writer.write_all(bytes);
+    }
+    Bytes::from(out)
+}
+
+fn gzip(bytes: &[u8]) -> Bytes {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = encoder.write_all(bytes);
+    Bytes::from(encoder.finish().unwrap_or_default())
 }
 
 /// The form id of a request the cache may answer.
@@ -163,21 +232,24 @@ fn nonce_in(policy: &str) -> Option<String> {
     Some(policy[start..start + len].to_owned()).filter(|n| !n.is_empty())
 }
 
-/// The kept page with a nonce of its own.
-fn answer(page: &Page) -> Response {
-    let nonce = leptos::nonce::Nonce::new().to_string();
+/// The kept page, in the encoding the browser takes best.
+fn answer(page: &Page, accepted: &str) -> Response {
+    let (body, coding) = if crate::assets::accepts(accepted, "br") {
+        (page.brotli.clone(), Some("br"))
+    } else if crate::assets::accepts(accepted, "gzip") {
+        (page.gzip.clone(), Some("gzip"))
+    } else {
+        (page.plain.clone(), None)
+    };
     let mut headers = page.headers.clone();
-    if let Some(policy) = headers
-        .get(header::CONTENT_SECURITY_POLICY)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|p| HeaderValue::from_str(&p.replace(&page.nonce, &nonce)).ok())
-    {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
     headers.remove(header::CONTENT_LENGTH);
     headers.insert(header::ETAG, page.etag.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    let mut response = Response::new(Body::from(Bytes::from(page.body.replace(&page.nonce, &nonce))));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(coding) = coding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(coding));
+    }
+    let mut response = Response::new(Body::from(body));
     *response.headers_mut() = headers;
     response
 }
@@ -192,6 +264,14 @@ mod tests {
         assert_eq!(nonce_in(policy).as_deref(), Some("Ab3_x"));
         assert_eq!(nonce_in("default-src 'none'"), None);
         assert_eq!(nonce_in("script-src 'nonce-'"), None);
+    }
+
+    #[test]
+    fn only_inline_scripts_with_the_nonce_are_hashed() {
+        let body = r#"<head><script nonce="N">a()</script><script nonce="N" src="/x.js"></script>
+            <script>evil()</script><script type="module" nonce="N">b()</script></head>"#;
+        assert_eq!(inline_scripts(body, "N"), vec!["a()", "b()"]);
+        assert!(inline_scripts(body, "other").is_empty());
     }
 
     #[test]
