@@ -23,6 +23,10 @@ pub struct AppState {
     pub apps: Arc<crate::apps::running::Apps>,
     /// Outbound delivery: the HTTP client and the worker's wake-up.
     pub delivery: Arc<crate::delivery::Delivery>,
+    /// The one writer of responses, many to a transaction: a
+    /// `services::group_commit::ResponseWriter`, held without naming its type, which would
+    /// make `state` and `services` import each other (`ResponseWriter::of` finds it).
+    pub responses: Arc<dyn std::any::Any + Send + Sync>,
 }
 
 /// The default of `JUNCTION_FORM_STORAGE_MB`.

@@ -111,6 +111,7 @@ pub fn app_state(
     let delivery = app::delivery::Delivery::new(allow_private)?;
     Ok(AppState {
         leptos_options,
+        responses: Arc::new(app::services::group_commit::ResponseWriter::new(db.clone())),
         db,
         login_limiter: Arc::new(LoginLimiter::default()),
         api_limiter: Arc::new(api_limiter),

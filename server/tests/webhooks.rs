@@ -17,7 +17,7 @@ use app::delivery::Delivery;
 use app::delivery::schedule::{DELAYS, JITTER};
 use app::services::outbox::deliver_due;
 use axum::body::Body;
-use common::{Client, Response, TestApp, key_for, owner_with_form};
+use common::{Client, Response, TestApp, key_for, kill_9, owner_with_form, serve};
 use http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
@@ -483,28 +483,6 @@ async fn a_failed_transaction_emits_nothing() {
     assert_eq!(count("outbox").await, 2);
 }
 
-/// `junction serve` on `app`'s database and data directory, delivering to loopback.
-fn serve(app: &TestApp) -> Child {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    Command::new(env!("CARGO_BIN_EXE_junction"))
-        .arg("serve")
-        .env("DATABASE_URL", app.database_url().as_str())
-        .env("JUNCTION_DATA_DIR", &app.data_dir)
-        .env("JUNCTION_ADDR", format!("127.0.0.1:{port}"))
-        .env("JUNCTION_ALLOW_PRIVATE_WEBHOOKS", "1")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("junction serve starts")
-}
-
-fn kill_9(mut child: Child) {
-    // `Child::kill` sends SIGKILL: no shutdown code runs.
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
 async fn states(app: &TestApp) -> HashMap<String, (String, i64)> {
     sqlx::query_as::<_, (String, String, i64)>("SELECT event_id, state, attempts FROM outbox")
         .fetch_all(app.db.pool())
@@ -530,7 +508,7 @@ async fn an_event_survives_kill_9_and_arrives_once_the_server_is_back() {
     let event = states(&app).await.into_keys().next().expect("the event is in the outbox");
 
     // A server tries, fails (connection refused), and is killed.
-    let first = serve(&app);
+    let first = serve(&app).0;
     let mut tried = false;
     for _ in 0..300 {
         if states(&app).await[&event].1 >= 1 {
@@ -545,7 +523,7 @@ async fn an_event_survives_kill_9_and_arrives_once_the_server_is_back() {
 
     // The receiver and a new server come up: the event arrives, with its id.
     receiver.spawn(port);
-    let second = serve(&app);
+    let second = serve(&app).0;
     let entries = receiver.wait_for(1, 30).await;
     // The server records the attempt once the receiver has answered.
     let mut recorded = false;
@@ -615,7 +593,7 @@ async fn two_servers_deliver_each_of_500_events_exactly_once() {
         .await
         .unwrap();
     }
-    let (one, two) = (serve(&app), serve(&app));
+    let (one, two) = (serve(&app).0, serve(&app).0);
     receiver.wait_for(EVENTS, 120).await;
     // Anything sent twice would arrive within the next moments.
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -235,16 +235,17 @@ pub fn sortable_id() -> String {
     format!("{micros:014x}{}", &new_id()[..18])
 }
 
+/// Stores one response under `id` (a [`sortable_id`]).
 pub async fn insert_response<'e>(
     ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: &str,
     form_id: &str,
     answers: &str,
     route_id: Option<&str>,
     data: &str,
-) -> Result<String, AppError> {
-    let id = sortable_id();
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at, data) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
+        .bind(id)
         .bind(form_id)
         .bind(answers)
         .bind(route_id)
@@ -252,7 +253,7 @@ pub async fn insert_response<'e>(
         .bind(data)
         .execute(ex)
         .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Which responses a listing shows.

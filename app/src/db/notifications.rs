@@ -7,8 +7,8 @@ use crate::error::AppError;
 use crate::forms::Notice;
 use crate::forms::new_id;
 
-pub async fn insert(
-    db: &Db,
+pub async fn insert<'e>(
+    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user_id: i64,
     form_id: &str,
     response_id: &str,
@@ -19,7 +19,7 @@ pub async fn insert(
         .bind(form_id)
         .bind(response_id)
         .bind(now())
-        .execute(db.pool())
+        .execute(ex)
         .await?;
     Ok(())
 }

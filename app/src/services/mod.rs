@@ -11,6 +11,7 @@ pub mod api_keys;
 pub mod apps;
 pub mod email;
 pub mod forms;
+pub mod group_commit;
 pub mod notices;
 pub mod outbox;
 pub mod submissions;

@@ -16,6 +16,7 @@
 //! event's id.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -75,6 +76,26 @@ pub async fn enqueue<H: Action>(
     form_id: Option<&str>,
     payload: &H::Payload,
 ) -> Result<usize, AppError> {
+    enqueue_with::<H>(conn, &mut Receivers::default(), owner_id, form_id, payload).await
+}
+
+/// Who takes each owner's events, read once per transaction: a batch of responses
+/// (`services::group_commit`) asks the database once per owner, not once per response.
+/// Valid only within the transaction that read it.
+#[derive(Default)]
+pub struct Receivers {
+    endpoints: HashMap<i64, Vec<(EndpointRow, String)>>,
+    email: HashMap<i64, Vec<(String, String)>>,
+}
+
+/// [`enqueue`], with the receivers `receivers` already read in this transaction.
+pub async fn enqueue_with<H: Action>(
+    conn: &mut sqlx::AnyConnection,
+    receivers: &mut Receivers,
+    owner_id: i64,
+    form_id: Option<&str>,
+    payload: &H::Payload,
+) -> Result<usize, AppError> {
     let name = H::POINT.name;
     let needed = crate::apps::hook_scopes(name).0;
     let granted = |target: &str, scopes: &str| {
@@ -85,29 +106,38 @@ pub async fn enqueue<H: Action>(
         }
         allowed
     };
-    let mut receivers: Vec<(&'static str, String)> = db::receiving_endpoints(&mut *conn, owner_id, WEBHOOKS)
-        .await?
-        .into_iter()
+    let endpoints = match receivers.endpoints.entry(owner_id) {
+        Entry::Occupied(known) => known.into_mut(),
+        Entry::Vacant(slot) => slot.insert(db::receiving_endpoints(&mut *conn, owner_id, WEBHOOKS).await?),
+    };
+    let mut targets: Vec<(&'static str, String)> = endpoints
+        .iter()
         .filter(|(endpoint, _)| endpoint.event_names().iter().any(|e| e == name))
         .filter(|(endpoint, _)| endpoint.form_id.is_none() || endpoint.form_id.as_deref() == form_id)
         .filter(|(endpoint, scopes)| granted(&endpoint.id, scopes))
-        .map(|(endpoint, _)| (db::WEBHOOK, endpoint.id))
+        .map(|(endpoint, _)| (db::WEBHOOK, endpoint.id.clone()))
         .collect();
     if email::takes(name) {
-        for (installation, scopes) in db::receiving_installations(&mut *conn, owner_id, email::SLUG).await? {
-            if granted(&installation, &scopes) {
-                receivers.push((db::EMAIL, installation));
+        let installations = match receivers.email.entry(owner_id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => {
+                slot.insert(db::receiving_installations(&mut *conn, owner_id, email::SLUG).await?)
+            }
+        };
+        for (installation, scopes) in installations.iter() {
+            if granted(installation, scopes) {
+                targets.push((db::EMAIL, installation.clone()));
             }
         }
     }
-    if receivers.is_empty() {
+    if targets.is_empty() {
         return Ok(0);
     }
     let id = event_id();
     let at = now();
     let data = serde_json::to_value(payload).map_err(AppError::internal)?;
     let body = body(name, at, &data);
-    for (channel, target) in &receivers {
+    for (channel, target) in &targets {
         db::insert_delivery(
             &mut *conn,
             &NewDelivery {
@@ -122,7 +152,7 @@ pub async fn enqueue<H: Action>(
         )
         .await?;
     }
-    Ok(receivers.len())
+    Ok(targets.len())
 }
 
 /// After the change that enqueued `written` rows has committed: wakes the worker and runs

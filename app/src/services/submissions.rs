@@ -14,6 +14,7 @@ use crate::hooks::{
     FallbackPayload, FormBeforeSubmit, FormSubmitted, LabelledAnswer, RoutePayload, RouteTaken,
     RoutingBeforeRoute, RoutingFallbackHit, SubmitPayload, SubmittedPayload,
 };
+use crate::services::group_commit::{NewResponse, ResponseWriter};
 use crate::services::outbox;
 use crate::services::apps;
 use crate::error::{AppError, FieldErrors};
@@ -399,9 +400,9 @@ async fn forget_files(state: &AppState, record: &FormRecord, files: &[ReceivedFi
 
 /// Stores checked answers with the route they took, and in the same transaction the
 /// `form.submitted` (and, for the fallback, `routing.fallbackHit`) events for the owner's
-/// receivers; then runs the apps' action handlers and leaves the owner a notice when the
-/// form asks for one (a failed notice is logged, never the respondent's problem: their
-/// answers are stored). Returns the new response's id.
+/// receivers and the owner's notice when the form asks for one; the transaction is shared
+/// with other submissions (`group_commit`). Then runs the apps' action handlers. Returns
+/// the new response's id.
 async fn store(
     state: &AppState,
     record: &FormRecord,
@@ -409,18 +410,7 @@ async fn store(
     decision: &Decision,
     data: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, AppError> {
-    let db_ = &state.db;
-    let answers = serde_json::to_string(&checked.stored).map_err(AppError::internal)?;
-    let stored_data = serde_json::Value::Object(data.clone()).to_string();
-    let mut tx = db_.pool().begin().await?;
-    let response_id = db::insert_response(
-        &mut *tx,
-        &record.id,
-        &answers,
-        decision.route_id.as_deref(),
-        &stored_data,
-    )
-    .await?;
+    let response_id = db::sortable_id();
     let submitted = SubmittedPayload {
         form_id: record.id.clone(),
         form_name: record.definition.name.clone(),
@@ -436,28 +426,27 @@ async fn store(
         route: RouteTaken { id: decision.route_id.clone(), name: decision.route_name.clone() },
         data: data.clone(),
     };
-    let owner = record.owner_id;
-    let form = Some(record.id.as_str());
-    let written = outbox::enqueue::<FormSubmitted>(&mut tx, owner, form, &submitted).await?;
-    let fallback = decision.route_id.is_none().then(|| FallbackPayload {
+    let response = NewResponse {
+        id: response_id.clone(),
         form_id: record.id.clone(),
-        response_id: response_id.clone(),
-    });
-    let mut fallback_written = 0;
-    if let Some(payload) = &fallback {
-        fallback_written = outbox::enqueue::<RoutingFallbackHit>(&mut tx, owner, form, payload).await?;
-    }
-    tx.commit().await?;
+        owner_id: record.owner_id,
+        answers: serde_json::to_string(&checked.stored).map_err(AppError::internal)?,
+        route_id: decision.route_id.clone(),
+        data: serde_json::Value::Object(data.clone()).to_string(),
+        notify_owner: record.definition.settings.notify_owner,
+        submitted,
+        fallback: decision.route_id.is_none().then(|| FallbackPayload {
+            form_id: record.id.clone(),
+            response_id: response_id.clone(),
+        }),
+    };
+    let committed = ResponseWriter::of(state)?.store(response).await?;
     tracing::info!(form = %record.id, response = %response_id, route = ?decision.route_id, "response stored");
-    outbox::fired::<FormSubmitted>(state, owner, written, submitted).await;
+    let owner = record.owner_id;
+    let NewResponse { submitted, fallback, .. } = committed.response;
+    outbox::fired::<FormSubmitted>(state, owner, committed.submitted_rows, submitted).await;
     if let Some(payload) = fallback {
-        outbox::fired::<RoutingFallbackHit>(state, owner, fallback_written, payload).await;
-    }
-    if record.definition.settings.notify_owner
-        && let Err(e) =
-            crate::db::notifications::insert(db_, record.owner_id, &record.id, &response_id).await
-    {
-        tracing::warn!(form = %record.id, "could not record the owner's notice: {e}");
+        outbox::fired::<RoutingFallbackHit>(state, owner, committed.fallback_rows, payload).await;
     }
     Ok(response_id)
 }

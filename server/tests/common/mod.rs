@@ -472,3 +472,29 @@ pub async fn key_for(app: &TestApp, cookie: &str) -> String {
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     created.json().as_str().unwrap().to_owned()
 }
+
+/// `junction serve` on `app`'s database and data directory (rate limits off, delivering
+/// to loopback), and the port it listens on.
+pub fn serve(app: &TestApp) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_junction"))
+        .arg("serve")
+        .env("DATABASE_URL", app.database_url().as_str())
+        .env("JUNCTION_DATA_DIR", &app.data_dir)
+        .env("JUNCTION_ADDR", format!("127.0.0.1:{port}"))
+        .env("JUNCTION_ALLOW_PRIVATE_WEBHOOKS", "1")
+        .env("JUNCTION_SUBMIT_RATE_LIMIT", "0")
+        .env("JUNCTION_API_RATE_LIMIT", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("junction serve starts");
+    (child, port)
+}
+
+/// Kills `child` with SIGKILL (`Child::kill`): no shutdown code runs.
+pub fn kill_9(mut child: std::process::Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
