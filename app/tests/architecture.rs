@@ -283,6 +283,8 @@ fn no_field_kind_is_named_outside_fields() {
     ];
     // "url" is also a webhook endpoint's address, the column and the form field it is in.
     let endpoint_url = ["app/src/db/outbox.rs", "app/src/services/webhooks.rs"];
+    // "rating" is also the App Store's "best rated" sort and its reviews' stars.
+    let catalog_rating = ["app/src/apps/view.rs"];
     let mut found = Vec::new();
     let all = app_sources()
         .into_iter()
@@ -299,6 +301,9 @@ fn no_field_kind_is_named_outside_fields() {
                     continue;
                 }
                 if kind == "url" && endpoint_url.contains(&source.path.as_str()) {
+                    continue;
+                }
+                if kind == "rating" && catalog_rating.contains(&source.path.as_str()) {
                     continue;
                 }
                 let line = before.matches('\n').count() + 1;

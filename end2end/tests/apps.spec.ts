@@ -27,7 +27,7 @@ test('browse the App Store, install the spam guard with consent, see it refuse a
   await page.getByRole('link', { name: 'App Store' }).click();
   await expect(page).toHaveURL(/\/apps$/);
   await hydrated(page);
-  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(5);
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(6);
   await page.getByTestId('app-search').fill('utm_source');
   await expect(page).toHaveURL(/\/apps\?q=utm_source$/);
   await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(1);
@@ -42,7 +42,7 @@ test('browse the App Store, install the spam guard with consent, see it refuse a
   await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(1);
   await page.goBack();
   await expect(page).not.toHaveURL(/category=/);
-  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(5);
+  await expect(page.getByTestId('app-grid').locator('li')).toHaveCount(6);
 
   // The detail page, then install an older version with consent.
   await page.getByRole('link', { name: 'Spam guard' }).click();

@@ -2,9 +2,10 @@
 //!
 //! `GET /f/{id}` without a query string, from a visitor without a session user, shows the
 //! same page to everyone until the form changes: its key (`services::submissions::PageKey`,
-//! the form's revision and whether a honeypot is added) is read on every request, one small
-//! query, so a save, opening or closing on any server instance takes effect at once, and a
-//! change of the owner's spam guard within the second the running apps are cached. The page
+//! the form's revision, whether a honeypot is added and which apps' field types are asked)
+//! is read on every request, one small query, so a save, opening or closing on any server
+//! instance takes effect at once, and a change of the owner's apps within the second the
+//! running apps are cached. The page
 //! carries an `ETag` from that key and this build; a browser that sends it back gets `304`.
 //!
 //! A kept page is sent byte for byte, compressed once (brotli and gzip) rather than per
@@ -77,7 +78,7 @@ impl PageCache {
     }
 
     fn etag(&self, key: PageKey) -> HeaderValue {
-        let tag = format!("\"r{}-h{}-{}\"", key.revision, u8::from(key.honeypot), self.build);
+        let tag = format!("\"r{}-h{}-a{}-{}\"", key.revision, u8::from(key.honeypot), key.awake, self.build);
         HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("\"unknown\""))
     }
 }

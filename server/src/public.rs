@@ -99,7 +99,7 @@ pub async fn submit(
     Path(id): Path<String>,
     request: Request,
 ) -> Response {
-    let record = match submissions::open_form(&state.db, &id).await {
+    let record = match submissions::open_form(&state, &id).await {
         Ok(record) => record,
         // Missing or closed: the page explains (404/403).
         Err(AppError::NotFound(_) | AppError::Closed(_)) => {
@@ -325,7 +325,7 @@ pub async fn headless_router(
         .filter(|(k, _)| k != "form" && k != "junction_dry_run")
         .cloned()
         .collect();
-    let record = submissions::open_form(&state.db, &form_id).await?;
+    let record = submissions::open_form(&state, &form_id).await?;
     let params = submissions::extras(&record.definition, &forwarded);
     let raw = collect(&record.definition, pairs);
     let submission = Submission {

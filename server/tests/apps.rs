@@ -769,3 +769,116 @@ async fn an_administrators_app_may_refuse_a_sign_up_and_a_users_may_not() {
     assert!(app::services::accounts::find_by_email(&app.db, "second@blocked.example").await.unwrap().is_none());
     assert_eq!(sign_up("welcome@example.com").await.status, StatusCode::OK);
 }
+
+fn rated_form(fields: Value) -> Value {
+    json!({"name": "Feedback", "fields": fields, "fallback": {"action": {"type": "message", "value": "Thanks."}}})
+}
+
+fn nps() -> Value {
+    json!({"id": "f_nps", "identifier": "nps", "label": "How likely are you to recommend us?", "type": "rating",
+           "required": true, "config": {"scale": "10"}})
+}
+
+async fn save(app: &TestApp, cookie: &str, id: &str, definition: &Value) -> common::Response {
+    let definition = definition.to_string();
+    app.call("/api/forms/save", &[("id", id), ("definition", &definition)], Some(cookie)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rating_field_is_offered_and_asked_only_while_its_app_runs() {
+    let app = TestApp::new().await;
+    let email = json!({"id": "f_email", "identifier": "email", "label": "Email", "type": "email"});
+    let (cookie, id) = owner_with_form(&app, "owner@example.com", &rated_form(json!([email]))).await;
+    async fn kinds(app: &TestApp, cookie: &str) -> Value {
+        app.call("/api/forms/app-field-types", &[], Some(cookie)).await.json()
+    }
+    assert_eq!(kinds(&app, &cookie).await, json!([{"kind": "rating", "app": "rating-field", "app_name": "Rating field", "awake": false}]));
+
+    // Without the app, a rating question is refused by name; nothing is written.
+    let refused = save(&app, &cookie, &id, &rated_form(json!([email, nps()]))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(
+        refused.body.contains("Rating questions come with the Rating field app, which is not switched on for you"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("fields[1].type"), "{}", refused.body);
+
+    let installation = common::install_on(&app, "owner@example.com", "rating-field").await;
+    assert_eq!(kinds(&app, &cookie).await[0]["awake"], true);
+    let saved = save(&app, &cookie, &id, &rated_form(json!([email, nps()]))).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let page = app.get(&format!("/f/{id}"), None).await;
+    assert!(page.body.contains(r#"name="nps" value="10""#), "ten points are offered");
+    let wrong = post_form(&app, &id, &[("email", "a@b.co"), ("nps", "11")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.body.contains("Pick a rating from 1 to 10."), "{}", wrong.body);
+    assert!(wrong.body.contains(r#"value="a@b.co""#), "what was typed is kept");
+    let sent = post_form(&app, &id, &[("email", "a@b.co"), ("nps", "9")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let answers: String = sqlx::query_scalar("SELECT answers FROM responses WHERE form_id = $1")
+        .bind(&id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let answers: Value = serde_json::from_str(&answers).unwrap();
+    assert_eq!(answers["f_nps"]["value"], 9, "stored as a number: {answers}");
+    let insights = app.call("/api/forms/insights", &[("form_id", &id), ("days", "7")], Some(&cookie)).await.json();
+    let chart = &insights["insights"]["fields"][0];
+    assert_eq!(chart["identifier"], "nps");
+    assert_eq!(chart["bars"].as_array().unwrap().len(), 10);
+    assert_eq!(chart["bars"][8], json!({"label": "9", "count": 1}));
+
+    // Switched off: respondents skip the question, the form keeps it, its owner is told.
+    let owner = app::services::accounts::find_by_email(&app.db, "owner@example.com").await.unwrap().unwrap().user;
+    app::services::apps::set_active(&app.state, &owner, &installation, false).await.unwrap();
+    let page = app.get(&format!("/f/{id}"), None).await;
+    assert!(!page.body.contains(r#"name="nps""#), "the question is not asked");
+    let sent = post_form(&app, &id, &[("email", "c@d.co")]).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "the required rating is not asked: {}", sent.body);
+    let kept = save(&app, &cookie, &id, &rated_form(json!([email, nps()]))).await;
+    assert_eq!(kept.status, StatusCode::OK, "a question the form had is kept: {}", kept.body);
+    let second = json!({"identifier": "stars", "label": "Stars", "type": "rating"});
+    let added = save(&app, &cookie, &id, &rated_form(json!([email, nps(), second]))).await;
+    assert_eq!(added.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", added.body);
+    assert!(added.body.contains("fields[2].type") && !added.body.contains("fields[1].type"), "{}", added.body);
+    let editor = app.get(&format!("/forms/{id}/edit"), Some(&cookie)).await;
+    assert!(editor.body.contains(r#"data-test="asleep-fields""#), "the owner is told");
+    assert!(editor.body.contains(r#"href="/apps/rating-field""#));
+    assert!(!editor.body.contains(r#"data-test="add-rating""#), "the palette lacks the type");
+    let form = app.call("/api/forms/get", &[("id", &id)], Some(&cookie)).await.json();
+    assert_eq!(form["definition"]["fields"][1]["identifier"], "nps", "the form keeps the question");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn insights_break_responses_down_by_campaign_while_utm_attribution_runs() {
+    let app = TestApp::new().await;
+    let (cookie, id) = owner_with_form(&app, "owner@example.com", &contact_form()).await;
+    async fn insights(app: &TestApp, cookie: &str, id: &str) -> Value {
+        app.call("/api/forms/insights", &[("form_id", id), ("days", "7")], Some(cookie)).await.json()
+    }
+    assert_eq!(insights(&app, &cookie, &id).await["insights"]["attribution"], json!([]));
+    common::install_on(&app, "owner@example.com", "utm-attribution").await;
+    let hostile = r#"<script>alert("utm")</script>"#;
+    for source in ["newsletter", "newsletter", hostile] {
+        let sent = post_form(&app, &id, &[("email", "a@b.co"), ("utm_source", source), ("utm_campaign", "spring")]).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    }
+    post_form(&app, &id, &[("email", "a@b.co")]).await;
+    let data = insights(&app, &cookie, &id).await;
+    let attribution = data["insights"]["attribution"].as_array().unwrap().clone();
+    let titles: Vec<&str> = attribution.iter().map(|d| d["label"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        ["Campaign source (utm_source)", "Campaign medium (utm_medium)", "Campaign name (utm_campaign)"]
+    );
+    assert_eq!(
+        attribution[0]["bars"],
+        json!([{"label": "newsletter", "count": 2}, {"label": hostile, "count": 1}, {"label": "Not recorded", "count": 1}])
+    );
+    assert_eq!(attribution[2]["answered"], 3);
+    let page = app.get(&format!("/forms/{id}/insights?days=7"), Some(&cookie)).await;
+    assert!(page.body.contains(r#"data-test="insight-data-utm_source""#), "{}", page.body);
+    assert!(!page.body.contains(hostile), "a respondent's campaign is escaped");
+    assert!(page.body.contains("&lt;script&gt;alert("), "and shown");
+}

@@ -34,6 +34,34 @@ pub async fn get_form(id: String) -> Result<FormRecord, AppError> {
     service::find_owned(&state()?.db, &id, user.id).await
 }
 
+/// A field type an app contributes, and whether the signed-in user's apps make it
+/// available now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppFieldType {
+    pub kind: String,
+    /// The slug of the app it comes with, and the app's name.
+    pub app: String,
+    pub app_name: String,
+    pub awake: bool,
+}
+
+/// The field types apps contribute, for the builder: it offers only the awake ones and says
+/// which questions respondents are not asked while their app is off.
+#[server(endpoint = "forms/app-field-types")]
+pub async fn app_field_types() -> Result<Vec<AppFieldType>, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    let awake = crate::services::apps::awake_kinds(&state, user.id).await;
+    Ok(crate::fields::contributed()
+        .map(|(kind, app)| AppFieldType {
+            kind: kind.to_owned(),
+            app: app.to_owned(),
+            app_name: state.apps.registry.manifest(app).map_or(app, |m| m.name.as_str()).to_owned(),
+            awake: awake.contains(&kind),
+        })
+        .collect())
+}
+
 /// Saves a whole definition (JSON), validated by the same code as an import or the API.
 #[server(endpoint = "forms/save")]
 pub async fn save_form(id: String, definition: String) -> Result<FormRecord, AppError> {
@@ -154,14 +182,14 @@ pub struct InsightsData {
 #[server(endpoint = "forms/insights")]
 pub async fn form_insights(form_id: String, days: i64) -> Result<InsightsData, AppError> {
     let user = require_user().await?;
-    let db_ = &state()?.db;
-    let form = service::find_owned(db_, &form_id, user.id).await?;
+    let state = state()?;
+    let form = service::find_owned(&state.db, &form_id, user.id).await?;
     let days = if INSIGHT_PERIODS.contains(&days) {
         days
     } else {
         30
     };
-    let insights = submissions::insights(db_, &form, days).await?;
+    let insights = submissions::insights(&state, &form, days).await?;
     Ok(InsightsData {
         form_id: form.id,
         name: form.definition.name,
@@ -217,7 +245,7 @@ pub struct PostedAnswers {
 #[server(endpoint = "public/form")]
 pub async fn public_form(id: String, query: String) -> Result<PublicFormData, AppError> {
     let state = state()?;
-    let record = submissions::open_form(&state.db, &id).await?;
+    let record = submissions::open_form(&state, &id).await?;
     let honeypot = crate::services::apps::honeypot(&state, record.owner_id).await;
     let mut definition = record.definition;
     // Routing stays on the server.
@@ -265,9 +293,10 @@ pub async fn thank_you_message(
     id: String,
     route: Option<String>,
 ) -> Result<(String, String), AppError> {
-    let db_ = &state()?.db;
+    let state = state()?;
+    let db_ = &state.db;
     // A closed form thanks nobody: its page says it is closed.
-    let record = submissions::open_form(db_, &id).await?;
+    let record = submissions::open_form(&state, &id).await?;
     // Only a message this form can decide: one of its own routes, or a route it reuses
     // from another of its owner's forms. Any other id shows the default thanks, so the page
     // cannot be made to show text the form never sends.

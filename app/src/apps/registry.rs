@@ -198,8 +198,11 @@ impl Registry {
     pub fn new(apps: Vec<Arc<dyn App>>) -> Result<Registry, ManifestError> {
         let manifests: Vec<Manifest> = apps.iter().map(|a| a.manifest().clone()).collect();
         let hooks_known: Vec<&str> = crate::hooks::CATALOG.iter().map(|p| p.name).collect();
+        // Junction's own kinds; those apps contribute are compiled in too, but belong to
+        // their app's manifest.
         let kinds: Vec<&str> = crate::fields::REGISTRY
             .iter()
+            .filter(|t| t.app().is_none())
             .map(|t| t.meta().kind)
             .collect();
         super::check::check_catalog(
@@ -210,6 +213,16 @@ impl Registry {
                 field_kinds: &kinds,
             },
         )?;
+        for manifest in &manifests {
+            for kind in &manifest.field_types {
+                if !crate::fields::contributed().any(|(k, app)| k == kind && app == manifest.slug) {
+                    return Err(ManifestError {
+                        app: manifest.slug.clone(),
+                        problem: format!("it adds the field type \"{kind}\", which is not compiled in for it"),
+                    });
+                }
+            }
+        }
         let mut hooks = Hooks::default();
         for app in &apps {
             let mut registrar = Registrar {
@@ -274,6 +287,25 @@ mod tests {
             assert!(std::path::Path::new(&logo).exists(), "{} has its logo at {logo}", m.slug);
         }
         assert!(registry.get("lead-scoring").is_some() && registry.get("nothing").is_none());
+    }
+
+    #[test]
+    fn a_field_type_must_be_compiled_in_for_the_app_that_declares_it() {
+        let builtin = super::super::builtin::all().unwrap();
+        let rating = builtin.iter().find(|a| a.manifest().slug == "rating-field").unwrap();
+        assert_eq!(rating.manifest().field_types, ["rating"]);
+        // Another app claiming the rating type, and an app claiming a type nobody wrote.
+        for (slug, kind, problem) in [
+            ("thief", "rating", "it adds the field type \"rating\", which is not compiled in for it"),
+            ("dreamer", "signature", "it adds the field type \"signature\", which is not compiled in for it"),
+        ] {
+            let mut manifest = builtin[0].manifest().clone();
+            manifest.slug = slug.into();
+            manifest.hooks.clear();
+            manifest.field_types = vec![kind.into()];
+            let err = Registry::new(vec![Arc::new(Undeclared(manifest))]).unwrap_err();
+            assert_eq!((err.app.as_str(), err.problem.as_str()), (slug, problem));
+        }
     }
 
     struct Undeclared(Manifest);

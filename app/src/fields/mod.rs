@@ -34,6 +34,7 @@ mod multiselect;
 mod number;
 pub mod phone;
 mod radio;
+pub mod rating;
 mod select;
 mod short_text;
 mod url;
@@ -54,10 +55,16 @@ pub static REGISTRY: &[&dyn DynFieldType] = &[
     &radio::Radio,
     &multiselect::MultiSelect,
     &checkbox::Checkbox,
+    &rating::Rating,
     &date::Date,
     &file::File,
     &hidden::Hidden,
 ];
+
+/// The kinds apps contribute, with the slug of the app each comes with.
+pub fn contributed() -> impl Iterator<Item = (&'static str, &'static str)> {
+    REGISTRY.iter().filter_map(|t| Some((t.meta().kind, t.app()?)))
+}
 
 /// The field type registered under `kind`.
 pub fn lookup(kind: &str) -> Option<&'static dyn DynFieldType> {
@@ -195,6 +202,10 @@ pub trait FieldType: Send + Sync + 'static {
     const PLACEHOLDER: bool = false;
     /// Whether the type offers the shared help text (all but hidden fields).
     const HELP_TEXT: bool = true;
+    /// The app that contributes the type (its slug), for a type that is not Junction's
+    /// own: forms may add it, and respondents are asked it, only while that app runs for
+    /// the form's owner (`services::apps::awake_kinds`).
+    const APP: Option<&'static str> = None;
 
     /// Validates a non-empty answer and returns the value to store, or a message for the
     /// respondent.
@@ -233,6 +244,12 @@ pub trait FieldType: Send + Sync + 'static {
 
     fn chart(&self) -> Chart {
         Chart::None
+    }
+
+    /// The `(value, label)` choices of a type whose choices are not the `options` setting
+    /// (a rating's points), for conditions and charts.
+    fn choices(&self, _config: &Self::Config) -> Vec<(String, String)> {
+        Vec::new()
     }
 
     /// A stored value as the responses table and the CSV show it.
@@ -278,6 +295,9 @@ pub trait FieldType: Send + Sync + 'static {
 /// The object-safe face of `FieldType`, with configurations as JSON.
 pub trait DynFieldType: Send + Sync {
     fn meta(&self) -> &'static FieldMeta;
+    /// See [`FieldType::APP`].
+    fn app(&self) -> Option<&'static str>;
+    fn choices(&self, config: &Value) -> Vec<(String, String)>;
     fn default_config(&self) -> Value;
     /// Parses and validates a configuration; errors are `(path inside config, message)`.
     fn check_config(&self, config: &Value) -> Result<Value, Vec<(String, String)>>;
@@ -324,6 +344,14 @@ fn config_of<T: FieldType>(config: &Value) -> T::Config {
 impl<T: FieldType> DynFieldType for T {
     fn meta(&self) -> &'static FieldMeta {
         &T::META
+    }
+
+    fn app(&self) -> Option<&'static str> {
+        T::APP
+    }
+
+    fn choices(&self, config: &Value) -> Vec<(String, String)> {
+        FieldType::choices(self, &config_of::<T>(config))
     }
 
     fn default_config(&self) -> Value {

@@ -37,6 +37,7 @@ fn kinds_are_unique_and_documented() {
         "radio",
         "multiselect",
         "checkbox",
+        "rating",
         "date",
         "file",
         "hidden",

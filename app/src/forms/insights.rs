@@ -37,6 +37,23 @@ pub struct Insights {
     /// The routes in order, then the fallback, then routes deleted since.
     pub per_route: Vec<Bar>,
     pub fields: Vec<Distribution>,
+    /// How responses spread over what apps attached to them (a campaign's source), one
+    /// distribution per key asked for with [`Tally::break_down`].
+    #[serde(default)]
+    pub attribution: Vec<Distribution>,
+}
+
+/// The most values a breakdown names; the rest are summed as "Other".
+const BREAKDOWN_BARS: usize = 20;
+
+/// Responses counted by the value an app attached under one key of their `data`.
+struct Breakdown {
+    key: String,
+    label: String,
+    /// Shown even when no response in the period carries the key.
+    keep_empty: bool,
+    counts: HashMap<String, i64>,
+    answered: i64,
 }
 
 struct Choice {
@@ -56,6 +73,7 @@ pub struct Tally {
     per_day: Vec<i64>,
     per_route: HashMap<Option<String>, i64>,
     choices: Vec<Choice>,
+    breakdowns: Vec<Breakdown>,
     total: i64,
 }
 
@@ -81,8 +99,21 @@ impl Tally {
             per_day: vec![0; days as usize],
             per_route: HashMap::new(),
             choices,
+            breakdowns: Vec::new(),
             total: 0,
         }
+    }
+
+    /// Also counts responses by the text apps attached under `key` of their data (such as
+    /// `utm_source`), shown as `label`; with `keep_empty`, even if no response has one.
+    pub fn break_down(&mut self, key: &str, label: &str, keep_empty: bool) {
+        self.breakdowns.push(Breakdown {
+            key: key.to_owned(),
+            label: label.to_owned(),
+            keep_empty,
+            counts: HashMap::new(),
+            answered: 0,
+        });
     }
 
     /// The first moment (Unix seconds) the period covers.
@@ -106,10 +137,20 @@ impl Tally {
         *slot += 1;
         self.total += 1;
         *self.per_route.entry(response.route_id.clone()).or_default() += 1;
+        for breakdown in &mut self.breakdowns {
+            let value = match response.data.get(&breakdown.key) {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => continue,
+            };
+            breakdown.answered += 1;
+            *breakdown.counts.entry(value).or_default() += 1;
+        }
         for choice in &mut self.choices {
             let value = response.answers.get(&choice.field_id).map(|a| &a.value);
             let picked: Vec<String> = match value {
                 Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+                Some(Value::Number(n)) => vec![n.to_string()],
                 Some(Value::Array(items)) => items
                     .iter()
                     .filter_map(|v| v.as_str().map(str::to_owned))
@@ -209,11 +250,39 @@ impl Tally {
                 }
             })
             .collect();
+        let total = self.total;
+        let attribution = self
+            .breakdowns
+            .into_iter()
+            .filter(|b| b.keep_empty || b.answered > 0)
+            .map(|b| {
+                let mut counted: Vec<(String, i64)> = b.counts.into_iter().collect();
+                // Most frequent first; ties by value, so the order is stable.
+                counted.sort_by(|(a, x), (b, y)| y.cmp(x).then_with(|| a.cmp(b)));
+                let other: i64 = counted.iter().skip(BREAKDOWN_BARS).map(|(_, n)| n).sum();
+                counted.truncate(BREAKDOWN_BARS);
+                let mut bars: Vec<Bar> = counted
+                    .into_iter()
+                    .map(|(label, count)| Bar { label, count })
+                    .collect();
+                if other > 0 {
+                    bars.push(Bar { label: "Other".into(), count: other });
+                }
+                bars.push(Bar { label: "Not recorded".into(), count: total - b.answered });
+                Distribution {
+                    label: b.label,
+                    identifier: b.key,
+                    answered: b.answered,
+                    bars,
+                }
+            })
+            .collect();
         Insights {
-            total: self.total,
+            total,
             per_day,
             per_route,
             fields,
+            attribution,
         }
     }
 }
@@ -263,6 +332,53 @@ mod tests {
             route_id: route.map(str::to_owned),
             created_at: day * 86_400 + 3_600,
         }
+    }
+
+    #[test]
+    fn breaks_responses_down_by_what_apps_attached() {
+        let def = def();
+        let today = 20_000;
+        let mut tally = Tally::new(&def, today, 1);
+        tally.break_down("utm_source", "Source", false);
+        tally.break_down("utm_medium", "Medium", false);
+        tally.break_down("utm_campaign", "Campaign", true);
+        for source in ["newsletter", "ads", "newsletter", " "] {
+            let mut r = response(today, None, &[]);
+            r.data.insert("utm_source".into(), json!(source));
+            tally.add(&r);
+        }
+        tally.add(&response(today, None, &[]));
+        let insights = tally.finish(&def, &LinkedRoutes::new());
+        let bars = |d: &Distribution| d.bars.iter().map(|b| (b.label.clone(), b.count)).collect::<Vec<_>>();
+        // No response has a medium, so it is left out; the campaign is kept when empty.
+        let [source, campaign] = insights.attribution.as_slice() else {
+            panic!("source and campaign: {:?}", insights.attribution)
+        };
+        assert_eq!((source.label.as_str(), source.answered), ("Source", 3));
+        assert_eq!(
+            bars(source),
+            [("newsletter".into(), 2), ("ads".into(), 1), ("Not recorded".into(), 2)]
+        );
+        assert_eq!(bars(campaign), [("Not recorded".into(), 5)]);
+    }
+
+    #[test]
+    fn a_breakdown_names_its_twenty_most_frequent_values() {
+        let def = def();
+        let mut tally = Tally::new(&def, 20_000, 1);
+        tally.break_down("utm_source", "Source", false);
+        for i in 0..25 {
+            for _ in 0..(30 - i) {
+                let mut r = response(20_000, None, &[]);
+                r.data.insert("utm_source".into(), json!(format!("s{i:02}")));
+                tally.add(&r);
+            }
+        }
+        let insights = tally.finish(&def, &LinkedRoutes::new());
+        let bars = &insights.attribution[0].bars;
+        assert_eq!(bars.len(), 22, "twenty values, Other and Not recorded");
+        assert_eq!((bars[0].label.as_str(), bars[0].count), ("s00", 30));
+        assert_eq!((bars[20].label.as_str(), bars[20].count), ("Other", 10 + 9 + 8 + 7 + 6));
     }
 
     #[test]

@@ -187,9 +187,12 @@ impl Field {
         fields::lookup(&self.kind)
     }
 
-    /// `(value, label)` of a select's, radio group's or multi-select's options, in order
-    /// (empty for other types).
+    /// `(value, label)` of a select's, radio group's or multi-select's options, or of the
+    /// points of a type that brings its own (a rating), in order; empty for other types.
     pub fn choices(&self) -> Vec<(String, String)> {
+        if let Some(own) = self.field_type().map(|t| t.choices(&self.config)).filter(|c| !c.is_empty()) {
+            return own;
+        }
         self.config
             .get("options")
             .and_then(Value::as_array)

@@ -315,6 +315,7 @@ fn Detail(
                 {detail.permissions.iter().map(|p| view! {
                     <li><strong>{p.sentence.clone()}</strong>" "<code class="muted">{p.scope.clone()}</code></li>
                 }).collect_view()}
+                {detail.permissions.is_empty().then(|| view! { <li>"None: it reads and changes none of your data."</li> })}
             </ul>
             {(!detail.dependencies.is_empty()).then(|| view! {
                 <h2>"Needs"</h2>
@@ -467,6 +468,7 @@ fn ConsentForm(consent: ConsentView) -> impl IntoView {
         multiple_installs,
         installed_count,
     } = consent;
+    let asks_nothing = permissions.is_empty();
     view! {
         <article class="card narrow" data-test="consent">
             <h1>{format!("Install {name}")}</h1>
@@ -480,10 +482,18 @@ fn ConsentForm(consent: ConsentView) -> impl IntoView {
                     <ActionForm action=install attr:class="form">
                         <FormError error />
                         <input type="hidden" name="slug" value=app.clone() />
-                        <h2>{format!("{name} will be able to:")}</h2>
-                        <ul class="permissions" data-test="consent-permissions">
-                            {permissions.iter().map(|p| view! { <li>{p.sentence.clone()}</li> }).collect_view()}
-                        </ul>
+                        {if permissions.is_empty() {
+                            view! {
+                                <p data-test="consent-permissions">{format!("{name} asks for no permissions: it reads and changes none of your data.")}</p>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <h2>{format!("{name} will be able to:")}</h2>
+                                <ul class="permissions" data-test="consent-permissions">
+                                    {permissions.iter().map(|p| view! { <li>{p.sentence.clone()}</li> }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
                         {(!also_installs.is_empty()).then(|| view! {
                             <h2>"It needs these apps, which are installed with it:"</h2>
                             <ul data-test="also-installs">
@@ -513,7 +523,7 @@ fn ConsentForm(consent: ConsentView) -> impl IntoView {
                         })}
                         <div class="field field-inline">
                             <input id="allow" name="allow" type="checkbox" value="on" required data-test="allow" />
-                            <label for="allow">"I allow these permissions"</label>
+                            <label for="allow">{if asks_nothing { "I want to install it" } else { "I allow these permissions" }}</label>
                         </div>
                         <FieldError error field="allow" />
                         <p class="muted small">"It starts switched off: you configure it and switch it on next."</p>

@@ -74,6 +74,12 @@ fn InsightsView(data: InsightsData) -> impl IntoView {
                 rows=insights.per_route.clone() empty="">
                 <BarChart bars=insights.per_route.clone() />
             </Insight>
+            {insights.attribution.into_iter().map(|breakdown| view! {
+                <Insight title=format!("{} ({} recorded)", breakdown.label, breakdown.answered)
+                    id=format!("data-{}", breakdown.identifier) head="Value" rows=breakdown.bars.clone() empty="">
+                    <BarChart bars=breakdown.bars.clone() />
+                </Insight>
+            }).collect_view()}
             {insights.fields.into_iter().map(|field| view! {
                 <Insight title=format!("{} ({} answered)", field.label, field.answered)
                     id=format!("field-{}", field.identifier) head="Answer" rows=field.bars.clone() empty="">

@@ -222,6 +222,17 @@ pub async fn running_config(state: &AppState, owner_id: i64, slug: &str) -> Opti
     running.config(slug).cloned()
 }
 
+/// The field kinds apps contribute that `owner_id` may use now: those whose app runs for
+/// them. The builder offers only these, a save may add only these, and respondents are
+/// asked only these (`submissions::open_form`).
+pub async fn awake_kinds(state: &AppState, owner_id: i64) -> Vec<&'static str> {
+    let running = running(state, owner_id).await;
+    crate::fields::contributed()
+        .filter(|(_, app)| running.config(app).is_some())
+        .map(|(kind, _)| kind)
+        .collect()
+}
+
 /// The honeypot input a public form of `owner_id` carries: while their spam guard runs
 /// with its honeypot on.
 pub async fn honeypot(state: &AppState, owner_id: i64) -> Option<String> {

@@ -67,6 +67,7 @@ async fn before_save(
     form_id: Option<&str>,
     def: FormDefinition,
 ) -> Result<FormDefinition, AppError> {
+    check_app_fields(state, owner_id, form_id, &def).await?;
     let running = crate::services::apps::running(state, owner_id).await;
     let hooks = state.apps.registry.hooks();
     if !hooks.any::<FormBeforeSave>(&running.active) {
@@ -81,6 +82,60 @@ async fn before_save(
         return Ok(def);
     }
     validate_off_workers(out.definition).await
+}
+
+/// Refuses a new question of a type an app contributes while that app does not run for the
+/// owner (the builder does not offer it then). Questions the form already had are kept, so
+/// switching an app off never costs a form its questions or their answers.
+async fn check_app_fields(
+    state: &AppState,
+    owner_id: i64,
+    form_id: Option<&str>,
+    def: &FormDefinition,
+) -> Result<(), AppError> {
+    let contributed = |f: &&crate::forms::Field| f.field_type().and_then(|t| t.app()).is_some();
+    if !def.fields.iter().any(|f| !f.deleted && contributed(&f)) {
+        return Ok(());
+    }
+    let awake = crate::services::apps::awake_kinds(state, owner_id).await;
+    let asleep = |f: &crate::forms::Field| !f.deleted && contributed(&f) && !awake.contains(&f.kind.as_str());
+    if !def.fields.iter().any(asleep) {
+        return Ok(());
+    }
+    let kept: HashSet<(String, String)> = match form_id {
+        Some(id) => db::find_owned(&state.db, id, owner_id)
+            .await?
+            .definition
+            .fields
+            .into_iter()
+            .map(|f| (f.id, f.kind))
+            .collect(),
+        None => HashSet::new(),
+    };
+    let mut errors = FieldErrors::new();
+    for (i, field) in def.fields.iter().enumerate().filter(|(_, f)| asleep(f)) {
+        if kept.contains(&(field.id.clone(), field.kind.clone())) {
+            continue;
+        }
+        let Some((t, slug)) = field.field_type().and_then(|t| Some((t, t.app()?))) else {
+            continue;
+        };
+        let app = state.apps.registry.manifest(slug).map_or(slug, |m| m.name.as_str());
+        errors.insert(
+            format!("fields[{i}].type"),
+            vec![format!(
+                "{} questions come with the {app} app, which is not switched on for you: switch it on in the App Store to add one.",
+                t.meta().name
+            )],
+        );
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Validation {
+        message: "The form asks a question whose app is not switched on.".into(),
+        fields: errors,
+    })
 }
 
 /// Writes the form event `H` in `tx`, commits it, then runs what follows a commit.

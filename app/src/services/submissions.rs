@@ -33,25 +33,36 @@ pub use crate::db::forms::{
 /// The one answer to answers sent to a form that is closed.
 pub const CLOSED: &str = "This form is not accepting responses.";
 
-/// The form `id` if it takes responses: `NotFound` when there is none, `Closed` when its
-/// owner closed it. Every way of answering a form asks this first.
-pub async fn open_form(db_: &Db, id: &str) -> Result<FormRecord, AppError> {
-    let record = db::find(db_, id)
+/// The form `id` as respondents meet it, if it takes responses: `NotFound` when there is
+/// none, `Closed` when its owner closed it. Every way of answering a form asks this first.
+/// A question of a type whose app does not run for the owner is left out, as if deleted:
+/// it stays in the form, with its answers, and is asked again once the app runs.
+pub async fn open_form(state: &AppState, id: &str) -> Result<FormRecord, AppError> {
+    let mut record = db::find(&state.db, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That form".into()))?;
     if !record.definition.settings.enabled {
         return Err(AppError::Closed(CLOSED.into()));
     }
+    let awake = apps::awake_kinds(state, record.owner_id).await;
+    for field in &mut record.definition.fields {
+        if field.field_type().is_some_and(|t| t.app().is_some()) && !awake.contains(&field.kind.as_str()) {
+            field.deleted = true;
+        }
+    }
     Ok(record)
 }
 
 /// Everything the public page of a form shows a visitor who is not signed in and brings no
-/// prefill depends on: the form's revision (each save, opening or closing bumps it) and
-/// whether the owner's spam guard adds its honeypot. Equal keys, equal pages.
+/// prefill depends on: the form's revision (each save, opening or closing bumps it),
+/// whether the owner's spam guard adds its honeypot, and which of the field types apps
+/// contribute the owner's apps make available. Equal keys, equal pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageKey {
     pub revision: i64,
     pub honeypot: bool,
+    /// Bit `i` for the `i`th of `fields::contributed` while its app runs.
+    pub awake: u32,
 }
 
 /// The page key of form `id`; `None` when there is no such form.
@@ -60,7 +71,12 @@ pub async fn page_key(state: &AppState, id: &str) -> Result<Option<PageKey>, App
         return Ok(None);
     };
     let honeypot = apps::honeypot(state, owner).await.is_some();
-    Ok(Some(PageKey { revision, honeypot }))
+    let running = apps::awake_kinds(state, owner).await;
+    let awake = crate::fields::contributed()
+        .enumerate()
+        .filter(|(_, (kind, _))| running.contains(kind))
+        .fold(0, |bits, (i, _)| bits | 1 << i);
+    Ok(Some(PageKey { revision, honeypot, awake }))
 }
 
 /// Where answers came from, which decides the two things that differ between callers.
@@ -294,16 +310,23 @@ fn refused(fields: FieldErrors) -> AppError {
     }
 }
 
-/// Charts of the owner's form over the last `days` days. Responses are read in batches, so
-/// a large form never sits in memory.
+/// Charts of the owner's form over the last `days` days, with the campaigns UTM
+/// attribution recorded (while it runs for the owner, or when responses of the period carry
+/// them). Responses are read in batches, so a large form never sits in memory.
 pub async fn insights(
-    db_: &Db,
+    state: &AppState,
     form: &FormRecord,
     days: i64,
 ) -> Result<crate::forms::insights::Insights, AppError> {
+    use crate::apps::builtin::utm_attribution::{BREAKDOWN, SLUG};
     const BATCH: i64 = 1_000;
+    let db_ = &state.db;
     let today = crate::db::now().div_euclid(86_400);
     let mut tally = crate::forms::insights::Tally::new(&form.definition, today, days);
+    let attributing = apps::running_config(state, form.owner_id, SLUG).await.is_some();
+    for (key, label) in BREAKDOWN {
+        tally.break_down(key, label, attributing);
+    }
     let period = ResponseFilter {
         from: Some(tally.since()),
         ..Default::default()

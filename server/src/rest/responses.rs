@@ -200,7 +200,7 @@ pub(super) async fn submit_response(
             )));
         }
     };
-    let record = submissions::open_form(&state.db, &id).await?;
+    let record = submissions::open_form(&state, &id).await?;
     let raw: RawAnswers = submission.answers.into_iter().collect();
     let done = submissions::submit(
         &state,

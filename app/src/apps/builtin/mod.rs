@@ -8,6 +8,7 @@ use super::manifest::{Manifest, ManifestError};
 
 pub mod email;
 pub mod lead_scoring;
+pub mod rating_field;
 pub mod spam_guard;
 pub mod utm_attribution;
 pub mod webhooks;
@@ -20,6 +21,7 @@ pub fn all() -> Result<Vec<Arc<dyn App>>, ManifestError> {
         load(include_str!("lead_scoring.json"), lead_scoring::LeadScoring::new)?,
         load(include_str!("webhooks.json"), webhooks::Webhooks::new)?,
         load(include_str!("email.json"), email::Email::new)?,
+        load(include_str!("rating_field.json"), rating_field::RatingField::new)?,
     ])
 }
 

@@ -1,5 +1,6 @@
 //! UTM attribution: a `form.beforeSubmit` filter that attaches the `utm_*` parameters of
-//! the form's address to the response (as `utm_source`, `utm_medium`, …).
+//! the form's address to the response (as `utm_source`, `utm_medium`, …), and the
+//! source/medium/campaign breakdown of a form's insights (`services::submissions::insights`).
 
 use serde_json::Value;
 
@@ -9,8 +10,17 @@ use crate::apps::{App, Registrar};
 use crate::hooks::runtime::{FilterHandler, FilterOutcome};
 use crate::hooks::{FormBeforeSubmit, SubmitPayload};
 
+pub const SLUG: &str = "utm-attribution";
+
 /// The parameters kept always, and those kept when the setting asks (1.1.0).
 pub const KEPT: [&str; 3] = ["utm_source", "utm_medium", "utm_campaign"];
+/// The breakdowns the app adds to a form's insights: the key of each response's data, and
+/// its title.
+pub const BREAKDOWN: [(&str, &str); 3] = [
+    ("utm_source", "Campaign source (utm_source)"),
+    ("utm_medium", "Campaign medium (utm_medium)"),
+    ("utm_campaign", "Campaign name (utm_campaign)"),
+];
 pub const OPTIONAL: [&str; 2] = ["utm_term", "utm_content"];
 /// The longest value kept.
 const MAX_LEN: usize = 200;

@@ -8,11 +8,13 @@ use crate::error::FieldErrors;
 use crate::fields::{self, REGISTRY};
 use crate::forms::{Field, FormDefinition, identifier_from_label, unique_identifier};
 
-/// A button per registered field type; a click appends a field of that type.
+/// A button per registered field type Junction has, and per one an app contributes that
+/// is `awake` (its app runs for the user); a click appends a field of that type.
 #[component]
 pub(super) fn Palette(
     draft: RwSignal<FormDefinition>,
     selected: RwSignal<Option<usize>>,
+    awake: Vec<String>,
 ) -> impl IntoView {
     let add_field = move |kind: &'static str| {
         let Some(t) = fields::lookup(kind) else {
@@ -40,7 +42,7 @@ pub(super) fn Palette(
                 <aside class="palette card" aria-label="Field types">
                     <h2>"Add a field"</h2>
                     <ul>
-                        {REGISTRY.iter().map(|t| {
+                        {REGISTRY.iter().filter(|t| t.app().is_none() || awake.iter().any(|k| k == t.meta().kind)).map(|t| {
                             let meta = t.meta();
                             view! {
                                 <li>

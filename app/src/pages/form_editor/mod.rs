@@ -10,7 +10,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::forms::{SaveForm, get_form};
+use crate::api::forms::{AppFieldType, SaveForm, app_field_types, get_form};
 use crate::components::auth::RequireUser;
 use crate::components::errors::ErrorPage;
 use crate::components::form_view::FormView;
@@ -41,12 +41,13 @@ pub fn FormEditorPage() -> impl IntoView {
 #[component]
 fn EditorLoader(id: String) -> impl IntoView {
     let record = Resource::new(move || id.clone(), get_form);
+    let app_types = Resource::new(|| (), |_| app_field_types());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the form…"</p> }>
             {move || Suspend::new(async move {
-                match record.await {
-                    Ok(record) => view! { <Editor record /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                match (record.await, app_types.await) {
+                    (Ok(record), Ok(app_types)) => view! { <Editor record app_types /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -74,10 +75,24 @@ fn identifiers_except(def: &FormDefinition, skip: Option<usize>) -> HashSet<Stri
 }
 
 #[component]
-fn Editor(record: FormRecord) -> impl IntoView {
+fn Editor(record: FormRecord, app_types: Vec<AppFieldType>) -> impl IntoView {
     let form_id = record.id.clone();
+    let awake: Vec<String> = app_types.iter().filter(|t| t.awake).map(|t| t.kind.clone()).collect();
     let draft = RwSignal::new(record.definition.clone());
     let saved = RwSignal::new(record.definition);
+    // The form's questions of a type whose app is off, by the app: respondents are not
+    // asked them until it is on again.
+    let asleep = move || {
+        draft.with(|d| {
+            let mut apps: Vec<(String, String)> = app_types
+                .iter()
+                .filter(|t| !t.awake && d.fields.iter().any(|f| !f.deleted && f.kind == t.kind))
+                .map(|t| (t.app.clone(), t.app_name.clone()))
+                .collect();
+            apps.dedup();
+            apps
+        })
+    };
     let dirty = Memo::new(move |_| draft.with(|d| saved.with(|s| d != s)));
     let selected = RwSignal::new(None::<usize>);
     let local_errors = RwSignal::new(FieldErrors::new());
@@ -156,8 +171,15 @@ fn Editor(record: FormRecord) -> impl IntoView {
                 Some(Err(e)) if !matches!(e, AppError::Validation { .. }) => Some(view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }),
                 _ => None,
             }}
+            {move || asleep().into_iter().map(|(slug, name)| view! {
+                <div class="alert alert-info" role="note" data-test="asleep-fields">
+                    {format!("Respondents are not asked this form's questions that come with the {name} app, because it is switched off for you. They are kept, with their answers. ")}
+                    <A href=format!("/apps/{slug}")>{format!("Switch on {name}")}</A>
+                    " to ask them again."
+                </div>
+            }).collect_view()}
             <div class="editor-grid">
-                <Palette draft selected />
+                <Palette draft selected awake />
                 <div class="editor-main">
                     <FormSettingsPanel draft local_errors />
                     <FieldList draft selected local_errors />
