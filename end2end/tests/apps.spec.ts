@@ -112,3 +112,66 @@ test('browse the App Store, install the spam guard with consent, see it refuse a
   await expect(page).toHaveURL(/\/apps\?tab=installed$/);
   await expect(page.getByTestId('no-apps')).toBeVisible();
 });
+
+test('switch on Rating field, add a rating question in the builder, answer it, switch it off and keep it', async ({ page, browser }) => {
+  await signUp(page);
+  const key = await apiKey(page.request);
+  const auth = { Authorization: `Bearer ${key}` };
+  const created = await page.request.post('/api/v1/forms', { headers: auth, data: contactForm });
+  expect(created.status(), await created.text()).toBe(201);
+  const formId = (await created.json()).id as string;
+
+  // Without the app, the palette has no Rating.
+  await page.goto(`/forms/${formId}/edit`);
+  await hydrated(page);
+  await expect(page.getByTestId('add-short_text')).toBeVisible();
+  await expect(page.getByTestId('add-rating')).toHaveCount(0);
+
+  const installed = await page.request.post('/api/v1/installations', { headers: auth, data: { app: 'rating-field', grant: [] } });
+  expect(installed.status(), await installed.text()).toBe(201);
+  const installation = (await installed.json()).id as string;
+  const on = await page.request.post(`/api/v1/installations/${installation}/activate`, { headers: auth });
+  expect(on.status(), await on.text()).toBe(200);
+
+  await page.reload();
+  await hydrated(page);
+  await page.getByTestId('add-rating').click();
+  await page.getByTestId('field-label').fill('How did we do?');
+  await page.getByTestId('field-required').check();
+  await page.getByLabel('Scale').selectOption('10');
+  await page.getByTestId('save-form').click();
+  await expect(page.getByTestId('save-state')).toHaveText('Saved');
+
+  // A respondent: the browser asks for the rating before anything is sent, then picks 9.
+  const context = await browser.newContext();
+  const respondent = await context.newPage();
+  await respondent.goto(`/f/${formId}`);
+  await hydrated(respondent);
+  await respondent.getByLabel('Email').fill('rater@example.com');
+  await respondent.getByTestId('submit-answers').click();
+  await expect(respondent.getByTestId('error-how_did_we_do')).toHaveText('This field is required.');
+  await respondent.getByLabel('9 of 10').check();
+  await respondent.getByTestId('submit-answers').click();
+  await expect(respondent.getByTestId('thank-you')).toBeVisible();
+
+  await page.goto(`/forms/${formId}/responses`);
+  const row = page.getByTestId('response-row').first();
+  await expect(row).toContainText('rater@example.com');
+  await expect(row.getByRole('cell', { name: '9', exact: true })).toHaveCount(1);
+
+  // Switched off: the owner is told, the palette lacks it, respondents are not asked it.
+  const off = await page.request.post(`/api/v1/installations/${installation}/deactivate`, { headers: auth });
+  expect(off.status(), await off.text()).toBe(200);
+  await page.goto(`/forms/${formId}/edit`);
+  await hydrated(page);
+  await expect(page.getByTestId('asleep-fields')).toContainText('Rating field');
+  await expect(page.getByTestId('add-rating')).toHaveCount(0);
+  await expect(page.getByTestId('field-item')).toHaveCount(3);
+  await respondent.goto(`/f/${formId}`);
+  await hydrated(respondent);
+  await expect(respondent.getByText('How did we do?')).toHaveCount(0);
+  await respondent.getByLabel('Email').fill('later@example.com');
+  await respondent.getByTestId('submit-answers').click();
+  await expect(respondent.getByTestId('thank-you')).toBeVisible();
+  await context.close();
+});
