@@ -115,3 +115,51 @@ async fn every_acknowledged_response_survives_sigkill_in_a_burst() {
     assert_eq!(after.status().as_u16(), 201);
     kill_9(again);
 }
+
+fn new_response(form: &str, owner: i64, n: i64) -> app::services::group_commit::NewResponse {
+    let id = app::db::forms::sortable_id();
+    app::services::group_commit::NewResponse {
+        id: id.clone(),
+        form_id: form.to_owned(),
+        owner_id: owner,
+        answers: json!({"f_n": {"identifier": "n", "label": "Number", "type": "number", "value": n}}).to_string(),
+        route_id: None,
+        data: "{}".into(),
+        notify_owner: true,
+        submitted: app::hooks::SubmittedPayload {
+            form_id: form.to_owned(),
+            form_name: "Burst".into(),
+            response_id: id.clone(),
+            answers: Default::default(),
+            route: app::hooks::RouteTaken { id: None, name: "Fallback".into() },
+            data: Default::default(),
+        },
+        fallback: Some(app::hooks::FallbackPayload { form_id: form.to_owned(), response_id: id }),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_response_the_database_refuses_costs_the_rest_of_its_batch_nothing() {
+    let app = TestApp::new().await;
+    let definition = json!({"name": "Burst", "fields": [{"id": "f_n", "identifier": "n", "label": "Number", "type": "number"}]});
+    let (_, form) = owner_with_form(&app, "burst@example.com", &definition).await;
+    let owner = app::services::accounts::find_by_email(&app.db, "burst@example.com").await.unwrap().unwrap().user.id;
+    let writer = app::services::group_commit::ResponseWriter::of(&app.state).unwrap();
+    // Queued together, so the writer takes them as one batch; number 7 names no form.
+    let results = futures::future::join_all((0..20).map(|n| {
+        let form = if n == 7 { "no-such-form".to_owned() } else { form.clone() };
+        writer.store(new_response(&form, owner, n))
+    }))
+    .await;
+    for (n, result) in results.iter().enumerate() {
+        assert_eq!(result.is_ok(), n != 7, "response {n}: {:?}", result.as_ref().err());
+    }
+    let stored = stored_numbers(&app, &form).await;
+    assert_eq!(stored, (0..20).filter(|&n| n != 7).collect::<HashSet<_>>());
+    let notices: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1")
+        .bind(owner)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(notices, 19, "each stored response left its notice, in its own transaction");
+}

@@ -235,24 +235,33 @@ pub fn sortable_id() -> String {
     format!("{micros:014x}{}", &new_id()[..18])
 }
 
-/// Stores one response under `id` (a [`sortable_id`]).
-pub async fn insert_response<'e>(
-    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    id: &str,
-    form_id: &str,
-    answers: &str,
-    route_id: Option<&str>,
-    data: &str,
-) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO responses (id, form_id, answers, route_id, created_at, data) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(id)
-        .bind(form_id)
-        .bind(answers)
-        .bind(route_id)
-        .bind(now())
-        .bind(data)
-        .execute(ex)
-        .await?;
+/// A response to write with [`insert_responses`].
+pub struct NewResponseRow<'a> {
+    /// A [`sortable_id`].
+    pub id: &'a str,
+    pub form_id: &'a str,
+    pub answers: &'a str,
+    pub route_id: Option<&'a str>,
+    pub data: &'a str,
+}
+
+/// The most rows one statement writes (six placeholders each, far below the databases'
+/// limits).
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// Writes `rows` with as few statements as the limit allows: one for a batch of responses.
+pub async fn insert_responses(conn: &mut sqlx::AnyConnection, rows: &[NewResponseRow<'_>]) -> Result<(), AppError> {
+    let at = now();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values = super::values_list(chunk.len(), 6, |k| super::placeholders(k, 6));
+        let sql = format!("INSERT INTO responses (id, form_id, answers, route_id, created_at, data) VALUES {values}");
+        // Only placeholders and constants: every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query.bind(row.id).bind(row.form_id).bind(row.answers).bind(row.route_id).bind(at).bind(row.data);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -7,20 +7,20 @@ use crate::error::AppError;
 use crate::forms::Notice;
 use crate::forms::new_id;
 
-pub async fn insert<'e>(
-    ex: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    user_id: i64,
-    form_id: &str,
-    response_id: &str,
-) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO notifications (id, user_id, form_id, response_id, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(new_id())
-        .bind(user_id)
-        .bind(form_id)
-        .bind(response_id)
-        .bind(now())
-        .execute(ex)
-        .await?;
+/// Leaves each `(owner, form, response)` of `notices` a notice of the new response, in one
+/// statement.
+pub async fn insert_all(conn: &mut sqlx::AnyConnection, notices: &[(i64, &str, &str)]) -> Result<(), AppError> {
+    let at = now();
+    for chunk in notices.chunks(256) {
+        let values = super::values_list(chunk.len(), 5, |k| super::placeholders(k, 5));
+        let sql = format!("INSERT INTO notifications (id, user_id, form_id, response_id, created_at) VALUES {values}");
+        // Only placeholders and constants: every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (user_id, form_id, response_id) in chunk {
+            query = query.bind(new_id()).bind(*user_id).bind(*form_id).bind(*response_id).bind(at);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

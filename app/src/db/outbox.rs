@@ -230,6 +230,43 @@ pub async fn insert_delivery<'e>(
     Ok(id)
 }
 
+/// Writes `rows` with as few statements as bind limits allow (one for a batch's events).
+pub async fn insert_deliveries(conn: &mut sqlx::AnyConnection, rows: &[NewDelivery]) -> Result<(), AppError> {
+    // Eight placeholders a row.
+    for chunk in rows.chunks(256) {
+        let values = super::values_list(chunk.len(), 8, |k| {
+            format!(
+                "(${k}, ${}, ${}, ${}, ${}, ${}, ${}, ${at}, 'pending', 0, ${at}, ${at})",
+                k + 1,
+                k + 2,
+                k + 3,
+                k + 4,
+                k + 5,
+                k + 6,
+                at = k + 7
+            )
+        });
+        let sql = format!(
+            "INSERT INTO outbox (id, event_id, user_id, channel, target, event, body, created_at, state, attempts, next_at, updated_at) VALUES {values}"
+        );
+        // Only placeholders and constants: every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(super::forms::sortable_id())
+                .bind(&row.event_id)
+                .bind(row.user_id)
+                .bind(row.channel)
+                .bind(&row.target)
+                .bind(row.event)
+                .bind(&row.body)
+                .bind(row.created_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// An outbox row as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeliveryRow {

@@ -133,17 +133,10 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
 
 /// Writes `batch` in one transaction, or, if that fails, each job in its own.
 async fn commit(db_: &Db, batch: Vec<Job>) {
-    let together = async {
-        let mut tx = db_.pool().begin().await?;
-        let mut receivers = Receivers::default();
-        let mut rows = Vec::with_capacity(batch.len());
-        for job in &batch {
-            rows.push(write(&mut tx, &mut receivers, &job.response).await?);
-        }
-        tx.commit().await?;
-        Ok::<_, AppError>(rows)
-    }
-    .await;
+    let together = {
+        let responses: Vec<&NewResponse> = batch.iter().map(|job| &job.response).collect();
+        commit_all(db_, &responses).await
+    };
     match together {
         Ok(rows) => {
             for (job, (submitted_rows, fallback_rows)) in batch.into_iter().zip(rows) {
@@ -153,11 +146,11 @@ async fn commit(db_: &Db, batch: Vec<Job>) {
         }
         Err(_) if batch.len() > 1 => {
             for job in batch {
-                let alone = commit_one(db_, &job.response).await;
-                let _ = job.reply.send(alone.map(|(submitted_rows, fallback_rows)| Committed {
+                let alone = commit_all(db_, &[&job.response]).await;
+                let _ = job.reply.send(alone.map(|rows| Committed {
                     response: job.response,
-                    submitted_rows,
-                    fallback_rows,
+                    submitted_rows: rows[0].0,
+                    fallback_rows: rows[0].1,
                 }));
             }
         }
@@ -169,31 +162,51 @@ async fn commit(db_: &Db, batch: Vec<Job>) {
     }
 }
 
-async fn commit_one(db_: &Db, response: &NewResponse) -> Result<(usize, usize), AppError> {
+/// Writes `responses` in one transaction and commits it.
+async fn commit_all(db_: &Db, responses: &[&NewResponse]) -> Result<Vec<(usize, usize)>, AppError> {
     let mut tx = db_.pool().begin().await?;
-    let rows = write(&mut tx, &mut Receivers::default(), response).await?;
+    let rows = write(&mut tx, responses).await?;
     tx.commit().await?;
     Ok(rows)
 }
 
-/// One response, its events' outbox rows and the owner's notice, in the caller's
-/// transaction; returns the rows each event wrote.
-async fn write(
-    conn: &mut sqlx::AnyConnection,
-    receivers: &mut Receivers,
-    response: &NewResponse,
-) -> Result<(usize, usize), AppError> {
-    let route = response.route_id.as_deref();
-    db::insert_response(&mut *conn, &response.id, &response.form_id, &response.answers, route, &response.data)
-        .await?;
-    let (owner, form) = (response.owner_id, Some(response.form_id.as_str()));
-    let submitted = outbox::enqueue_with::<FormSubmitted>(conn, receivers, owner, form, &response.submitted).await?;
-    let fallback = match &response.fallback {
-        Some(payload) => outbox::enqueue_with::<RoutingFallbackHit>(conn, receivers, owner, form, payload).await?,
-        None => 0,
-    };
-    if response.notify_owner {
-        notifications::insert(&mut *conn, owner, &response.form_id, &response.id).await?;
+/// The responses, their events' outbox rows and the owners' notices, in the caller's
+/// transaction and in three statements however many responses there are: a statement is a
+/// round trip to the database, and a long chain of them, each waiting for the runtime to
+/// come back to this task under load, is what limited the writer. Returns the rows each
+/// response's two events wrote.
+async fn write(conn: &mut sqlx::AnyConnection, responses: &[&NewResponse]) -> Result<Vec<(usize, usize)>, AppError> {
+    let rows: Vec<db::NewResponseRow<'_>> = responses
+        .iter()
+        .map(|r| db::NewResponseRow {
+            id: &r.id,
+            form_id: &r.form_id,
+            answers: &r.answers,
+            route_id: r.route_id.as_deref(),
+            data: &r.data,
+        })
+        .collect();
+    db::insert_responses(&mut *conn, &rows).await?;
+    let mut receivers = Receivers::default();
+    let mut deliveries = Vec::new();
+    let mut counts = Vec::with_capacity(responses.len());
+    for r in responses {
+        let (owner, form) = (r.owner_id, Some(r.form_id.as_str()));
+        let submitted = outbox::deliveries::<FormSubmitted>(conn, &mut receivers, owner, form, &r.submitted).await?;
+        let fallback = match &r.fallback {
+            Some(payload) => outbox::deliveries::<RoutingFallbackHit>(conn, &mut receivers, owner, form, payload).await?,
+            None => Vec::new(),
+        };
+        counts.push((submitted.len(), fallback.len()));
+        deliveries.extend(submitted);
+        deliveries.extend(fallback);
     }
-    Ok((submitted, fallback))
+    crate::db::outbox::insert_deliveries(&mut *conn, &deliveries).await?;
+    let notices: Vec<(i64, &str, &str)> = responses
+        .iter()
+        .filter(|r| r.notify_owner)
+        .map(|r| (r.owner_id, r.form_id.as_str(), r.id.as_str()))
+        .collect();
+    notifications::insert_all(&mut *conn, &notices).await?;
+    Ok(counts)
 }

@@ -96,6 +96,20 @@ pub async fn enqueue_with<H: Action>(
     form_id: Option<&str>,
     payload: &H::Payload,
 ) -> Result<usize, AppError> {
+    let rows = deliveries::<H>(conn, receivers, owner_id, form_id, payload).await?;
+    db::insert_deliveries(conn, &rows).await?;
+    Ok(rows.len())
+}
+
+/// The outbox rows [`enqueue_with`] would write, for a caller that writes many events'
+/// rows at once (`services::group_commit`).
+pub async fn deliveries<H: Action>(
+    conn: &mut sqlx::AnyConnection,
+    receivers: &mut Receivers,
+    owner_id: i64,
+    form_id: Option<&str>,
+    payload: &H::Payload,
+) -> Result<Vec<NewDelivery>, AppError> {
     let name = H::POINT.name;
     let needed = crate::apps::hook_scopes(name).0;
     let granted = |target: &str, scopes: &str| {
@@ -131,28 +145,24 @@ pub async fn enqueue_with<H: Action>(
         }
     }
     if targets.is_empty() {
-        return Ok(0);
+        return Ok(Vec::new());
     }
     let id = event_id();
     let at = now();
     let data = serde_json::to_value(payload).map_err(AppError::internal)?;
     let body = body(name, at, &data);
-    for (channel, target) in &targets {
-        db::insert_delivery(
-            &mut *conn,
-            &NewDelivery {
-                event_id: id.clone(),
-                user_id: owner_id,
-                channel,
-                target: target.clone(),
-                event: name,
-                body: body.clone(),
-                created_at: at,
-            },
-        )
-        .await?;
-    }
-    Ok(targets.len())
+    Ok(targets
+        .into_iter()
+        .map(|(channel, target)| NewDelivery {
+            event_id: id.clone(),
+            user_id: owner_id,
+            channel,
+            target,
+            event: name,
+            body: body.clone(),
+            created_at: at,
+        })
+        .collect())
 }
 
 /// After the change that enqueued `written` rows has committed: wakes the worker and runs
