@@ -10,7 +10,10 @@
 //! Writing one response at a time, concurrent requests queued on SQLite's write lock,
 //! whose busy handler sleeps (1 ms, 2 ms, 5 ms, … up to 100 ms), so a load of 32
 //! connections had a p99 of 120 ms. One writer never waits on the lock for another
-//! submission, and one commit (and one sync of the log) serves the whole batch.
+//! submission, and one commit (and one sync of the log) serves the whole batch. The batch
+//! is written in three statements, whatever its size ([`write`]): a statement is a round
+//! trip to the driver's thread, and a chain of one per response held the writer back as
+//! much as the lock had (BENCHMARKS.md, "Respondent speed").
 //!
 //! A batch is all or nothing; when it fails (a form deleted in the meantime, say), each of
 //! its responses is written again in a transaction of its own, so one bad response never
