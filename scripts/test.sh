@@ -79,6 +79,10 @@ for _ in $(seq 1 100); do
 done
 # Answered by this run's server, not by another on the same port.
 if ! kill -0 "$server_pid" 2>/dev/null; then cat "$e2e_dir/server.log"; exit 1; fi
+# An administrator for the admin's journey (end2end/tests/admin.spec.ts); sign-up cannot
+# make one.
+export JUNCTION_E2E_ADMIN_EMAIL="admin-e2e@example.com" JUNCTION_E2E_ADMIN_PASSWORD="admin e2e password"
+JUNCTION_PASSWORD="$JUNCTION_E2E_ADMIN_PASSWORD" "$CARGO_TARGET_DIR/debug/junction" admin create --email "$JUNCTION_E2E_ADMIN_EMAIL" >/dev/null
 if ! (cd end2end && npx playwright test) 2>&1 | tee -a "$summary_log"; then
   echo "---- server log ----"; tail -n 100 "$e2e_dir/server.log"
   exit 1
