@@ -196,7 +196,6 @@ fn one_line(err: &dyn std::fmt::Display) -> String {
         .join(" ")
 }
 
-/// Seconds since the Unix epoch.
 /// The `VALUES` list of a statement that inserts `rows` rows at once, each written by `row`
 /// from the number of its first placeholder (`$1`, `$7`, …), `per_row` placeholders apart:
 /// one statement, and one round trip to the database, for a whole batch.
@@ -210,6 +209,7 @@ pub(crate) fn placeholders(first: usize, n: usize) -> String {
     format!("({})", list.join(", "))
 }
 
+/// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

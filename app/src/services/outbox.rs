@@ -76,7 +76,9 @@ pub async fn enqueue<H: Action>(
     form_id: Option<&str>,
     payload: &H::Payload,
 ) -> Result<usize, AppError> {
-    enqueue_with::<H>(conn, &mut Receivers::default(), owner_id, form_id, payload).await
+    let rows = deliveries::<H>(conn, &mut Receivers::default(), owner_id, form_id, payload).await?;
+    db::insert_deliveries(conn, &rows).await?;
+    Ok(rows.len())
 }
 
 /// Who takes each owner's events, read once per transaction: a batch of responses
@@ -88,21 +90,9 @@ pub struct Receivers {
     email: HashMap<i64, Vec<(String, String)>>,
 }
 
-/// [`enqueue`], with the receivers `receivers` already read in this transaction.
-pub async fn enqueue_with<H: Action>(
-    conn: &mut sqlx::AnyConnection,
-    receivers: &mut Receivers,
-    owner_id: i64,
-    form_id: Option<&str>,
-    payload: &H::Payload,
-) -> Result<usize, AppError> {
-    let rows = deliveries::<H>(conn, receivers, owner_id, form_id, payload).await?;
-    db::insert_deliveries(conn, &rows).await?;
-    Ok(rows.len())
-}
-
-/// The outbox rows [`enqueue_with`] would write, for a caller that writes many events'
-/// rows at once (`services::group_commit`).
+/// The outbox rows [`enqueue`] would write, with the receivers `receivers` already read in
+/// this transaction, for a caller that writes many events' rows at once
+/// (`services::group_commit`).
 pub async fn deliveries<H: Action>(
     conn: &mut sqlx::AnyConnection,
     receivers: &mut Receivers,
