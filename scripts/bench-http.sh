@@ -9,7 +9,7 @@
 #   POST /api/v1/forms/{id}/responses    10-field form, 5 routes: validate, route, store
 #   POST /f/{id}                         the same answers from the page (303 to thanks)
 # Each rate is printed beside its ratio to /healthz, then the bytes of a respondent's first
-# load in Chromium (end2end/first-load.mjs).
+# load in Chromium (the budget test in end2end/tests/respondent.spec.ts, which prints them).
 # Usage: scripts/bench-http.sh [seconds per run, default 20] [connections, default 32]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -21,6 +21,7 @@ base="http://127.0.0.1:$port"
 
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk
 RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" cargo leptos build --release --split --precompress
+scripts/build-respondent.sh --release
 bin="$CARGO_TARGET_DIR/release/junction"
 
 work="$(mktemp -d)"
@@ -74,4 +75,4 @@ stored="$(curl -sf -H "Authorization: Bearer $key" "$base/api/v1/forms" \
 echo "== responses stored: $stored (wrk counts only the requests answered within its window)"
 
 echo "== a respondent's first load of /f/{id} in Chromium, fresh profile"
-(cd end2end && node first-load.mjs "$base/f/$form_id")
+(cd end2end && JUNCTION_BASE_URL="$base" npx playwright test tests/respondent.spec.ts -g "first load")

@@ -48,6 +48,12 @@ if [[ "$(wasm-opt --version 2>/dev/null || true)" != *"version $BINARYEN_VERSION
   npm install --silent --no-audit --no-fund --prefix "$JUNCTION_TOOLS" "binaryen@$BINARYEN_VERSION"
 fi
 
+# brotli copies of the respondent's wasm (scripts/build-respondent.sh --release).
+if ! command -v brotli >/dev/null; then
+  say "installing Debian's brotli"
+  apt_install brotli
+fi
+
 if $want_test; then
   if [[ ! -x /usr/bin/chromium ]]; then
     say "installing Debian's chromium for the browser tests"

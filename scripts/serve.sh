@@ -7,4 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 # --split makes each lazy page its own wasm chunk (see app/src/pages/lazy.rs); type-erased
 # views (erase_components) keep the main module small. BENCHMARKS.md has the sizes.
-RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" exec cargo leptos serve --release --split --precompress
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }--cfg erase_components" cargo leptos build --release --split --precompress
+# The respondent's own small wasm (app/src/pages/public_form.rs).
+"$ROOT/scripts/build-respondent.sh" --release
+LEPTOS_SITE_ROOT="$ROOT/target/site" exec "$CARGO_TARGET_DIR/release/junction" serve

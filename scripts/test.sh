@@ -56,6 +56,8 @@ cargo test -p server 2>&1 | tee -a "$summary_log"
 say "building the site for the browser tests"
 # --split: the pages are lazy routes, whose wasm chunks only the split step produces.
 cargo leptos build --split
+# Release, as it ships: the respondent spec checks its weight over the wire.
+"$ROOT/scripts/build-respondent.sh" --release
 
 say "browser tests (Playwright, Debian chromium)"
 e2e_dir="$(mktemp -d)"

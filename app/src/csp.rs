@@ -20,8 +20,9 @@ pub fn page_policy(nonce: &str, framable: bool) -> String {
     policy
 }
 
-/// Sets the page's policy on the response being rendered. Called from the shell, inside the
-/// render, where the nonce and the request are in context.
+/// Sets the page's policy on the response being rendered. Called from the app's shell,
+/// inside the render, where the nonce is in context. (A respondent's pages, the framable
+/// ones, are rendered outside the shell: `pages::public_form`.)
 pub fn set_page_policy() {
     let Some(nonce) = leptos::nonce::use_nonce() else {
         return;
@@ -29,9 +30,7 @@ pub fn set_page_policy() {
     let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };
-    let framable = use_context::<http::request::Parts>()
-        .is_some_and(|parts| parts.uri.path().starts_with("/f/"));
-    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce.to_string(), framable)) {
+    if let Ok(value) = http::HeaderValue::from_str(&page_policy(&nonce.to_string(), false)) {
         response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }

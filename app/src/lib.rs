@@ -41,7 +41,7 @@ use crate::components::frame::Frame;
 use crate::pages::lazy::{
     AdminAppsRoute, AppDetailRoute, AppInstallRoute, AppsRoute, DashboardRoute,
     FormEditorRoute, InstallationRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
-    HooksDocsRoute, PublicFormRoute, SettingsRoute, ThanksRoute, WebhookDeliveriesRoute, WebhooksRoute,
+    HooksDocsRoute, SettingsRoute, WebhookDeliveriesRoute, WebhooksRoute,
 };
 use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup::SignupPage};
 
@@ -100,9 +100,6 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("forms/:id/responses") view={Lazy::<FormResponsesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/insights") view={Lazy::<FormInsightsRoute>::new()} ssr=SsrMode::Async />
                 </ParentRoute>
-                // Respondents see the form alone, without the app's navigation.
-                <Route path=path!("f/:id") view={Lazy::<PublicFormRoute>::new()} ssr=SsrMode::Async />
-                <Route path=path!("f/:id/thanks") view={Lazy::<ThanksRoute>::new()} ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

@@ -7,7 +7,7 @@ export function uniqueEmail(prefix = 'user'): string {
 
 export const PASSWORD = 'correct horse battery';
 
-/** Waits until the wasm has hydrated the page (the hydrate entry sets this attribute). */
+/** Waits until the wasm has taken the page over (both entries set this attribute). */
 export async function hydrated(page: Page): Promise<void> {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }

@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use leptos::config::{Env, LeptosOptions};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -136,10 +136,15 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .nest("/api/v1", rest::routes())
         // The handler reads the body within the form's own limit, and answers over it with
         // the form and what was typed, not with axum's plain-text refusal.
+        // A respondent's pages are rendered outside the app's router
+        // (`app::pages::public_form`).
         .route(
             "/f/{id}",
-            post(public::submit).layer(axum::extract::DefaultBodyLimit::disable()),
+            get(public::page)
+                .post(public::submit)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/f/{id}/thanks", get(public::thanks))
         .route("/router", get(public::headless_router))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
         .route("/forms/{id}/responses.csv", get(export::responses_csv))

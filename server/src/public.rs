@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 
-use app::api::forms::PostedAnswers;
+use app::api::public::{PostedAnswers, public_form, thank_you_message};
 use app::error::AppError;
 use app::fields::FileAnswer;
+use app::pages::public_form::{RespondentPage, respondent_document};
 use app::forms::answers::{RawAnswers, WHOLE_FORM, collect};
 use app::forms::{ActionKind, FormDefinition, FormRecord, is_local_path};
 use app::routing::{self, Decision};
@@ -24,7 +25,6 @@ use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use leptos::prelude::provide_context;
 use serde_json::Value;
 use tower_sessions::Session;
 
@@ -103,36 +103,24 @@ pub async fn submit(
         Ok(record) => record,
         // Missing or closed: the page explains (404/403).
         Err(AppError::NotFound(_) | AppError::Closed(_)) => {
-            return render_page(&state, request, PostedAnswers::default()).await;
+            return render_page(&state, "", &id, None).await;
         }
         Err(e) => return e.into_response(),
     };
-    let headers = request.headers().clone();
     let posted = read_posted(&state, &record, request).await;
     let refuse = |status: StatusCode, posted: Posted| {
         let state = state.clone();
-        let headers = headers.clone();
         let id = id.clone();
         async move {
-            let carried = app::api::forms::carried_params(
+            let carried = app::api::public::carried_params(
                 posted
                     .params
                     .iter()
                     .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))),
             );
             let (answers, errors, notice) = posted.discard().await;
-            let request = rebuild_get(&id, &headers);
-            let mut response = render_page(
-                &state,
-                request,
-                PostedAnswers {
-                    answers,
-                    errors,
-                    notice,
-                    carried,
-                },
-            )
-            .await;
+            let posted = PostedAnswers { answers, errors, notice, carried };
+            let mut response = render_page(&state, "", &id, Some(posted)).await;
             *response.status_mut() = status;
             response
         }
@@ -512,38 +500,51 @@ async fn append(
     }
 }
 
-fn rebuild_get(id: &str, headers: &axum::http::HeaderMap) -> Request {
-    let mut request = Request::get(format!("/f/{id}"))
-        .body(Body::empty())
-        .expect("a valid request");
-    for name in [
-        header::COOKIE,
-        header::ACCEPT_LANGUAGE,
-        header::USER_AGENT,
-        header::HOST,
-    ] {
-        if let Some(value) = headers.get(&name) {
-            request.headers_mut().insert(name, value.clone());
-        }
-    }
-    request
-        .headers_mut()
-        .insert(header::ACCEPT, HeaderValue::from_static("text/html"));
-    request
+/// `GET /f/{id}`: the form, prefilled from the link's query string.
+pub async fn page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    render_page(&state, query.as_deref().unwrap_or_default(), &id, None).await
 }
 
-/// Renders `/f/{id}` with `posted` in context.
-async fn render_page(state: &AppState, request: Request, posted: PostedAnswers) -> Response {
-    let options = state.leptos_options.clone();
-    let context_state = state.clone();
-    let handler = leptos_axum::render_app_async_with_context(
-        move || {
-            provide_context(context_state.clone());
-            provide_context(posted.clone());
-        },
-        move || app::shell(options.clone()),
-    );
-    handler(request).await.into_response()
+/// `GET /f/{id}/thanks?route=…`: the message of the route taken (plain HTML, no wasm).
+pub async fn thanks(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).unwrap_or_default();
+    let route = pairs.into_iter().find(|(name, _)| name == "route").map(|(_, value)| value);
+    let page = match thank_you_message(&state, &id, route.as_deref()).await {
+        Ok((name, text)) => RespondentPage::Thanks { name, text },
+        Err(error) => RespondentPage::Unavailable(error),
+    };
+    render_respondent(&state, page).await
+}
+
+/// Renders the form `id`: with `posted` answers and their messages after a refused
+/// submission, else prefilled from the link's `query`.
+async fn render_page(state: &AppState, query: &str, id: &str, posted: Option<PostedAnswers>) -> Response {
+    let page = match public_form(state, id, query, posted).await {
+        Ok(form) => RespondentPage::Form(Box::new(form)),
+        Err(error) => RespondentPage::Unavailable(error),
+    };
+    render_respondent(state, page).await
+}
+
+/// A respondent's page as a response, with the status and the policy it calls for.
+async fn render_respondent(state: &AppState, page: RespondentPage) -> Response {
+    let status = StatusCode::from_u16(page.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let nonce = leptos::nonce::Nonce::new().to_string();
+    let html = respondent_document(state.leptos_options.clone(), page, &nonce);
+    let mut response = (status, axum::response::Html(html)).into_response();
+    if let Ok(policy) = HeaderValue::from_str(&app::csp::page_policy(&nonce, true)) {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
 }
 
 /// `GET /forms/{form_id}/files/{file_id}`: only the form's owner may download.

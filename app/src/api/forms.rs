@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, FieldErrors};
-use crate::forms::answers::RawAnswers;
-use crate::forms::{FormDefinition, FormRecord, FormSummary, ResponseRecord};
+use crate::error::AppError;
+use crate::forms::{FormRecord, FormSummary, ResponseRecord};
+#[cfg(feature = "ssr")]
+use crate::forms::FormDefinition;
 
 #[cfg(feature = "ssr")]
 use super::context::{require_user, state};
@@ -198,119 +199,3 @@ pub async fn form_insights(form_id: String, days: i64) -> Result<InsightsData, A
     })
 }
 
-/// What a respondent's page needs: the fields (never the routes or the owner), and the
-/// answers and errors to show.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PublicFormData {
-    pub id: String,
-    pub definition: FormDefinition,
-    pub initial: RawAnswers,
-    pub errors: FieldErrors,
-    /// A message about the whole submission (a limit reached, answers not saved).
-    pub notice: Option<String>,
-    /// Parameters of the link the form was opened with that go back with the answers
-    /// (`utm_*`), as hidden inputs.
-    pub carried: Vec<(String, String)>,
-    /// The name of the honeypot input to add, when the owner's spam guard asks for one.
-    pub honeypot: Option<String>,
-}
-
-/// The link parameters a public form carries into its submission: `utm_*`, at most 10,
-/// each at most 200 characters.
-pub fn carried_params(pairs: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
-    pairs
-        .into_iter()
-        .filter(|(name, _)| {
-            name.starts_with("utm_")
-                && name.len() <= 32
-                && name[4..].chars().all(|c| c.is_ascii_lowercase() || c == '_')
-        })
-        .map(|(name, value)| (name, value.chars().take(200).collect()))
-        .take(10)
-        .collect()
-}
-
-/// Answers that were posted and refused, set by the submit handler before it renders the
-/// page again, so nothing typed is lost.
-#[derive(Debug, Clone, Default)]
-pub struct PostedAnswers {
-    pub answers: RawAnswers,
-    pub errors: FieldErrors,
-    pub notice: Option<String>,
-    /// The link parameters that came with them (`carried_params`).
-    pub carried: Vec<(String, String)>,
-}
-
-/// The public form, prefilled from the link's query string (`?identifier=value`).
-#[server(endpoint = "public/form")]
-pub async fn public_form(id: String, query: String) -> Result<PublicFormData, AppError> {
-    let state = state()?;
-    let record = submissions::open_form(&state, &id).await?;
-    let honeypot = crate::services::apps::honeypot(&state, record.owner_id).await;
-    let mut definition = record.definition;
-    // Routing stays on the server.
-    definition.routes.clear();
-    definition.fallback = Default::default();
-    for field in definition
-        .fields
-        .iter()
-        .filter(|f| !f.deleted && f.field_type().is_none())
-    {
-        tracing::warn!(form = %id, kind = %field.kind, "skipping a field of unknown type");
-    }
-    // Respondents get only what they answer.
-    definition
-        .fields
-        .retain(|f| !f.deleted && f.field_type().is_some());
-    let (initial, errors, notice, carried) = match use_context::<PostedAnswers>() {
-        Some(posted) => (posted.answers, posted.errors, posted.notice, posted.carried),
-        None => {
-            let pairs: Vec<(String, String)> =
-                serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default();
-            (
-                crate::forms::answers::collect(&definition, pairs.clone()),
-                FieldErrors::new(),
-                None,
-                carried_params(pairs),
-            )
-        }
-    };
-    Ok(PublicFormData {
-        id: record.id,
-        definition,
-        initial,
-        errors,
-        notice,
-        carried,
-        honeypot,
-    })
-}
-
-/// The form's name and the message shown after a submission: the route's message when
-/// `route` names a message route, else the fallback's.
-#[server(endpoint = "public/thanks")]
-pub async fn thank_you_message(
-    id: String,
-    route: Option<String>,
-) -> Result<(String, String), AppError> {
-    let state = state()?;
-    let db_ = &state.db;
-    // A closed form thanks nobody: its page says it is closed.
-    let record = submissions::open_form(&state, &id).await?;
-    // Only a message this form can decide: one of its own routes, or a route it reuses
-    // from another of its owner's forms. Any other id shows the default thanks, so the page
-    // cannot be made to show text the form never sends.
-    let linked = service::linked_routes(db_, &record.definition, record.owner_id).await?;
-    let def = crate::routing::expand(&record.definition, &linked);
-    let action = route
-        .as_deref()
-        .and_then(|r| def.routes.iter().find(|x| x.id == r))
-        .map(|r| r.action.clone())
-        .unwrap_or_else(|| def.fallback.action.clone());
-    let text = if action.kind == crate::forms::ActionKind::Message {
-        action.value
-    } else {
-        crate::forms::Fallback::default().action.value
-    };
-    Ok((def.name.clone(), text))
-}

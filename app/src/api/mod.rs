@@ -7,6 +7,7 @@ pub mod apps;
 pub mod auth;
 pub mod forms;
 pub mod notifications;
+pub mod public;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]

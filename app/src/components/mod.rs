@@ -5,6 +5,8 @@ pub mod condition_builder;
 pub mod config_editor;
 pub mod deliveries;
 pub mod errors;
+#[cfg(feature = "hydrate")]
+pub mod form_behaviour;
 pub mod form_view;
 pub mod frame;
 pub mod nav;

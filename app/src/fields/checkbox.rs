@@ -74,7 +74,6 @@ impl FieldType for Checkbox {
             value,
             invalid,
             described_by,
-            on_blur,
             disabled,
             ..
         } = ctx;
@@ -90,10 +89,9 @@ impl FieldType for Checkbox {
                     disabled=disabled
                     checked=is_checked(&value.get_untracked()) == Some(true)
                     prop:checked=move || is_checked(&value.get()) == Some(true)
-                    aria-invalid=move || invalid.get().then_some("true")
+                    aria-invalid=invalid.then_some("true")
                     aria-describedby=described_by
                     on:change=move |ev| value.set(Value::Bool(event_target_checked(&ev)))
-                    on:blur=move |_| on_blur.run(())
                 />
                 {label}
                 {required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}

@@ -165,7 +165,6 @@ impl FieldType for File {
             required,
             invalid,
             described_by,
-            on_blur,
             disabled,
             value,
             ..
@@ -179,14 +178,13 @@ impl FieldType for File {
                 accept=accept
                 required=required
                 disabled=disabled
-                aria-invalid=move || invalid.get().then_some("true")
+                aria-invalid=invalid.then_some("true")
                 aria-describedby=described_by
                 on:change=move |ev| {
                     // The browser keeps the file; the value only records that one was chosen.
                     let chosen = event_target_value(&ev);
                     value.set(if chosen.is_empty() { Value::Null } else { json!({"chosen": chosen}) });
                 }
-                on:blur=move |_| on_blur.run(())
             />
         }
         .into_any()

@@ -89,7 +89,6 @@ impl FieldType for LongText {
             value,
             invalid,
             described_by,
-            on_blur,
             disabled,
             placeholder,
             ..
@@ -104,11 +103,10 @@ impl FieldType for LongText {
                 required=required
                 disabled=disabled
                 maxlength=maxlength
-                aria-invalid=move || invalid.get().then_some("true")
+                aria-invalid=invalid.then_some("true")
                 aria-describedby=described_by
                 prop:value=move || display_value(&value.get())
                 on:input=move |ev| value.set(Value::String(event_target_value(&ev)))
-                on:blur=move |_| on_blur.run(())
                 // Never as children: tachys writes a textarea's children unescaped.
                 inner_html=crate::raw_text::escaped(&display_value(&value.get_untracked()))
             ></textarea>

@@ -43,22 +43,33 @@ pub use common::Common;
 pub use file::{FileAnswer, FileConfig};
 pub use phone::PhoneConfig;
 
-/// Every field type, in palette order. Adding a type is one file and one line here.
-pub static REGISTRY: &[&dyn DynFieldType] = &[
-    &short_text::ShortText,
-    &long_text::LongText,
-    &number::Number,
-    &email::Email,
-    &phone::Phone,
-    &url::Url,
-    &select::Select,
-    &radio::Radio,
-    &multiselect::MultiSelect,
-    &checkbox::Checkbox,
-    &rating::Rating,
-    &date::Date,
-    &file::File,
-    &hidden::Hidden,
+/// Lists every field type, in palette order, in both registries: [`REGISTRY`] with all a
+/// type does, and [`ANSWERING`] with its answering side only.
+macro_rules! registry {
+    ($($ty:expr),* $(,)?) => {
+        /// Every field type, in palette order.
+        pub static REGISTRY: &[&dyn DynFieldType] = &[$(&$ty),*];
+        /// The same types, answering side only (see [`AnswerType`]).
+        pub static ANSWERING: &[&dyn AnswerType] = &[$(&$ty),*];
+    };
+}
+
+// Adding a type is one file and one line here.
+registry![
+    short_text::ShortText,
+    long_text::LongText,
+    number::Number,
+    email::Email,
+    phone::Phone,
+    url::Url,
+    select::Select,
+    radio::Radio,
+    multiselect::MultiSelect,
+    checkbox::Checkbox,
+    rating::Rating,
+    date::Date,
+    file::File,
+    hidden::Hidden,
 ];
 
 /// The kinds apps contribute, with the slug of the app each comes with.
@@ -69,6 +80,11 @@ pub fn contributed() -> impl Iterator<Item = (&'static str, &'static str)> {
 /// The field type registered under `kind`.
 pub fn lookup(kind: &str) -> Option<&'static dyn DynFieldType> {
     REGISTRY.iter().copied().find(|t| t.meta().kind == kind)
+}
+
+/// The answering side of the field type registered under `kind`.
+pub fn answering(kind: &str) -> Option<&'static dyn AnswerType> {
+    ANSWERING.iter().copied().find(|t| t.kind() == kind)
 }
 
 /// What the catalog and the builder's palette show about a type.
@@ -175,11 +191,10 @@ pub struct InputCtx {
     /// The shared placeholder setting, when the type has one and it is set.
     pub placeholder: Option<String>,
     pub value: RwSignal<Value>,
-    pub invalid: Signal<bool>,
+    /// Whether the answer was refused (the server's message is shown below it).
+    pub invalid: bool,
     /// Ids of the help text and error message, for `aria-describedby`.
     pub described_by: String,
-    /// Called when the input loses focus, to validate it.
-    pub on_blur: Callback<()>,
     /// Inputs in the builder's preview do nothing.
     pub disabled: bool,
 }
@@ -292,15 +307,13 @@ pub trait FieldType: Send + Sync + 'static {
     fn fixtures(&self) -> Fixtures;
 }
 
-/// The object-safe face of `FieldType`, with configurations as JSON.
-pub trait DynFieldType: Send + Sync {
-    fn meta(&self) -> &'static FieldMeta;
-    /// See [`FieldType::APP`].
-    fn app(&self) -> Option<&'static str>;
-    fn choices(&self, config: &Value) -> Vec<(String, String)>;
-    fn default_config(&self) -> Value;
-    /// Parses and validates a configuration; errors are `(path inside config, message)`.
-    fn check_config(&self, config: &Value) -> Result<Value, Vec<(String, String)>>;
+/// The answering side of a field type, object-safe, with configurations as JSON: what
+/// the respondent's page and the server's checks of an answer need, and nothing of the
+/// builder, charts or tables. It has a registry of its own ([`ANSWERING`]), so code that
+/// only answers, such as the respondent's wasm, links none of the rest of any type.
+pub trait AnswerType: Send + Sync {
+    /// The type's stable name ([`FieldMeta::kind`]).
+    fn kind(&self) -> &'static str;
     /// The respondent-facing messages for an answer ("" and null count as not answered).
     fn validate(&self, value: &Value, config: &Value, required: bool) -> Vec<String>;
     /// The value stored for an answer: `None` for "not answered".
@@ -312,14 +325,31 @@ pub trait DynFieldType: Send + Sync {
         config: &Value,
         required: bool,
     ) -> Result<Option<Value>, String>;
+    fn multi_valued(&self) -> bool;
+    fn needs_multipart(&self) -> bool;
+    fn shown(&self) -> bool;
+    /// The shared settings of a configuration (empty for settings the type lacks).
+    fn common(&self, config: &Value) -> Common;
+    fn is_empty(&self, value: &Value) -> bool;
+}
+
+/// The object-safe face of `FieldType`, with configurations as JSON: the answering side
+/// and everything else (catalog, settings, conditions, charts, display, uploads).
+pub trait DynFieldType: AnswerType {
+    fn meta(&self) -> &'static FieldMeta;
+    /// See [`FieldType::APP`].
+    fn app(&self) -> Option<&'static str>;
+    fn choices(&self, config: &Value) -> Vec<(String, String)>;
+    fn default_config(&self) -> Value;
+    fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView;
+    fn labelled_by_renderer(&self) -> bool;
+    /// Parses and validates a configuration; errors are `(path inside config, message)`.
+    fn check_config(&self, config: &Value) -> Result<Value, Vec<(String, String)>>;
     /// The settings the builder shows: the shared ones the type offers, then its own.
     fn config_props(&self) -> Vec<ConfigProp>;
-    fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView;
     fn family(&self) -> Option<Family>;
-    fn multi_valued(&self) -> bool;
     fn chart(&self) -> Chart;
     fn display(&self, value: &Value, config: &Value) -> String;
-    fn needs_multipart(&self) -> bool;
     fn max_upload_bytes(&self, config: &Value) -> u64;
     fn accepts_upload(
         &self,
@@ -328,12 +358,8 @@ pub trait DynFieldType: Send + Sync {
         size: u64,
         config: &Value,
     ) -> Result<(), String>;
-    fn shown(&self) -> bool;
-    /// The shared settings of a configuration (empty for settings the type lacks).
-    fn common(&self, config: &Value) -> Common;
-    fn labelled_by_renderer(&self) -> bool;
+    #[cfg(test)]
     fn fixtures(&self) -> Fixtures;
-    fn is_empty(&self, value: &Value) -> bool;
 }
 
 /// The type's own settings: the configuration without the shared keys.
@@ -341,7 +367,68 @@ fn config_of<T: FieldType>(config: &Value) -> T::Config {
     serde_json::from_value(common::split::<T>(config).1).unwrap_or_default()
 }
 
+impl<T: FieldType> AnswerType for T {
+    fn kind(&self) -> &'static str {
+        T::META.kind
+    }
+
+    fn validate(&self, value: &Value, config: &Value, required: bool) -> Vec<String> {
+        match self.answer(value, config, required) {
+            Ok(_) => Vec::new(),
+            Err(message) => vec![message],
+        }
+    }
+
+    fn normalize(&self, value: &Value, config: &Value, required: bool) -> Option<Value> {
+        self.answer(value, config, required).ok().flatten()
+    }
+
+    fn answer(
+        &self,
+        value: &Value,
+        config: &Value,
+        required: bool,
+    ) -> Result<Option<Value>, String> {
+        if FieldType::is_empty(self, value) {
+            return if required {
+                Err(REQUIRED.to_owned())
+            } else {
+                Ok(None)
+            };
+        }
+        self.parse(value, &config_of::<T>(config)).map(Some)
+    }
+
+    fn multi_valued(&self) -> bool {
+        FieldType::multi_valued(self)
+    }
+
+    fn needs_multipart(&self) -> bool {
+        FieldType::needs_multipart(self)
+    }
+
+    fn shown(&self) -> bool {
+        FieldType::shown(self)
+    }
+
+    fn common(&self, config: &Value) -> Common {
+        serde_json::from_value(common::split::<T>(config).0).unwrap_or_default()
+    }
+
+    fn is_empty(&self, value: &Value) -> bool {
+        FieldType::is_empty(self, value)
+    }
+}
+
 impl<T: FieldType> DynFieldType for T {
+    fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView {
+        self.input(ctx, &config_of::<T>(config))
+    }
+
+    fn labelled_by_renderer(&self) -> bool {
+        FieldType::labelled_by_renderer(self)
+    }
+
     fn meta(&self) -> &'static FieldMeta {
         &T::META
     }
@@ -391,33 +478,6 @@ impl<T: FieldType> DynFieldType for T {
         ))
     }
 
-    fn validate(&self, value: &Value, config: &Value, required: bool) -> Vec<String> {
-        match self.answer(value, config, required) {
-            Ok(_) => Vec::new(),
-            Err(message) => vec![message],
-        }
-    }
-
-    fn normalize(&self, value: &Value, config: &Value, required: bool) -> Option<Value> {
-        self.answer(value, config, required).ok().flatten()
-    }
-
-    fn answer(
-        &self,
-        value: &Value,
-        config: &Value,
-        required: bool,
-    ) -> Result<Option<Value>, String> {
-        if FieldType::is_empty(self, value) {
-            return if required {
-                Err(REQUIRED.to_owned())
-            } else {
-                Ok(None)
-            };
-        }
-        self.parse(value, &config_of::<T>(config)).map(Some)
-    }
-
     fn config_props(&self) -> Vec<ConfigProp> {
         common::props::<T>()
             .iter()
@@ -430,20 +490,12 @@ impl<T: FieldType> DynFieldType for T {
         FieldType::family(self)
     }
 
-    fn multi_valued(&self) -> bool {
-        FieldType::multi_valued(self)
-    }
-
     fn chart(&self) -> Chart {
         FieldType::chart(self)
     }
 
     fn display(&self, value: &Value, config: &Value) -> String {
         FieldType::display(self, value, &config_of::<T>(config))
-    }
-
-    fn needs_multipart(&self) -> bool {
-        FieldType::needs_multipart(self)
     }
 
     fn max_upload_bytes(&self, config: &Value) -> u64 {
@@ -460,29 +512,11 @@ impl<T: FieldType> DynFieldType for T {
         FieldType::accepts_upload(self, name, content_type, size, &config_of::<T>(config))
     }
 
-    fn shown(&self) -> bool {
-        FieldType::shown(self)
-    }
-
-    fn common(&self, config: &Value) -> Common {
-        serde_json::from_value(common::split::<T>(config).0).unwrap_or_default()
-    }
-
-    fn input_view(&self, ctx: InputCtx, config: &Value) -> AnyView {
-        self.input(ctx, &config_of::<T>(config))
-    }
-
-    fn labelled_by_renderer(&self) -> bool {
-        FieldType::labelled_by_renderer(self)
-    }
-
+    #[cfg(test)]
     fn fixtures(&self) -> Fixtures {
         FieldType::fixtures(self)
     }
 
-    fn is_empty(&self, value: &Value) -> bool {
-        FieldType::is_empty(self, value)
-    }
 }
 
 pub const REQUIRED: &str = "This field is required.";
@@ -560,7 +594,6 @@ pub fn text_input_with(
         value,
         invalid,
         described_by,
-        on_blur,
         disabled,
         ..
     } = ctx;
@@ -587,12 +620,11 @@ pub fn text_input_with(
             accept=attr("accept")
             autocomplete=attr("autocomplete")
             inputmode=attr("inputmode")
-            aria-invalid=move || invalid.get().then_some("true")
+            aria-invalid=invalid.then_some("true")
             aria-describedby=described_by
             prop:value=move || display_value(&value.get())
             value=display_value(&value.get_untracked())
             on:input=move |ev| value.set(Value::String(event_target_value(&ev)))
-            on:blur=move |_| on_blur.run(())
         />
     }
     .into_any()
@@ -603,7 +635,7 @@ pub fn choices_fieldset(
     html_id: String,
     label: String,
     required: bool,
-    invalid: Signal<bool>,
+    invalid: bool,
     described_by: String,
     choices: AnyView,
 ) -> AnyView {
@@ -611,7 +643,7 @@ pub fn choices_fieldset(
         <fieldset
             class="choices"
             id=html_id
-            aria-invalid=move || invalid.get().then_some("true")
+            aria-invalid=invalid.then_some("true")
             aria-describedby=described_by
         >
             <legend>{label}{required.then_some(view! { <span class="req" aria-hidden="true">" *"</span> })}</legend>

@@ -143,7 +143,6 @@ impl FieldType for MultiSelect {
             value,
             invalid,
             described_by,
-            on_blur,
             disabled,
             ..
         } = ctx;
@@ -180,7 +179,6 @@ impl FieldType for MultiSelect {
                                             *v = Value::Array(list.into_iter().map(Value::String).collect());
                                         });
                                     }
-                                    on:blur=move |_| on_blur.run(())
                                 />
                                 {o.label}
                             </label>

@@ -72,7 +72,6 @@ impl FieldType for Radio {
             value,
             invalid,
             described_by,
-            on_blur,
             disabled,
             ..
         } = ctx;
@@ -97,7 +96,6 @@ impl FieldType for Radio {
                             checked=display_value(&value.get_untracked()) == o.value
                             prop:checked=move || display_value(&value.get()) == checked_value
                             on:change=move |_| value.set(Value::String(option_value.clone()))
-                            on:blur=move |_| on_blur.run(())
                         />
                         {o.label}
                     </label>

@@ -104,7 +104,6 @@ impl FieldType for Rating {
             value,
             invalid,
             described_by,
-            on_blur,
             disabled,
             ..
         } = ctx;
@@ -127,7 +126,6 @@ impl FieldType for Rating {
                             checked=display_value(&value.get_untracked()) == point
                             prop:checked=move || display_value(&value.get()) == current
                             on:change=move |_| value.set(json!(n))
-                            on:blur=move |_| on_blur.run(())
                         />
                         <span aria-hidden="true">{n}</span>
                         <span class="visually-hidden">{format!("{n} of {top}")}</span>
@@ -152,7 +150,7 @@ impl FieldType for Rating {
 mod tests {
     use serde_json::json;
 
-    use super::super::DynFieldType;
+    use super::super::{AnswerType, DynFieldType};
     use super::Rating;
 
     #[test]

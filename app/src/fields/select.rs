@@ -119,7 +119,6 @@ impl FieldType for Select {
             value,
             invalid,
             described_by,
-            on_blur,
             disabled,
             placeholder,
             ..
@@ -132,11 +131,10 @@ impl FieldType for Select {
                 name=name
                 required=required
                 disabled=disabled
-                aria-invalid=move || invalid.get().then_some("true")
+                aria-invalid=invalid.then_some("true")
                 aria-describedby=described_by
                 prop:value=move || display_value(&value.get())
                 on:change=move |ev| value.set(Value::String(event_target_value(&ev)))
-                on:blur=move |_| on_blur.run(())
             >
                 <option value="">{prompt}</option>
                 {options

@@ -168,9 +168,8 @@ fn inputs_render_on_the_server() {
                         .map(|(v, _)| v.clone())
                         .unwrap_or(Value::Null),
                 ),
-                invalid: Signal::derive(|| false),
+                invalid: false,
                 described_by: format!("q-{kind}-help q-{kind}-error"),
-                on_blur: Callback::new(|_| ()),
                 disabled: false,
             };
             t.input_view(ctx, &fixtures.config).to_html()

@@ -89,7 +89,7 @@ pub fn visibility(def: &FormDefinition, raw: &RawAnswers) -> BTreeMap<String, bo
             .is_visible(index, &values, &mut budget)
             .unwrap_or(false);
         shown.insert(field.identifier.clone(), visible);
-        if visible && let Some(t) = field.field_type() {
+        if visible && let Some(t) = field.answer_type() {
             let raw_value = raw.get(&field.identifier).unwrap_or(&Value::Null);
             if let (Ok(Some(value)), Value::Object(map)) = (
                 t.answer(raw_value, &field.config, field.required),
@@ -165,7 +165,7 @@ pub fn check_answers_with(
             Ok(false) => continue,
             Err(_) => return Err(too_much()),
         }
-        let Some(t) = field.field_type() else {
+        let Some(t) = field.answer_type() else {
             continue;
         };
         let raw_value = raw.get(&field.identifier).unwrap_or(&Value::Null);

@@ -187,6 +187,11 @@ impl Field {
         fields::lookup(&self.kind)
     }
 
+    /// The answering side of its type (all the respondent's page and answer checks use).
+    pub fn answer_type(&self) -> Option<&'static dyn fields::AnswerType> {
+        fields::answering(&self.kind)
+    }
+
     /// `(value, label)` of a select's, radio group's or multi-select's options, or of the
     /// points of a type that brings its own (a rating), in order; empty for other types.
     pub fn choices(&self) -> Vec<(String, String)> {
@@ -211,7 +216,7 @@ impl Field {
 
     /// The shared settings (placeholder, help text) of the field's type.
     pub fn common(&self) -> fields::Common {
-        self.field_type()
+        self.answer_type()
             .map(|t| t.common(&self.config))
             .unwrap_or_default()
     }
@@ -227,17 +232,17 @@ impl Field {
 
     /// Whether the answer is a file (posted as multipart, never prefilled or typed).
     pub fn takes_file(&self) -> bool {
-        self.field_type().is_some_and(|t| t.needs_multipart())
+        self.answer_type().is_some_and(|t| t.needs_multipart())
     }
 
     /// Whether an answer holds several values.
     pub fn multi_valued(&self) -> bool {
-        self.field_type().is_some_and(|t| t.multi_valued())
+        self.answer_type().is_some_and(|t| t.multi_valued())
     }
 
     /// Whether the respondent sees the field (hidden fields carry a value from the link).
     pub fn shown(&self) -> bool {
-        self.field_type().is_none_or(|t| t.shown())
+        self.answer_type().is_none_or(|t| t.shown())
     }
 }
 
@@ -308,7 +313,7 @@ impl FormDefinition {
         self.fields
             .iter()
             .enumerate()
-            .filter(|(_, f)| !f.deleted && f.field_type().is_some())
+            .filter(|(_, f)| !f.deleted && f.answer_type().is_some())
     }
 
     /// Parses a JSON document, naming the path of a structural problem.

@@ -1,16 +1,19 @@
 //! Pages loaded lazily: with `cargo leptos build --split` (the release build) each becomes
 //! its own wasm chunk, fetched when the page is first visited, so the main module holds only
-//! the shell, the router and the navigation. Respondents fetch the form
-//! renderer and nothing of the builder; owners fetch each tool as they open it. Without
+//! the shell, the router and the navigation; owners fetch each tool as they open it.
+//! (Respondents' pages are not routes: `pages::public_form`.) Without
 //! `--split` (debug builds, tests) they stay in the main module.
 
 use leptos::prelude::*;
-use leptos_router::{LazyRoute, lazy_route};
+use leptos_router::LazyRoute;
+#[cfg(not(feature = "respondent"))]
+use leptos_router::lazy_route;
 
 macro_rules! lazy_page {
     ($route:ident, $page:path) => {
         pub struct $route;
 
+        #[cfg(not(feature = "respondent"))]
         #[lazy_route]
         impl LazyRoute for $route {
             fn data() -> Self {
@@ -18,6 +21,19 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+
+        // The respondent's entry never routes: without a split point the page is not
+        // exported, so it is left out of that build.
+        #[cfg(feature = "respondent")]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
                 $page().into_any()
             }
         }
@@ -38,5 +54,3 @@ lazy_page!(FormsRoute, super::forms::FormsPage);
 lazy_page!(FormEditorRoute, super::form_editor::FormEditorPage);
 lazy_page!(FormResponsesRoute, super::form_responses::FormResponsesPage);
 lazy_page!(FormInsightsRoute, super::form_insights::FormInsightsPage);
-lazy_page!(PublicFormRoute, super::public_form::PublicFormPage);
-lazy_page!(ThanksRoute, super::public_form::ThanksPage);

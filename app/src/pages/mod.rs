@@ -13,6 +13,8 @@ pub mod installation;
 pub mod lazy;
 pub mod login;
 pub mod not_found;
+// Rendered by the server alone: a respondent's page hydrates nothing.
+#[cfg(feature = "ssr")]
 pub mod public_form;
 pub mod settings;
 pub mod signup;
