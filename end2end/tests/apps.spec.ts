@@ -94,13 +94,21 @@ test('browse the App Store, install the spam guard with consent, see it refuse a
   await page.getByTestId('save-review').click();
   await expect(page.getByTestId('review').filter({ hasText: words })).toContainText('★★★★');
   await expect(page.getByTestId('app-detail')).toContainText(/★ \d\.\d \(\d+ reviews?\)/);
-  await expect(page.getByTestId('update-badge')).toContainText('1.0.0 → 1.1.0');
+  await expect(page.getByTestId('update-badge')).toContainText('1.0.0 → 1.2.0');
 
-  // Update, roll back (the old settings return), uninstall.
+  // Update: 1.2.0 asks for one more permission, so the update asks for consent first; then
+  // roll back (the old settings and permissions return), uninstall.
   await page.goto(installation);
   await hydrated(page);
+  await expect(page.getByTestId('update-asks')).toHaveText('Send you notifications.');
   await page.getByTestId('update').click();
-  await expect(page.getByTestId('version')).toHaveText('1.1.0');
+  await expect(page.getByTestId('allow-update')).toBeFocused(); // the browser asks for the box first
+  await expect(page.getByTestId('version')).toHaveText('1.0.0');
+  await page.getByTestId('allow-update').check();
+  await page.getByTestId('update').click();
+  await expect(page.getByTestId('version')).toHaveText('1.2.0');
+  await expect(page.getByTestId('granted')).toContainText('Send you notifications.');
+  await expect(page.getByTestId('audit')).toContainText('granted notifications:send');
   await expect(page.getByTestId('setting-max_per_minute')).toHaveValue('5');
   await page.getByTestId('setting-blocked_domains').fill('other.example');
   await page.getByTestId('save-settings').click();
@@ -108,6 +116,7 @@ test('browse the App Store, install the spam guard with consent, see it refuse a
   await page.getByTestId('rollback').click();
   await expect(page.getByTestId('version')).toHaveText('1.0.0');
   await expect(page.getByTestId('setting-blocked_domains')).toHaveValue('blocked.example');
+  await expect(page.getByTestId('granted')).not.toContainText('Send you notifications.');
   await page.getByTestId('uninstall').click();
   await expect(page).toHaveURL(/\/apps\?tab=installed$/);
   await expect(page.getByTestId('no-apps')).toBeVisible();

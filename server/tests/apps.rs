@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::apps::host::HostError;
+use app::apps::host::{HostError, HttpRequest};
 use app::apps::manifest::Scope;
 use axum::body::Body;
 use common::{Client, TestApp, key_for, owner_with_form, user_with_key};
@@ -12,6 +12,8 @@ use http::{Method, Request, StatusCode, header};
 use serde_json::{Value, json};
 
 const ALL_SCOPES: [&str; 3] = ["responses:read", "responses:write", "config:read"];
+/// What the newest spam guard asks for.
+const GUARD_SCOPES: [&str; 3] = ["responses:read", "config:read", "notifications:send"];
 
 fn contact_form() -> Value {
     json!({
@@ -96,7 +98,7 @@ async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
     assert!(short.body.contains("config:read, responses:write"), "{}", short.body);
     let bad_version = install(&client, json!({"app": "spam-guard", "grant": ALL_SCOPES, "version": "9.9.9"})).await;
     assert_eq!(bad_version.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad_version.body.contains("no version 9.9.9; it has 1.0.0, 1.1.0"), "{}", bad_version.body);
+    assert!(bad_version.body.contains("no version 9.9.9; it has 1.0.0, 1.1.0, 1.2.0"), "{}", bad_version.body);
 
     let lead = install(&client, json!({"app": "lead-scoring", "grant": ALL_SCOPES})).await;
     assert_eq!(lead.status, StatusCode::CREATED, "{}", lead.body);
@@ -147,11 +149,17 @@ async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
         "activating switched its dependency on too"
     );
 
-    // Update and rollback, with the settings of each version.
+    // Update and rollback, with the settings and permissions of each version. 1.0.0 asks
+    // for two permissions and is granted just those; 1.2.0 asks for a third.
     let guard = install(&client, json!({"app": "spam-guard", "grant": ALL_SCOPES, "version": "1.0.0"})).await;
     assert_eq!(guard.status, StatusCode::CREATED, "{}", guard.body);
     let guard_id = id_of(&guard);
-    assert_eq!(guard.json()["newer"][0]["version"], "1.1.0");
+    let scopes = |view: &Value| -> Vec<String> {
+        view["scopes"].as_array().unwrap().iter().map(|p| p["scope"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(scopes(&guard.json()), ["responses:read", "config:read"]);
+    assert_eq!(guard.json()["newer"][0]["version"], "1.2.0");
+    assert_eq!(guard.json()["update_asks"][0]["scope"], "notifications:send");
     let listed = client.get("/apps").await.json();
     let card = listed["apps"].as_array().unwrap().iter().find(|a| a["slug"] == "spam-guard").unwrap().clone();
     assert_eq!((card["installed"].clone(), card["update_available"].clone()), (json!(true), json!(true)));
@@ -159,11 +167,27 @@ async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
     client
         .send(Method::PUT, &gpath("/config"), Some(json!({"blocked_domains": "spam.example", "max_per_minute": 2})))
         .await;
-    let updated = client.send(Method::POST, &gpath("/update"), None).await;
+    // Without consent to the new permission the update is refused, naming it.
+    let refused = client.send(Method::POST, &gpath("/update"), None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert!(refused.body.contains("Version 1.2.0 asks for permissions this installation was not granted: notifications:send"), "{}", refused.body);
+    assert!(refused.json()["errors"]["grant"][0].as_str().is_some(), "named at grant");
+    assert_eq!(client.get(&gpath("")).await.json()["version"], "1.0.0", "nothing changed");
+    let unknown = client.send(Method::POST, &gpath("/update"), Some(json!({"grant": ["everything"]}))).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", unknown.body);
+    let updated = client.send(Method::POST, &gpath("/update"), Some(json!({"grant": ["notifications:send"]}))).await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
-    assert_eq!(updated.json()["version"], "1.1.0");
+    assert_eq!(updated.json()["version"], "1.2.0");
     assert_eq!(updated.json()["rollback_to"], "1.0.0");
+    assert_eq!(scopes(&updated.json()), ["responses:read", "config:read", "notifications:send"]);
+    assert_eq!(updated.json()["update_asks"], json!([]));
+    assert_eq!(updated.json()["values"]["notify_refusals"], true, "a new setting starts at its default");
     assert_eq!(client.send(Method::POST, &gpath("/update"), None).await.status, StatusCode::CONFLICT);
+    let log = client.get(&gpath("/audit")).await.json();
+    assert!(
+        log["entries"].as_array().unwrap().iter().any(|e| e["detail"] == "From 1.0.0 to 1.2.0, granted notifications:send"),
+        "{log}"
+    );
     client
         .send(Method::PUT, &gpath("/config"), Some(json!({"blocked_domains": "changed.example"})))
         .await;
@@ -171,7 +195,16 @@ async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
     assert_eq!(back.status, StatusCode::OK, "{}", back.body);
     assert_eq!(back.json()["version"], "1.0.0");
     assert_eq!(back.json()["values"]["blocked_domains"], "spam.example", "the old settings came back");
+    assert_eq!(scopes(&back.json()), ["responses:read", "config:read"], "and the old permissions");
     assert_eq!(client.send(Method::POST, &gpath("/rollback"), None).await.status, StatusCode::CONFLICT);
+
+    // Updating automatically stops at a version that asks for more, and says why.
+    let user = app::services::api_keys::authenticate(&app.db, client.key.as_deref().unwrap()).await.unwrap().unwrap();
+    let waiting = app::services::apps::set_auto_update(&app.state, &user, &guard_id, true).await.unwrap();
+    assert_eq!((waiting.version.as_str(), waiting.auto_update), ("1.0.0", true));
+    let log = client.get(&gpath("/audit")).await.json();
+    assert_eq!(log["entries"][0]["event"], "update waiting", "{log}");
+    assert!(log["entries"][0]["detail"].as_str().unwrap().contains("notifications:send"), "{log}");
 
     // Another user reaches none of it.
     let (_, other_key) = user_with_key(&app, "other@example.com").await;
@@ -229,19 +262,18 @@ async fn an_app_goes_through_its_whole_lifecycle_over_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
     let app = TestApp::new().await;
-    let (_, key) = user_with_key(&app, "owner@example.com").await;
+    let (owner_cookie, key) = user_with_key(&app, "owner@example.com").await;
     let client = Client {
         app: &app,
         key: Some(key),
     };
     let (_, form_id) = owner_with_form(&app, "form-owner@example.com", &contact_form()).await;
     let (victim_cookie, victim_form) = owner_with_form(&app, "victim@example.com", &contact_form()).await;
-    let _ = victim_cookie;
     let stored = post_form(&app, &victim_form, &[("email", "v@example.com"), ("budget", "small")]).await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
     let _ = form_id;
 
-    let guard = install(&client, json!({"app": "spam-guard", "grant": ["responses:read", "config:read"]})).await;
+    let guard = install(&client, json!({"app": "spam-guard", "grant": GUARD_SCOPES})).await;
     let guard_id = id_of(&guard);
     let user = app::services::api_keys::authenticate(&app.db, client.key.as_deref().unwrap())
         .await
@@ -264,6 +296,9 @@ async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
         "denied before any data is touched"
     );
     assert_eq!(host.forms().await, Err(HostError::Denied(Scope::FormsRead)));
+    assert_eq!(host.notify("Hello").await, Err(HostError::Denied(Scope::NotificationsSend)));
+    let request = HttpRequest { method: "GET".into(), url: "https://example.com/".into(), headers: vec![], body: None };
+    assert_eq!(host.http(&request).await, Err(HostError::Denied(Scope::HttpOutbound)));
     assert!(host.config().await.is_ok(), "what was granted still works");
     let log = client.get(&format!("/installations/{guard_id}/audit")).await.json();
     let denied: Vec<String> = log["entries"]
@@ -276,14 +311,18 @@ async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
     assert_eq!(
         denied,
         [
+            "sending an HTTP request needs http:outbound, which was not granted",
+            "sending a notification needs notifications:send, which was not granted",
             "reading forms needs forms:read, which was not granted",
             "reading responses needs responses:read, which was not granted"
         ]
     );
+    let dashboard = app.get("/dashboard", Some(&owner_cookie)).await.body;
+    assert!(!dashboard.contains(r#"data-test="app-notice""#), "a denied notice is not left");
 
     // Granted everything, an installation still reaches only its owner's data.
     sqlx::query("UPDATE installations SET scopes = $1 WHERE id = $2")
-        .bind(r#"["responses:read", "responses:write", "forms:read", "config:read"]"#)
+        .bind(r#"["responses:read", "responses:write", "forms:read", "config:read", "notifications:send", "http:outbound"]"#)
         .bind(&guard_id)
         .execute(state_db.pool())
         .await
@@ -306,6 +345,23 @@ async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
         .await
         .unwrap();
     assert_eq!(data, "{}", "nothing of the other user's was changed");
+
+    // A notice goes to the installation's owner alone, as text.
+    host.notify(&format!("Check this {HOSTILE}")).await.unwrap();
+    let dashboard = app.get("/dashboard", Some(&owner_cookie)).await.body;
+    assert_eq!(dashboard.matches(r#"data-test="app-notice""#).count(), 1, "{dashboard}");
+    assert!(dashboard.contains("Spam guard"), "under the app's name");
+    assert!(!dashboard.contains("<script>alert") && dashboard.contains("&lt;script&gt;alert"), "{dashboard}");
+    assert!(!app.get("/dashboard", Some(&victim_cookie)).await.body.contains(r#"data-test="app-notice""#));
+    assert!(matches!(host.notify(" ").await, Err(HostError::Failed(_))), "an empty notice is refused");
+    // Outbound requests follow the webhook rules: no inward addresses.
+    let inward = HttpRequest { method: "GET".into(), url: "http://127.0.0.1:9/".into(), headers: vec![], body: None };
+    match host.http(&inward).await {
+        Err(HostError::Failed(why)) => assert!(why.contains("loopback"), "{why}"),
+        other => panic!("an inward request was not refused: {other:?}"),
+    }
+    let verb = HttpRequest { method: "TRACE".into(), ..request };
+    assert!(matches!(host.http(&verb).await, Err(HostError::Failed(_))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -320,7 +376,7 @@ async fn the_spam_guard_refuses_with_its_reason_and_the_answers_kept() {
     let page = app.get(&format!("/f/{form_id}"), None).await;
     assert!(!page.body.contains("_hp_website"), "no honeypot while the guard is not running");
 
-    let guard = install(&client, json!({"app": "spam-guard", "grant": ["responses:read", "config:read"]})).await;
+    let guard = install(&client, json!({"app": "spam-guard", "grant": GUARD_SCOPES})).await;
     let guard_id = id_of(&guard);
     client
         .send(
@@ -360,6 +416,14 @@ async fn the_spam_guard_refuses_with_its_reason_and_the_answers_kept() {
     }
     assert_eq!(last.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(last.body.contains("Too many submissions from your address"), "{}", last.body);
+
+    // Its owner was told, once for the burst of refusals (at most once in ten minutes).
+    let dashboard = app.get("/dashboard", Some(&cookie)).await.body;
+    assert_eq!(dashboard.matches(r#"data-test="app-notice""#).count(), 1, "{dashboard}");
+    assert!(dashboard.contains("Turned a submission away: Submissions from this domain are not accepted."), "{dashboard}");
+    let read = app.call("/api/notifications/read", &[], Some(&cookie)).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert!(!app.get("/dashboard", Some(&cookie)).await.body.contains(r#"data-test="app-notice""#), "read");
 
     // Deactivated, the guard stops and keeps its settings.
     client
@@ -592,7 +656,7 @@ async fn rotating_the_key_reseals_every_secret_while_the_server_runs() {
         app: &app,
         key: Some(key),
     };
-    let guard = install(&client, json!({"app": "spam-guard", "grant": ["responses:read", "config:read"]})).await;
+    let guard = install(&client, json!({"app": "spam-guard", "grant": GUARD_SCOPES})).await;
     let id = id_of(&guard);
     let keyring = &app.state.apps.keyring;
     let old_key = keyring.current_id();

@@ -12,6 +12,8 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::context::{current_user, redirect_plain_form_post, require_user, state};
 #[cfg(feature = "ssr")]
+use crate::apps::manifest::Scope;
+#[cfg(feature = "ssr")]
 use crate::services::apps as service;
 
 /// The catalog, and whether someone is signed in (to mark what they installed).
@@ -55,15 +57,13 @@ pub async fn install_app(
     }
     let state = state()?;
     let consent = service::consent(&state, &user, &slug).await?;
-    let mut grant: Vec<crate::apps::manifest::Scope> = Vec::new();
+    let mut grant: Vec<Scope> = Vec::new();
     let scopes = consent
         .permissions
         .iter()
         .chain(consent.also_installs.iter().flat_map(|(_, p)| p.iter()));
     for permission in scopes {
-        if let Some(scope) = crate::apps::manifest::Scope::ALL
-            .into_iter()
-            .find(|s| s.name() == permission.scope)
+        if let Some(scope) = Scope::from_name(&permission.scope)
             && !grant.contains(&scope)
         {
             grant.push(scope);
@@ -94,8 +94,8 @@ pub async fn configure_installation(id: String, config: String) -> Result<Instal
     service::configure(&state()?, &user, &id, &config).await
 }
 
-/// One lifecycle step: `activate`, `deactivate`, `update`, `rollback`, `auto-update-on`
-/// or `auto-update-off`.
+/// One lifecycle step: `activate`, `deactivate`, `rollback`, `auto-update-on` or
+/// `auto-update-off`.
 #[server(endpoint = "apps/step")]
 pub async fn installation_step(id: String, step: String) -> Result<InstallationView, AppError> {
     let user = require_user().await?;
@@ -103,12 +103,30 @@ pub async fn installation_step(id: String, step: String) -> Result<InstallationV
     let view = match step.as_str() {
         "activate" => service::set_active(&state, &user, &id, true).await?,
         "deactivate" => service::set_active(&state, &user, &id, false).await?,
-        "update" => service::update(&state, &user, &id).await?,
         "rollback" => service::rollback(&state, &user, &id).await?,
         "auto-update-on" => service::set_auto_update(&state, &user, &id, true).await?,
         "auto-update-off" => service::set_auto_update(&state, &user, &id, false).await?,
         other => return Err(AppError::BadRequest(format!("There is no step \"{other}\"."))),
     };
+    redirect_plain_form_post(&format!("/apps/installed/{id}"));
+    Ok(view)
+}
+
+/// Updates to the newest version. When it asks for permissions beyond those granted, the
+/// page lists them in `grant` (comma-separated) beside a consent box (`allow`); only what
+/// was listed and allowed is granted.
+#[server(endpoint = "apps/update")]
+pub async fn update_installation(
+    id: String,
+    grant: Option<String>,
+    allow: Option<String>,
+) -> Result<InstallationView, AppError> {
+    let user = require_user().await?;
+    let grant: Vec<Scope> = match allow.as_deref() {
+        Some("on") => grant.unwrap_or_default().split(',').filter_map(Scope::from_name).collect(),
+        _ => Vec::new(),
+    };
+    let view = service::update(&state()?, &user, &id, &grant).await?;
     redirect_plain_form_post(&format!("/apps/installed/{id}"));
     Ok(view)
 }

@@ -1,18 +1,19 @@
-//! Server functions for the owner's notices about new responses.
+//! Server functions for the owner's notices: new responses and what their apps told them.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
 
-pub use crate::forms::Notice;
+pub use crate::forms::{AppNotice, Notice};
 
 #[cfg(feature = "ssr")]
 use super::context::{require_user, state};
 
+/// Unread notices of new responses (by form), and from apps (newest first).
 #[server(endpoint = "notifications/unread")]
-pub async fn unread_notices() -> Result<Vec<Notice>, AppError> {
+pub async fn unread_notices() -> Result<(Vec<Notice>, Vec<AppNotice>), AppError> {
     let user = require_user().await?;
-    crate::services::notices::unread(&state()?.db, user.id).await
+    crate::services::notices::all_unread(&state()?, user.id).await
 }
 
 #[server(endpoint = "notifications/read")]

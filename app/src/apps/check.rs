@@ -104,6 +104,13 @@ fn check_one(
             "the version {version} must be the newest of the releases"
         ));
     }
+    if let Some(newest) = manifest.releases.iter().find(|r| r.version == manifest.version)
+        && newest.permissions.as_ref().is_some_and(|p| p != &manifest.permissions)
+    {
+        return Err(format!(
+            "the release {version} lists other permissions than the manifest's"
+        ));
+    }
     let range = semver::VersionReq::parse(&manifest.junction).map_err(|e| {
         format!(
             "the Junction range {:?} is not a semver requirement: {e}",
@@ -363,6 +370,15 @@ mod tests {
                     json!([{"version": "1.0.0", "changes": "First."}]),
                 )],
                 "app \"r\": the version 1.1.0 must be the newest of the releases",
+            ),
+            (
+                vec![with(
+                    "perm",
+                    "releases",
+                    json!([{"version": "1.0.0", "changes": "First."},
+                           {"version": "1.1.0", "changes": "Better.", "permissions": ["forms:write"]}]),
+                )],
+                "app \"perm\": the release 1.1.0 lists other permissions than the manifest's",
             ),
             (
                 vec![with("old", "junction", json!(">=2"))],

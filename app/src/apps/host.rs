@@ -44,6 +44,30 @@ pub struct ResponseInfo {
     pub created_at: i64,
 }
 
+/// An HTTP request an app sends outside Junction (`http:outbound`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpRequest {
+    /// GET, POST, PUT, PATCH or DELETE.
+    pub method: String,
+    pub url: String,
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// What the receiver answered: its status and the start of its body (at most 64 KB).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HttpReply {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The longest notice an app may leave its owner.
+pub const MAX_NOTICE: usize = 500;
+/// The largest body an app may send.
+pub const MAX_HTTP_BODY: usize = 64 * 1024;
+
 /// Who an installation is: what every call is scoped to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Installation {
@@ -77,6 +101,11 @@ pub trait Backend: Send + Sync {
         key: &str,
         value: Value,
     ) -> Result<bool, String>;
+    /// Leaves the owner a notice from the installation (shown on their dashboard).
+    async fn notify(&self, installation: &Installation, text: &str) -> Result<(), String>;
+    /// Sends `request` under the rules webhooks are sent under (timeouts, no redirects,
+    /// private addresses refused, the answer cut at 64 KB).
+    async fn http(&self, request: &HttpRequest) -> Result<HttpReply, String>;
     async fn audit(&self, installation: &Installation, event: &str, detail: &str);
 }
 
@@ -179,6 +208,31 @@ impl HostApi {
         } else {
             Err(HostError::NotFound(format!("no response \"{response_id}\"")))
         }
+    }
+
+    /// Leaves the owner a notice, shown on their dashboard under the app's name.
+    pub async fn notify(&self, text: &str) -> Result<(), HostError> {
+        self.require(Scope::NotificationsSend, "sending a notification").await?;
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_NOTICE {
+            return Err(HostError::Failed(format!("a notice has 1 to {MAX_NOTICE} characters")));
+        }
+        self.backend
+            .notify(&self.installation, text)
+            .await
+            .map_err(HostError::Failed)
+    }
+
+    /// Sends an HTTP request outside Junction.
+    pub async fn http(&self, request: &HttpRequest) -> Result<HttpReply, HostError> {
+        self.require(Scope::HttpOutbound, "sending an HTTP request").await?;
+        if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&request.method.as_str()) {
+            return Err(HostError::Failed(format!("the method {:?} is not one of GET, POST, PUT, PATCH, DELETE", request.method)));
+        }
+        if request.body.as_ref().is_some_and(|b| b.len() > MAX_HTTP_BODY) {
+            return Err(HostError::Failed(format!("a request body is at most {MAX_HTTP_BODY} bytes")));
+        }
+        self.backend.http(request).await.map_err(HostError::Failed)
     }
 
     /// The app's own configuration, secrets opened.

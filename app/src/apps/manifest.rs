@@ -57,6 +57,11 @@ impl Scope {
         Scope::ConfigRead,
     ];
 
+    /// The scope written as `name` (`responses:read`).
+    pub fn from_name(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.name() == name.trim())
+    }
+
     /// The scope as written in manifests and the API.
     pub fn name(self) -> &'static str {
         match self {
@@ -91,6 +96,10 @@ impl Scope {
 pub struct Release {
     pub version: String,
     pub changes: String,
+    /// What this version asks for, where it differs from the newest version's
+    /// `permissions` (an update that asks for more needs the installer's consent again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<Scope>>,
 }
 
 /// Another app this one needs, in versions matching `version` (a semver requirement).
@@ -187,6 +196,20 @@ impl Manifest {
     /// Reads a manifest from JSON; the error names the problem (`missing field "slug"`).
     pub fn from_json(text: &str) -> Result<Manifest, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// The permissions `version` asks for: its release's own list, else the newest's.
+    pub fn permissions_of(&self, version: &str) -> &[Scope] {
+        self.releases
+            .iter()
+            .find(|r| r.version == version)
+            .and_then(|r| r.permissions.as_deref())
+            .unwrap_or(&self.permissions)
+    }
+
+    /// The permissions `version` asks for beyond `granted`, in the catalog's order.
+    pub fn asks_beyond(&self, version: &str, granted: &[Scope]) -> Vec<Scope> {
+        self.permissions_of(version).iter().copied().filter(|s| !granted.contains(s)).collect()
     }
 }
 

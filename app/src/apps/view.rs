@@ -216,6 +216,9 @@ pub struct InstallationView {
     pub rollback_to: Option<String>,
     /// The releases newer than the installed one, newest first.
     pub newer: Vec<Release>,
+    /// What the newest version asks for beyond the permissions granted: updating to it
+    /// needs the user's consent to these.
+    pub update_asks: Vec<Permission>,
     /// Set when an admin disabled the app: the installation does not run.
     pub disabled_reason: Option<String>,
     pub created_at: i64,

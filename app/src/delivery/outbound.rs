@@ -183,49 +183,17 @@ impl Outbound {
 
     /// POSTs `body` (JSON) to `url` with `headers`.
     pub async fn post(&self, url: &str, headers: &[(&str, String)], body: String) -> Attempt {
-        let started = Instant::now();
-        let elapsed = |started: Instant| started.elapsed().as_millis() as i64;
-        let url = match check_url(url, self.allow_private) {
-            Ok(url) => url,
-            Err(e) => {
-                return Attempt { status: None, duration_ms: 0, error: Some(e), retry_after: None };
+        let mut all: Vec<(String, String)> = vec![("content-type".into(), "application/json".into())];
+        all.extend(headers.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
+        let answer = match self.send("POST", url, &all, Some(body)).await {
+            Ok(answer) => answer,
+            Err((error, duration_ms)) => {
+                return Attempt { status: None, duration_ms, error: Some(error), retry_after: None };
             }
         };
-        let mut request = self
-            .client
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body);
-        for (name, value) in headers {
-            request = request.header(*name, value);
-        }
-        let mut response = match request.send().await {
-            Ok(response) => response,
-            Err(e) => {
-                return Attempt {
-                    status: None,
-                    duration_ms: elapsed(started),
-                    error: Some(describe(&e)),
-                    retry_after: None,
-                };
-            }
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        // Read at most MAX_RESPONSE_BYTES of the answer; the rest is never read.
-        let mut answer = Vec::new();
-        while answer.len() < MAX_RESPONSE_BYTES {
-            match response.chunk().await {
-                Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
-                Ok(None) | Err(_) => break,
-            }
-        }
+        let status = answer.status;
         let error = (!(200..300).contains(&status)).then(|| {
-            let text: String = String::from_utf8_lossy(&answer)
+            let text: String = String::from_utf8_lossy(&answer.body)
                 .chars()
                 .take(KEPT_RESPONSE_CHARS)
                 .collect();
@@ -236,8 +204,60 @@ impl Outbound {
                 format!("answered {status}: {text}")
             }
         });
-        Attempt { status: Some(status), duration_ms: elapsed(started), error, retry_after }
+        Attempt { status: Some(status), duration_ms: answer.duration_ms, error, retry_after: answer.retry_after }
     }
+
+    /// Sends one request: the URL checked as typed, the receiver's addresses after DNS, no
+    /// redirect followed, the answer read up to 64 KB. The error says why, with the time
+    /// taken.
+    pub async fn send(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: Option<String>,
+    ) -> Result<Answer, (String, i64)> {
+        let started = Instant::now();
+        let elapsed = |started: Instant| started.elapsed().as_millis() as i64;
+        let url = check_url(url, self.allow_private).map_err(|e| (e, 0))?;
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| (format!("{method:?} is not an HTTP method"), 0))?;
+        let mut request = self.client.request(method, url);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        let mut response = request.send().await.map_err(|e| (describe(&e), elapsed(started)))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // Read at most MAX_RESPONSE_BYTES of the answer; the rest is never read.
+        let mut body = Vec::new();
+        while body.len() < MAX_RESPONSE_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        body.truncate(MAX_RESPONSE_BYTES);
+        Ok(Answer { status, retry_after, body, duration_ms: elapsed(started) })
+    }
+}
+
+/// What a receiver answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    /// Its `Retry-After`, as sent.
+    pub retry_after: Option<String>,
+    /// The start of its body, at most 64 KB.
+    pub body: Vec<u8>,
+    pub duration_ms: i64,
 }
 
 /// A request error in one line, with its cause (a refused address says which).

@@ -29,6 +29,19 @@ pub struct Notice {
     pub latest: i64,
 }
 
+/// A notice an app left its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppNotice {
+    pub installation_id: String,
+    /// The app's slug.
+    pub app: String,
+    /// The app's name, as the catalog gives it.
+    pub app_name: String,
+    pub text: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
 /// The routes of the forms a form reuses, by form id.
 pub type LinkedRoutes = BTreeMap<String, Vec<Route>>;
 

@@ -46,7 +46,8 @@ fn Dashboard(user: SessionUser) -> impl IntoView {
     }
 }
 
-/// Unread responses on forms whose owner asked to be notified.
+/// Unread responses on forms whose owner asked to be notified, and what the user's apps
+/// told them.
 #[component]
 fn Notices() -> impl IntoView {
     let mark_read = ServerAction::<MarkNoticesRead>::new();
@@ -58,19 +59,33 @@ fn Notices() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match notices.await {
                         Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"Nothing new. Forms set to notify you list their new responses here."</p>
+                        Ok((responses, from_apps)) if responses.is_empty() && from_apps.is_empty() => view! {
+                            <p class="muted">"Nothing new. Forms set to notify you list their new responses here, and your apps what they tell you."</p>
                         }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="notices">
-                                {list.into_iter().map(|n| view! {
-                                    <li data-test="notice">
-                                        <A href=format!("/forms/{}/responses", n.form_id)>{n.form_name.clone()}</A>
-                                        ": " {format!("{} new", n.count)}
-                                        <span class="muted small">" · latest " {crate::dates::iso_datetime(n.latest)}</span>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
+                        Ok((responses, from_apps)) => view! {
+                            {(!responses.is_empty()).then(|| view! {
+                                <ul class="notices">
+                                    {responses.into_iter().map(|n| view! {
+                                        <li data-test="notice">
+                                            <A href=format!("/forms/{}/responses", n.form_id)>{n.form_name.clone()}</A>
+                                            ": " {format!("{} new", n.count)}
+                                            <span class="muted small">" · latest " {crate::dates::iso_datetime(n.latest)}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                            {(!from_apps.is_empty()).then(|| view! {
+                                <h3>"From your apps"</h3>
+                                <ul class="notices">
+                                    {from_apps.into_iter().map(|n| view! {
+                                        <li data-test="app-notice">
+                                            <A href=format!("/apps/installed/{}", n.installation_id)>{n.app_name.clone()}</A>
+                                            ": " {n.text.clone()}
+                                            <span class="muted small">" · " {crate::dates::iso_datetime(n.at)}</span>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
                             <ActionForm action=mark_read>
                                 <button type="submit" class="link-button" data-test="mark-read">"Mark all as read"</button>
                             </ActionForm>

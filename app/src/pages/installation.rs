@@ -9,8 +9,8 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde_json::{Map, Value};
 
 use crate::api::apps::{
-    ConfigureInstallation, InstallationStep, SendEmailAgain, UninstallInstallation, installation_emails,
-    load_installation,
+    ConfigureInstallation, InstallationStep, SendEmailAgain, UninstallInstallation, UpdateInstallation,
+    installation_emails, load_installation,
 };
 use crate::apps::config;
 use crate::apps::manifest::{Setting, SettingKind};
@@ -37,6 +37,7 @@ fn Installation() -> impl IntoView {
     let id = params.read_untracked().get("id").unwrap_or_default();
     let configure = ServerAction::<ConfigureInstallation>::new();
     let step = ServerAction::<InstallationStep>::new();
+    let update = ServerAction::<UpdateInstallation>::new();
     // Reloaded after each change that went through, not after a refusal: the settings form
     // would be drawn again from what is stored, and what the owner typed would be lost.
     let changes = RwSignal::new(0_usize);
@@ -50,6 +51,11 @@ fn Installation() -> impl IntoView {
             changes.update(|n| *n += 1);
         }
     });
+    Effect::new(move |_| {
+        if update.value().with(|v| matches!(v, Some(Ok(_)))) {
+            changes.update(|n| *n += 1);
+        }
+    });
     let loaded = Resource::new(
         move || (id.clone(), changes.get()),
         |(id, _)| load_installation(id),
@@ -59,7 +65,7 @@ fn Installation() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match loaded.await {
-                        Ok((view, log)) => view! { <Loaded view log configure step /> }.into_any(),
+                        Ok((view, log)) => view! { <Loaded view log configure step update /> }.into_any(),
                         Err(error) => view! { <ErrorPage error /> }.into_any(),
                     }
                 })}
@@ -74,6 +80,7 @@ fn Loaded(
     log: Vec<AuditEntry>,
     configure: ServerAction<ConfigureInstallation>,
     step: ServerAction<InstallationStep>,
+    update: ServerAction<UpdateInstallation>,
 ) -> impl IntoView {
     let uninstall = ServerAction::<UninstallInstallation>::new();
     Effect::new(move |_| {
@@ -86,6 +93,7 @@ fn Loaded(
         step.value()
             .get()
             .and_then(Result::err)
+            .or_else(|| update.value().get().and_then(Result::err))
             .or_else(|| uninstall.value().get().and_then(Result::err))
     });
     let id = view.id.clone();
@@ -100,6 +108,36 @@ fn Loaded(
         }
     };
     let newest = view.newer.first().map(|r| r.version.clone());
+    // Updating to a version that asks for more permissions needs the user's consent to them.
+    let update_button = newest.clone().filter(|_| view.update_asks.is_empty()).map(|v| {
+        let id = view.id.clone();
+        view! {
+            <ActionForm action=update attr:class="inline-form">
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="button" data-test="update">{format!("Update to {v}")}</button>
+            </ActionForm>
+        }
+    });
+    let update_consent = newest.clone().filter(|_| !view.update_asks.is_empty()).map(|v| {
+        let id = view.id.clone();
+        let grant = view.update_asks.iter().map(|p| p.scope.clone()).collect::<Vec<_>>().join(",");
+        let asks = view.update_asks.clone();
+        view! {
+            <ActionForm action=update attr:class="update-consent" attr:data-test="update-consent">
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="grant" value=grant />
+                <p>{format!("Version {v} also asks to:")}</p>
+                <ul class="permissions">
+                    {asks.into_iter().map(|p| view! { <li data-test="update-asks">{p.sentence}</li> }).collect_view()}
+                </ul>
+                <div class="field field-inline">
+                    <input id="allow-update" name="allow" type="checkbox" value="on" required data-test="allow-update" />
+                    <label for="allow-update">"I allow these permissions"</label>
+                </div>
+                <button type="submit" class="button" data-test="update">{format!("Update to {v}")}</button>
+            </ActionForm>
+        }
+    });
     let settings_view = view.clone();
     let email_log = (view.app == crate::apps::email::SLUG).then(|| (view.id.clone(), view.active));
     view! {
@@ -132,7 +170,7 @@ fn Loaded(
                 } else {
                     step_button("activate", "Switch on".into(), "button").into_any()
                 }}
-                {newest.clone().map(|v| step_button("update", format!("Update to {v}"), "button"))}
+                {update_button}
                 {view.rollback_to.clone().map(|v| step_button("rollback", format!("Roll back to {v}"), "button button-secondary"))}
                 {if view.auto_update {
                     step_button("auto-update-off", "Stop automatic updates".into(), "button button-secondary").into_any()
@@ -150,13 +188,14 @@ fn Loaded(
                     <dl class="changelog">
                         {view.newer.iter().map(|r| view! { <dt>{r.version.clone()}</dt><dd>{r.changes.clone()}</dd> }).collect_view()}
                     </dl>
+                    {update_consent}
                 </div>
             })}
             {(view.app == crate::apps::webhooks::SLUG).then(|| view! {
                 <p><a class="button" href="/webhooks" data-test="manage-endpoints">"Manage endpoints and deliveries"</a></p>
             })}
             <h2>"Permissions granted"</h2>
-            <ul class="permissions">
+            <ul class="permissions" data-test="granted">
                 {view.scopes.iter().map(|p| view! { <li>{p.sentence.clone()}</li> }).collect_view()}
             </ul>
         </article>

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::apps::config::{self, SecretChange};
-use crate::apps::host::{Backend, FormInfo, HostApi, Installation, ResponseInfo};
+use crate::apps::host::{Backend, FormInfo, HostApi, HttpReply, HttpRequest, Installation, ResponseInfo};
 use crate::apps::manifest::{Manifest, Scope, SettingKind};
 use crate::apps::view::{
     AdminApp, AppCard, AppDetail, Approval, AuditEntry, ConsentView, DependencyView,
@@ -32,9 +32,11 @@ use crate::services::outbox;
 use crate::secrets::Keyring;
 use crate::state::AppState;
 
-/// The host API's data, over the database.
+/// The host API's data, over the database, and its outbound HTTP through the server's
+/// guarded client.
 struct DbBackend {
     db: Db,
+    outbound: crate::delivery::outbound::Outbound,
 }
 
 #[async_trait::async_trait]
@@ -125,6 +127,21 @@ impl Backend for DbBackend {
         Err("the response kept changing; try again".into())
     }
 
+    async fn notify(&self, installation: &Installation, text: &str) -> Result<(), String> {
+        crate::services::notices::from_app(&self.db, installation.owner_id, &installation.id, &installation.app, text)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn http(&self, request: &HttpRequest) -> Result<HttpReply, String> {
+        let answer = self
+            .outbound
+            .send(&request.method, &request.url, &request.headers, request.body.clone())
+            .await
+            .map_err(|(error, _)| error)?;
+        Ok(HttpReply { status: answer.status, body: String::from_utf8_lossy(&answer.body).into_owned() })
+    }
+
     async fn audit(&self, installation: &Installation, event: &str, detail: &str) {
         if let Err(e) = db::audit(
             self.db.pool(),
@@ -163,6 +180,7 @@ fn host_for(state: &AppState, row: &InstallationRow) -> HostApi {
         },
         Arc::new(DbBackend {
             db: state.db.clone(),
+            outbound: state.delivery.outbound.clone(),
         }),
     )
 }
@@ -254,7 +272,7 @@ pub async fn sync_catalog(state: &AppState) -> Result<(), AppError> {
         };
         if row.auto_update
             && newer(app.manifest(), &row.version)
-            && let Err(e) = update_row(state, app, row.clone(), "updated automatically").await
+            && let Err(e) = update_automatically(state, app, row.clone()).await
         {
             tracing::warn!(installation = %row.id, "automatic update failed: {e}");
         }
@@ -581,10 +599,17 @@ pub async fn install(
         });
     }
     before_install(state, user, &plan).await?;
+    // The app in the version asked for; its dependencies in their newest.
+    let asks = |m: &Manifest| -> Vec<Scope> {
+        match version {
+            Some(v) if m.slug == slug => m.permissions_of(v).to_vec(),
+            _ => m.permissions.clone(),
+        }
+    };
     let mut missing: Vec<&str> = plan
         .install
         .iter()
-        .flat_map(|a| a.manifest().permissions.iter())
+        .flat_map(|a| asks(a.manifest()))
         .filter(|s| !grant.contains(s))
         .map(|s| s.name())
         .collect();
@@ -629,7 +654,7 @@ pub async fn install(
                 Some(v) if m.slug == slug => v.to_owned(),
                 _ => m.version.clone(),
             },
-            scopes: serde_json::to_string(&m.permissions).map_err(AppError::internal)?,
+            scopes: serde_json::to_string(&asks(m)).map_err(AppError::internal)?,
             config: Value::Object(config::defaults(&m.settings)).to_string(),
             active: false,
             auto_update: false,
@@ -732,6 +757,11 @@ fn view_of(row: &InstallationRow, manifest: &Manifest, listing: Option<Listing>)
         .cloned()
         .collect();
     newer.reverse();
+    let update_asks = if newer.is_empty() {
+        Vec::new()
+    } else {
+        manifest.asks_beyond(&manifest.version, &scopes_of(row)).into_iter().map(Permission::from).collect()
+    };
     InstallationView {
         id: row.id.clone(),
         app: row.app.clone(),
@@ -752,6 +782,7 @@ fn view_of(row: &InstallationRow, manifest: &Manifest, listing: Option<Listing>)
             .and_then(|p| serde_json::from_str::<Value>(p).ok())
             .and_then(|p| p["version"].as_str().map(str::to_owned)),
         newer,
+        update_asks,
         disabled_reason: listing.and_then(|l| l.disabled_reason),
         created_at: row.created_at,
     }
@@ -992,25 +1023,71 @@ pub async fn set_auto_update(state: &AppState, user: &SessionUser, id: &str, on:
         db::update_installation(state.db.pool(), &row).await?;
         audit(state, &row, "auto-update", if on { "Automatic updates on" } else { "Automatic updates off" }).await?;
         if on && newer(app.manifest(), &row.version) {
-            update_row(state, &app, row, "updated automatically").await?;
+            update_automatically(state, &app, row).await?;
         }
     }
     installation(state, user, id).await
 }
 
-/// Moves an installation to the newest version, keeping the previous version and
-/// configuration for a rollback and running the app's configuration migration.
-pub async fn update(state: &AppState, user: &SessionUser, id: &str) -> Result<InstallationView, AppError> {
+/// Moves an installation to the newest version, keeping the previous version, settings and
+/// permissions for a rollback and running the app's configuration migration. Permissions
+/// the new version asks for beyond those granted must be in `grant`, the user's consent.
+pub async fn update(
+    state: &AppState,
+    user: &SessionUser,
+    id: &str,
+    grant: &[Scope],
+) -> Result<InstallationView, AppError> {
     let (row, app) = owned(state, user, id).await?;
-    if !newer(app.manifest(), &row.version) {
+    let manifest = app.manifest();
+    if !newer(manifest, &row.version) {
         return Err(AppError::Conflict(format!(
             "{} is already at its newest version, {}.",
-            app.manifest().name,
-            row.version
+            manifest.name, row.version
         )));
+    }
+    let missing: Vec<&str> = manifest
+        .asks_beyond(&manifest.version, &scopes_of(&row))
+        .into_iter()
+        .filter(|s| !grant.contains(s))
+        .map(Scope::name)
+        .collect();
+    if !missing.is_empty() {
+        let message = format!(
+            "Version {} asks for permissions this installation was not granted: {}. Allow them to update.",
+            manifest.version,
+            missing.join(", ")
+        );
+        return Err(AppError::Validation {
+            message: message.clone(),
+            fields: BTreeMap::from([("grant".to_owned(), vec![message])]),
+        });
     }
     update_row(state, &app, row, "updated").await?;
     installation(state, user, id).await
+}
+
+/// An update on the owner's behalf ("update automatically"): only while the new version
+/// asks for nothing more than was granted; otherwise it waits for the owner's consent,
+/// and the activity log says so.
+async fn update_automatically(state: &AppState, app: &Arc<dyn App>, row: InstallationRow) -> Result<(), AppError> {
+    let manifest = app.manifest();
+    let asks = manifest.asks_beyond(&manifest.version, &scopes_of(&row));
+    if asks.is_empty() {
+        return update_row(state, app, row, "updated automatically").await;
+    }
+    let names: Vec<&str> = asks.iter().map(|s| s.name()).collect();
+    audit(
+        state,
+        &row,
+        "update waiting",
+        &format!(
+            "Version {} asks for more permissions ({}), so it waits for you to update by hand",
+            manifest.version,
+            names.join(", ")
+        ),
+    )
+    .await
 }
 
 async fn update_row(state: &AppState, app: &Arc<dyn App>, mut row: InstallationRow, event: &str) -> Result<(), AppError> {
@@ -1022,15 +1099,22 @@ async fn update_row(state: &AppState, app: &Arc<dyn App>, mut row: InstallationR
     ) else {
         return Err(AppError::internal("an installed version is not semver"));
     };
-    let previous = serde_json::json!({"version": from, "config": stored_config(&row)});
+    let granted = scopes_of(&row);
+    let previous = serde_json::json!({"version": from, "config": stored_config(&row), "scopes": granted});
     let migrated = app.migrate_config(&from_v, &to_v, stored_config(&row));
     // New settings start at their defaults.
     let mut config = config::defaults(&manifest.settings);
     config.extend(migrated);
+    let added: Vec<&str> = manifest.asks_beyond(&manifest.version, &granted).into_iter().map(Scope::name).collect();
     row.previous = Some(previous.to_string());
     row.version = manifest.version.clone();
     row.config = Value::Object(config).to_string();
-    audited::<AppUpdated>(state, &row, Write::Update, event, &format!("From {from} to {}", row.version)).await?;
+    row.scopes = serde_json::to_string(manifest.permissions_of(&manifest.version)).map_err(AppError::internal)?;
+    let mut detail = format!("From {from} to {}", row.version);
+    if !added.is_empty() {
+        detail.push_str(&format!(", granted {}", added.join(", ")));
+    }
+    audited::<AppUpdated>(state, &row, Write::Update, event, &detail).await?;
     let host = host_for(state, &row);
     if let Err(e) = app.on_update(&host, &from).await {
         tracing::warn!(installation = %row.id, "on_update failed: {e}");
@@ -1052,6 +1136,10 @@ pub async fn rollback(state: &AppState, user: &SessionUser, id: &str) -> Result<
     };
     row.version = version.to_owned();
     row.config = Value::Object(config.clone()).to_string();
+    // The permissions granted then (snapshots from before they were kept keep today's).
+    if let Some(scopes) = previous.get("scopes").filter(|s| s.is_array()) {
+        row.scopes = scopes.to_string();
+    }
     row.previous = None;
     // Rolled back on purpose: no automatic update undoes it.
     row.auto_update = false;

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::webhooks::DeliveriesQuery;
-use super::{ApiUser, Body, ErrorBody, Params};
+use super::{ApiUser, Body, ErrorBody, OptionalBody, Params};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppList {
@@ -209,21 +209,36 @@ pub(super) async fn deactivate(
     Ok(Json(service::set_active(&state, &user, &id, false).await?))
 }
 
-/// Moves the installation to the app's newest version, keeping the previous version and
-/// settings for a rollback.
+/// What an update is given.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    /// Consent to the permissions the newest version asks for beyond those granted (the
+    /// installation's `update_asks`). Not needed when it asks for nothing more.
+    #[serde(default)]
+    pub grant: Vec<Scope>,
+}
+
+/// Moves the installation to the app's newest version, keeping the previous version,
+/// settings and permissions for a rollback.
 #[utoipa::path(post, path = "/installations/{id}/update", tag = "apps", security(("api_key" = [])),
     params(("id" = String, Path, description = "The installation's id")),
+    request_body(content = Option<UpdateRequest>, description = "Optional: the consent to new permissions"),
     responses(
         (status = 200, description = "The installation, updated", body = InstallationView),
+        (status = 400, description = "The body is not JSON", body = ErrorBody),
         (status = 404, description = "No such installation of this user", body = ErrorBody),
         (status = 409, description = "Already at the newest version", body = ErrorBody),
+        (status = 415, description = "The body is not declared as JSON", body = ErrorBody),
+        (status = 422, description = "The newest version asks for permissions not granted (named)", body = ErrorBody),
     ))]
 pub(super) async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
+    OptionalBody(request): OptionalBody<UpdateRequest>,
 ) -> Result<Json<InstallationView>, AppError> {
-    Ok(Json(service::update(&state, &user, &id).await?))
+    Ok(Json(service::update(&state, &user, &id, &request.grant).await?))
 }
 
 /// Returns to the version and settings the last update replaced.

@@ -241,6 +241,29 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     }
 }
 
+/// A JSON body that may be left out (no body at all): `T::default()` then. A body that is
+/// sent is read as [`Body`] reads it.
+pub struct OptionalBody<T>(T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        let headers = request.headers();
+        let declared_empty = headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() == "0");
+        let untyped = !headers.contains_key(axum::http::header::CONTENT_TYPE);
+        if declared_empty || (untyped && !headers.contains_key(axum::http::header::TRANSFER_ENCODING)
+            && !headers.contains_key(axum::http::header::CONTENT_LENGTH))
+        {
+            return Ok(OptionalBody(T::default()));
+        }
+        Body::<T>::from_request(request, state).await.map(|Body(value)| OptionalBody(value))
+    }
+}
+
 /// axum's refusal of a body, with its own status and words: 400 not JSON, 415 not declared
 /// as JSON, 413 too large, 422 JSON of the wrong shape (by the path `body`).
 fn json_rejection(rejection: JsonRejection) -> AppError {

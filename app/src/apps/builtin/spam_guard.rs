@@ -1,5 +1,6 @@
 //! Spam guard: a `form.beforeSubmit` filter refusing submissions from blocked e-mail
-//! domains, with the honeypot filled, or past a per-address rate.
+//! domains, with the honeypot filled, or past a per-address rate, and (from 1.2.0) telling
+//! its owner so on their dashboard.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -84,6 +85,7 @@ impl FilterHandler<HostApi> for Guard {
         let submission: SubmitPayload =
             serde_json::from_value(payload.clone()).map_err(|e| e.to_string())?;
         if let Some(reason) = refusal(host, config, &submission) {
+            tell_owner(host, config, reason).await;
             return Ok(FilterOutcome::Reject(reason.into()));
         }
         Ok(FilterOutcome::Continue(payload))
@@ -120,6 +122,44 @@ fn refusal(host: &HostApi, config: &Map<String, Value>, submission: &SubmitPaylo
     None
 }
 
+/// How often the owner is told at most.
+const NOTICE_EVERY: Duration = Duration::from_secs(600);
+
+/// When each installation last told its owner.
+static TOLD: LazyLock<Mutex<HashMap<String, Instant>>> = LazyLock::new(Default::default);
+
+/// From 1.2.0, with the setting on: a notice to the owner, at most one per installation
+/// every ten minutes. A notice that cannot be left does not change the verdict.
+async fn tell_owner(host: &HostApi, config: &Map<String, Value>, reason: &str) {
+    let since_1_2 = semver::Version::parse(host.version()).is_ok_and(|v| v >= semver::Version::new(1, 2, 0));
+    let wanted = config.get("notify_refusals").and_then(Value::as_bool).unwrap_or(true);
+    if !since_1_2 || !wanted || !due(host.installation_id()) {
+        return;
+    }
+    let text = format!("Turned a submission away: {reason} More may follow within 10 minutes without another notice.");
+    if let Err(e) = host.notify(&text).await {
+        tracing::warn!(installation = host.installation_id(), "spam guard could not notify: {e}");
+    }
+}
+
+/// Whether `installation` may tell its owner now (and counts it as told).
+fn due(installation: &str) -> bool {
+    let now = Instant::now();
+    let Ok(mut told) = TOLD.lock() else {
+        return false;
+    };
+    if told.len() > 10_000 {
+        told.retain(|_, at| now - *at < NOTICE_EVERY);
+    }
+    match told.get(installation) {
+        Some(at) if now - *at < NOTICE_EVERY => false,
+        _ => {
+            told.insert(installation.to_owned(), now);
+            true
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +172,14 @@ mod tests {
         assert!(is_blocked("spam.example", &blocked));
         assert!(!is_blocked("notmailinator.com", &blocked));
         assert!(!is_blocked("example.com", &blocked));
+    }
+
+    #[test]
+    fn the_owner_is_told_once_in_ten_minutes_per_installation() {
+        let id = uuid::Uuid::new_v4().to_string();
+        assert!(due(&id));
+        assert!(!due(&id));
+        assert!(due(&uuid::Uuid::new_v4().to_string()));
     }
 
     #[test]
