@@ -58,6 +58,10 @@ say "building the site for the browser tests"
 cargo leptos build --split
 # Release, as it ships: the respondent spec checks its weight over the wire.
 "$ROOT/scripts/build-respondent.sh" --release
+# The example app the publishing journey uploads (end2end/tests/publish.spec.ts); the
+# integration tests built it already, into the same target directory.
+JUNCTION_E2E_DOMAIN_FILTER="$(bash "$ROOT/examples/apps/domain-filter/build.sh" | tail -n 1)"
+export JUNCTION_E2E_DOMAIN_FILTER
 
 say "browser tests (Playwright, Debian chromium)"
 e2e_dir="$(mktemp -d)"

@@ -41,7 +41,7 @@ use crate::components::frame::Frame;
 use crate::pages::lazy::{
     AdminAppsRoute, AppDetailRoute, AppInstallRoute, AppsRoute, DashboardRoute,
     FormEditorRoute, InstallationRoute, FormInsightsRoute, FormResponsesRoute, FormsRoute,
-    HooksDocsRoute, SettingsRoute, WebhookDeliveriesRoute, WebhooksRoute,
+    AppsDocsRoute, HooksDocsRoute, PublishRoute, SettingsRoute, WebhookDeliveriesRoute, WebhooksRoute,
 };
 use crate::pages::{home::HomePage, login::LoginPage, not_found::NotFound, signup::SignupPage};
 
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("dashboard") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("apps") view={Lazy::<AppsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("apps/publish") view={Lazy::<PublishRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("apps/installed/:id") view={Lazy::<InstallationRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("apps/:slug") view={Lazy::<AppDetailRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("apps/:slug/install") view={Lazy::<AppInstallRoute>::new()} ssr=SsrMode::Async />
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("webhooks/:id") view={Lazy::<WebhookDeliveriesRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("docs/hooks") view={Lazy::<HooksDocsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("docs/apps") view={Lazy::<AppsDocsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms") view={Lazy::<FormsRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/edit") view={Lazy::<FormEditorRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("forms/:id/responses") view={Lazy::<FormResponsesRoute>::new()} ssr=SsrMode::Async />

@@ -170,6 +170,7 @@ fn only_services_call_into_db() {
     let server_allowed = [
         "app::db::{DEFAULT_DATABASE_URL, DatabaseUrl}",
         "app::db::{DatabaseUrl, Db}",
+        "app::db::DatabaseUrl;",
         "app::db::sessions::DbSessionStore",
     ];
     for source in sources(&manifest_dir().join("../server/src"), "server") {

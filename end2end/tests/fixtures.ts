@@ -53,3 +53,48 @@ export async function signUp(page: Page, email = uniqueEmail()): Promise<string>
   await hydrated(page);
   return email;
 }
+
+// Hostile values: every string a user can type gets one that would run script if a page
+// wrote it raw (end2end/tests/hostile.spec.ts, publish.spec.ts).
+
+export const hostile = (where: string) =>
+  `${where}</title></textarea></style><script>window.__xss="${where}"</script><img src=x onerror="window.__xss='${where}'">`;
+
+/** A shorter one, for strings limited to 100 characters. */
+export const short = (where: string) => `${where}</textarea><script>window.__xss="${where}"</script>`;
+
+/** Records script that ran from a payload, and every CSP violation. */
+export async function watch(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    (window as any).__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) =>
+      (window as any).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  page.on('dialog', (dialog) => {
+    throw new Error(`a dialog opened: ${dialog.message()}`);
+  });
+}
+
+/**
+ * Fails if the served HTML has a raw payload, if one ran, or if the policy blocked anything.
+ * A page that loads no wasm (`wasm: false`, the thank-you page) must carry no script at all.
+ */
+export async function check(page: Page, path: string, { wasm = true } = {}): Promise<void> {
+  const response = await page.goto(path);
+  expect(response, path).not.toBeNull();
+  const html = (await response!.text()).toLowerCase();
+  for (const raw of ['<script>window.__xss', '</title><script', '</textarea><script', '<img src=x onerror']) {
+    expect(html, `${path}: ${raw} reached the HTML`).not.toContain(raw);
+  }
+  expect(response!.headers()['content-security-policy'], path).toContain("'nonce-");
+  if (wasm) {
+    await hydrated(page);
+  } else {
+    expect(html, `${path} runs no script`).not.toContain('<script');
+  }
+  // A moment for any stray handler to fire.
+  await page.waitForTimeout(100);
+  expect(await page.evaluate(() => (window as any).__xss), `${path}: a payload ran`).toBeUndefined();
+  expect(await page.evaluate(() => (window as any).__csp), `${path}: blocked by the policy`).toEqual([]);
+}
+

@@ -1,17 +1,11 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { hydrated, PASSWORD, signUp } from './fixtures';
+import { check, hostile, hydrated, PASSWORD, short, signUp, watch } from './fixtures';
 
 // Every string a user can type gets a value that would run script if any page wrote it raw.
 // Each page is loaded as served (server-rendered) and after hydration; the test fails if a
 // payload ran, if the raw HTML carries an unescaped `<script`, `</title>` or `</textarea>`,
 // or if the page's Content-Security-Policy blocked anything (the app's own scripts, styles
 // and wasm must all run under it).
-
-const hostile = (where: string) =>
-  `${where}</title></textarea></style><script>window.__xss="${where}"</script><img src=x onerror="window.__xss='${where}'">`;
-
-/** A shorter one, for strings limited to 100 characters. */
-const short = (where: string) => `${where}</textarea><script>window.__xss="${where}"</script>`;
 
 const OPTION = hostile('option');
 
@@ -34,41 +28,6 @@ function hostileForm() {
     ],
     fallback: { action: { type: 'message', value: hostile('fallback') } },
   };
-}
-
-/** Records script that ran from a payload, and every CSP violation. */
-async function watch(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    (window as any).__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) =>
-      (window as any).__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  page.on('dialog', (dialog) => {
-    throw new Error(`a dialog opened: ${dialog.message()}`);
-  });
-}
-
-/**
- * Fails if the served HTML has a raw payload, if one ran, or if the policy blocked anything.
- * A page that loads no wasm (`wasm: false`, the thank-you page) must carry no script at all.
- */
-async function check(page: Page, path: string, { wasm = true } = {}): Promise<void> {
-  const response = await page.goto(path);
-  expect(response, path).not.toBeNull();
-  const html = (await response!.text()).toLowerCase();
-  for (const raw of ['<script>window.__xss', '</title><script', '</textarea><script', '<img src=x onerror']) {
-    expect(html, `${path}: ${raw} reached the HTML`).not.toContain(raw);
-  }
-  expect(response!.headers()['content-security-policy'], path).toContain("'nonce-");
-  if (wasm) {
-    await hydrated(page);
-  } else {
-    expect(html, `${path} runs no script`).not.toContain('<script');
-  }
-  // A moment for any stray handler to fire.
-  await page.waitForTimeout(100);
-  expect(await page.evaluate(() => (window as any).__xss), `${path}: a payload ran`).toBeUndefined();
-  expect(await page.evaluate(() => (window as any).__csp), `${path}: blocked by the policy`).toEqual([]);
 }
 
 async function apiKey(request: APIRequestContext): Promise<string> {

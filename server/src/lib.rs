@@ -19,7 +19,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::config::{Env, LeptosOptions};
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -30,11 +30,14 @@ use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
+pub mod app_cli;
+mod artifacts;
 mod assets;
 mod export;
 pub mod logic;
 mod page_cache;
 mod public;
+mod publish_page;
 pub use public::MAX_URLENCODED_BYTES;
 pub mod rest;
 mod security;
@@ -146,6 +149,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         )
         .route("/f/{id}/thanks", get(public::thanks))
         .route("/router", get(public::headless_router))
+        .route("/artifacts/{file}", get(artifacts::serve))
+        .route("/apps/publish/upload", post(publish_page::upload))
         .route("/forms/{form_id}/files/{file_id}", get(public::download))
         .route("/forms/{id}/responses.csv", get(export::responses_csv))
         .merge(assets::routes(
@@ -345,6 +350,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot list the apps: {e}"))?;
     spawn_housekeeping(state.clone());
+    spawn_catalog_refresh(state.clone());
     app::services::outbox::spawn_worker(state.clone());
     let app = router(state, config.secure_cookies);
 
@@ -436,6 +442,20 @@ pub async fn serve_connections(
     }
 }
 
+/// Rebuilds the registry's uploaded apps each second when another server approved or
+/// withdrew a version (`services::publishing::refresh_registry`).
+fn spawn_catalog_refresh(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::services::publishing::refresh_registry(&state, false).await {
+                tracing::warn!("could not read the uploaded apps: {e}");
+            }
+        }
+    });
+}
+
 /// Drops expired sessions and idle rate-limit buckets every few minutes.
 fn spawn_housekeeping(state: AppState) {
     use tower_sessions::ExpiredDeletion;
@@ -514,7 +534,7 @@ pub async fn create_admin(
 }
 
 /// An error as one line for the terminal: a validation error names each field.
-fn command_line_error(e: AppError) -> String {
+pub(crate) fn command_line_error(e: AppError) -> String {
     match e {
         AppError::Validation { fields, .. } => fields
             .into_iter()

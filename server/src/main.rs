@@ -66,6 +66,48 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Publish apps built as WebAssembly components, and start new ones.
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Upload an app (or a new version of one of yours) in draft, verified; prints the
+    /// verification report. An image the manifest names as "logo" or among "screenshots"
+    /// is uploaded from beside the manifest.
+    Upload {
+        /// The publisher's account.
+        #[arg(long)]
+        email: String,
+        manifest: PathBuf,
+        component: PathBuf,
+    },
+    /// Submit a verified version for approval.
+    Submit {
+        /// The publisher's account.
+        #[arg(long)]
+        email: String,
+        slug: String,
+        version: String,
+    },
+    /// Approve a submitted version: it joins the catalog.
+    Approve { slug: String, version: String },
+    /// Reject a submitted version, saying why.
+    Reject {
+        slug: String,
+        version: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Write a new app project, from the template, into ./<slug> (or --into).
+    New {
+        name: String,
+        #[arg(long)]
+        into: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -183,6 +225,21 @@ async fn run(cli: Cli) -> Result<String, String> {
         Some(Command::Secrets {
             command: SecretsCommand::Rotate,
         }) => server::rotate_secrets(&database_url()?, &data_dir).await,
+        Some(Command::App { ref command }) => match command {
+            AppCommand::Upload { email, manifest, component } => {
+                server::app_cli::upload(&database_url()?, &data_dir, email, manifest, component).await
+            }
+            AppCommand::Submit { email, slug, version } => {
+                server::app_cli::submit(&database_url()?, &data_dir, email, slug, version).await
+            }
+            AppCommand::Approve { slug, version } => {
+                server::app_cli::decide(&database_url()?, &data_dir, slug, version, None).await
+            }
+            AppCommand::Reject { slug, version, reason } => {
+                server::app_cli::decide(&database_url()?, &data_dir, slug, version, Some(reason)).await
+            }
+            AppCommand::New { name, into } => server::app_cli::new_project(name, into.as_deref()),
+        },
         Some(Command::Logic {
             command: LogicCommand::Eval { ref rule },
         }) => {

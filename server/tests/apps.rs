@@ -353,7 +353,7 @@ async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
     assert!(dashboard.contains("Spam guard"), "under the app's name");
     assert!(!dashboard.contains("<script>alert") && dashboard.contains("&lt;script&gt;alert"), "{dashboard}");
     assert!(!app.get("/dashboard", Some(&victim_cookie)).await.body.contains(r#"data-test="app-notice""#));
-    assert!(matches!(host.notify(" ").await, Err(HostError::Failed(_))), "an empty notice is refused");
+    assert!(matches!(host.notify(" ").await, Err(HostError::Invalid(_))), "an empty notice is refused");
     // Outbound requests follow the webhook rules: no inward addresses.
     let inward = HttpRequest { method: "GET".into(), url: "http://127.0.0.1:9/".into(), headers: vec![], body: None };
     match host.http(&inward).await {
@@ -361,7 +361,7 @@ async fn an_app_reaches_only_what_it_was_granted_and_only_its_owner() {
         other => panic!("an inward request was not refused: {other:?}"),
     }
     let verb = HttpRequest { method: "TRACE".into(), ..request };
-    assert!(matches!(host.http(&verb).await, Err(HostError::Failed(_))));
+    assert!(matches!(host.http(&verb).await, Err(HostError::Invalid(_))));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

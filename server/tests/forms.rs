@@ -416,13 +416,14 @@ async fn owners_who_ask_are_notified_of_responses() {
         .call("/api/notifications/unread", &[], Some(&cookie))
         .await
         .json();
-    assert_eq!(notices[0]["form_name"], "Sales intake");
-    assert_eq!(notices[0]["count"], 2);
+    assert_eq!(notices["responses"][0]["form_name"], "Sales intake");
+    assert_eq!(notices["responses"][0]["count"], 2);
+    assert_eq!(notices["apps"], json!([]));
     let other = app.sign_up("other@example.com", PASSWORD).await;
     assert_eq!(
         app.call("/api/notifications/unread", &[], Some(&other))
             .await
-            .json(),
+            .json()["responses"],
         json!([])
     );
     assert_eq!(
@@ -434,7 +435,7 @@ async fn owners_who_ask_are_notified_of_responses() {
     assert_eq!(
         app.call("/api/notifications/unread", &[], Some(&cookie))
             .await
-            .json(),
+            .json()["responses"],
         json!([])
     );
     assert_eq!(
@@ -450,7 +451,7 @@ async fn owners_who_ask_are_notified_of_responses() {
     assert_eq!(
         app.call("/api/notifications/unread", &[], Some(&quiet_cookie))
             .await
-            .json(),
+            .json()["responses"],
         json!([])
     );
 }

@@ -3,7 +3,7 @@
 //! admin's list. Each calls `services/apps.rs`, which authorizes it.
 
 use crate::apps::view::{
-    AdminApp, AppCard, AuditEntry, ConsentView, InstallationView,
+    AdminApp, AppCard, AuditEntry, ConsentView, InstallationView, VersionView,
 };
 use crate::apps::webhooks::{DeliveryPage, DeliveryView};
 use crate::error::AppError;
@@ -198,4 +198,63 @@ pub async fn send_email_again(id: String, delivery: String) -> Result<DeliveryVi
     } else {
         crate::services::email::redeliver(&state, &user, &id, &delivery).await
     }
+}
+
+/// The versions the signed-in user published, with their states and reports.
+#[server(endpoint = "apps/published")]
+pub async fn my_app_versions() -> Result<Vec<VersionView>, AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    let mut all = crate::services::publishing::versions(&state, &user, None).await?;
+    if user.is_admin() {
+        // An admin's own apps only, here; every upload is on the admin page.
+        let mine = crate::services::publishing::versions_published_by(&state, user.id).await?;
+        all.retain(|v| mine.contains(&v.app));
+    }
+    Ok(all)
+}
+
+/// The publisher submits a verified version (`step` = `submit`) or withdraws one
+/// (`withdraw`).
+#[server(endpoint = "apps/published/step")]
+pub async fn app_version_step(slug: String, version: String, step: String) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let state = state()?;
+    match step.as_str() {
+        "submit" => crate::services::publishing::submit(&state, &user, &slug, &version).await.map(drop)?,
+        "withdraw" => crate::services::publishing::withdraw(&state, &user, &slug, &version).await?,
+        other => return Err(AppError::BadRequest(format!("There is no step \"{other}\"."))),
+    }
+    redirect_plain_form_post("/apps/publish");
+    Ok(())
+}
+
+/// Every uploaded version, for the admin page.
+#[server(endpoint = "admin/apps/versions")]
+pub async fn admin_app_versions() -> Result<Vec<VersionView>, AppError> {
+    let user = require_user().await?;
+    if !user.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    crate::services::publishing::versions(&state()?, &user, None).await
+}
+
+/// An admin approves (`decision` = `approve`) or rejects a submitted version, with a reason.
+#[server(endpoint = "admin/apps/decide")]
+pub async fn decide_app_version(
+    slug: String,
+    version: String,
+    decision: String,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    let user = require_user().await?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        other => return Err(AppError::BadRequest(format!("There is no decision \"{other}\"."))),
+    };
+    crate::services::publishing::decide(&state()?, &user, &slug, &version, approve, reason.as_deref().unwrap_or(""))
+        .await?;
+    redirect_plain_form_post("/admin/apps");
+    Ok(())
 }

@@ -52,12 +52,13 @@ pub struct AppFieldType {
 pub async fn app_field_types() -> Result<Vec<AppFieldType>, AppError> {
     let user = require_user().await?;
     let state = state()?;
+    let registry = state.apps.registry();
     let awake = crate::services::apps::awake_kinds(&state, user.id).await;
     Ok(crate::fields::contributed()
         .map(|(kind, app)| AppFieldType {
             kind: kind.to_owned(),
             app: app.to_owned(),
-            app_name: state.apps.registry.manifest(app).map_or(app, |m| m.name.as_str()).to_owned(),
+            app_name: registry.manifest(app).map_or(app, |m| m.name.as_str()).to_owned(),
             awake: awake.contains(&kind),
         })
         .collect())

@@ -4,14 +4,14 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
-pub use crate::forms::{AppNotice, Notice};
+pub use crate::forms::{AppNotice, Notice, Unread};
 
 #[cfg(feature = "ssr")]
 use super::context::{require_user, state};
 
 /// Unread notices of new responses (by form), and from apps (newest first).
 #[server(endpoint = "notifications/unread")]
-pub async fn unread_notices() -> Result<(Vec<Notice>, Vec<AppNotice>), AppError> {
+pub async fn unread_notices() -> Result<Unread, AppError> {
     let user = require_user().await?;
     crate::services::notices::all_unread(&state()?, user.id).await
 }

@@ -20,6 +20,9 @@ pub enum HostError {
     Denied(Scope),
     #[error("{0}")]
     NotFound(String),
+    /// The call's arguments are not acceptable (a notice too long, an unknown method).
+    #[error("{0}")]
+    Invalid(String),
     #[error("{0}")]
     Failed(String),
 }
@@ -92,6 +95,9 @@ pub trait Backend: Send + Sync {
         form_id: &str,
         limit: i64,
     ) -> Result<Option<Vec<ResponseInfo>>, String>;
+    /// How many responses the owner's form `form_id` has; `None` when the owner has no such
+    /// form.
+    async fn response_count(&self, owner_id: i64, form_id: &str) -> Result<Option<i64>, String>;
     /// Sets `key` in the data of the owner's response `response_id`; `false` when the
     /// owner has no such response.
     async fn annotate(
@@ -195,6 +201,16 @@ impl HostApi {
             .ok_or_else(|| HostError::NotFound(format!("no form \"{form_id}\"")))
     }
 
+    /// How many responses one of the owner's forms has.
+    pub async fn response_count(&self, form_id: &str) -> Result<i64, HostError> {
+        self.require(Scope::ResponsesRead, "counting responses").await?;
+        self.backend
+            .response_count(self.installation.owner_id, form_id)
+            .await
+            .map_err(HostError::Failed)?
+            .ok_or_else(|| HostError::NotFound(format!("no form \"{form_id}\"")))
+    }
+
     /// Attaches `key` = `value` to one of the owner's responses.
     pub async fn annotate(&self, response_id: &str, key: &str, value: Value) -> Result<(), HostError> {
         self.require(Scope::ResponsesWrite, "annotating a response").await?;
@@ -215,7 +231,7 @@ impl HostApi {
         self.require(Scope::NotificationsSend, "sending a notification").await?;
         let text = text.trim();
         if text.is_empty() || text.chars().count() > MAX_NOTICE {
-            return Err(HostError::Failed(format!("a notice has 1 to {MAX_NOTICE} characters")));
+            return Err(HostError::Invalid(format!("a notice has 1 to {MAX_NOTICE} characters")));
         }
         self.backend
             .notify(&self.installation, text)
@@ -227,10 +243,10 @@ impl HostApi {
     pub async fn http(&self, request: &HttpRequest) -> Result<HttpReply, HostError> {
         self.require(Scope::HttpOutbound, "sending an HTTP request").await?;
         if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&request.method.as_str()) {
-            return Err(HostError::Failed(format!("the method {:?} is not one of GET, POST, PUT, PATCH, DELETE", request.method)));
+            return Err(HostError::Invalid(format!("the method {:?} is not one of GET, POST, PUT, PATCH, DELETE", request.method)));
         }
         if request.body.as_ref().is_some_and(|b| b.len() > MAX_HTTP_BODY) {
-            return Err(HostError::Failed(format!("a request body is at most {MAX_HTTP_BODY} bytes")));
+            return Err(HostError::Invalid(format!("a request body is at most {MAX_HTTP_BODY} bytes")));
         }
         self.backend.http(request).await.map_err(HostError::Failed)
     }

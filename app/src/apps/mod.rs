@@ -12,6 +12,7 @@
 //! (`host.rs`), never through `db/` or `services/` (ARCHITECTURE.md, "Layers").
 
 pub mod config;
+pub mod contract;
 pub mod email;
 pub mod manifest;
 pub mod view;
@@ -27,6 +28,8 @@ pub mod host;
 mod registry;
 #[cfg(feature = "ssr")]
 pub mod running;
+#[cfg(feature = "ssr")]
+pub mod wasm;
 
 #[cfg(feature = "ssr")]
 pub use registry::{App, Registrar, Registry, hook_scopes};

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::host::HostApi;
 use super::manifest::{Manifest, ManifestError, Scope};
 use crate::hooks::runtime::{ActionHandler, FilterHandler, FilterOutcome, Hooks};
-use crate::hooks::{Action, Filter, Hook};
+use crate::hooks::{Action, Filter, Hook, HookKind, HookPoint};
 
 /// A built-in app. Only `manifest` and `register` are required; every lifecycle callback
 /// does nothing by default. A callback that fails stops the step it belongs to, and the
@@ -165,6 +165,29 @@ impl Registrar<'_> {
         }
     }
 
+    /// Registers a handler for a hook point the app names at run time (an uploaded app's),
+    /// as a filter or an action by the point's kind, with the priority its manifest
+    /// declares, guarded like the others.
+    pub fn point<T>(&mut self, point: &'static HookPoint, priority: i32, handler: T)
+    where
+        T: FilterHandler<HostApi> + ActionHandler<HostApi> + 'static,
+    {
+        match point.kind {
+            HookKind::Filter => self.hooks.on_filter_point(
+                point,
+                &self.manifest.slug,
+                priority,
+                GuardedFilter { hook: point.name, inner: handler },
+            ),
+            HookKind::Action => self.hooks.on_action_point(
+                point,
+                &self.manifest.slug,
+                priority,
+                GuardedAction { hook: point.name, inner: handler },
+            ),
+        }
+    }
+
     pub fn action<H: Action>(&mut self, handler: impl ActionHandler<HostApi> + 'static) {
         if let Some(priority) = self.priority::<H>() {
             let guarded = GuardedAction {
@@ -178,6 +201,7 @@ impl Registrar<'_> {
 }
 
 /// The apps the server runs, checked, with their hook handlers registered.
+#[derive(Clone)]
 pub struct Registry {
     apps: Vec<Arc<dyn App>>,
     by_slug: HashMap<String, usize>,
@@ -253,6 +277,46 @@ impl Registry {
     /// The built-in apps.
     pub fn builtin() -> Result<Registry, ManifestError> {
         Registry::new(super::builtin::all()?)
+    }
+
+    /// This registry with `uploaded` apps beside its own. Each is checked among the apps
+    /// already in it (so one may depend on another uploaded app) and its handlers are
+    /// registered; one that no longer fits is left out, and named with its reason.
+    pub fn with_uploaded(mut self, uploaded: Vec<Arc<dyn App>>) -> (Registry, Vec<ManifestError>) {
+        let hooks_known: Vec<&str> = crate::hooks::CATALOG.iter().map(|p| p.name).collect();
+        // Junction's own kinds; those apps contribute belong to their apps' manifests.
+    let kinds: Vec<&str> = crate::fields::REGISTRY.iter().filter(|t| t.app().is_none()).map(|t| t.meta().kind).collect();
+        let host = super::check::Host {
+            junction_version: env!("CARGO_PKG_VERSION"),
+            hooks: &hooks_known,
+            field_kinds: &kinds,
+        };
+        let mut waiting = uploaded;
+        let mut problems = Vec::new();
+        // Until a pass adds nothing: an app whose dependency comes later fits on a later pass.
+        loop {
+            let mut left = Vec::new();
+            problems.clear();
+            let before = waiting.len();
+            for app in waiting {
+                let mut manifests: Vec<Manifest> = self.apps.iter().map(|a| a.manifest().clone()).collect();
+                manifests.push(app.manifest().clone());
+                if let Err(problem) = super::check::check_catalog(&manifests, &host) {
+                    problems.push(problem);
+                    left.push(app);
+                    continue;
+                }
+                let mut registrar = Registrar { manifest: app.manifest(), hooks: &mut self.hooks, problems: Vec::new() };
+                app.register(&mut registrar);
+                self.by_slug.insert(app.manifest().slug.clone(), self.apps.len());
+                self.apps.push(app);
+            }
+            if left.is_empty() || left.len() == before {
+                break;
+            }
+            waiting = left;
+        }
+        (self, problems)
     }
 
     pub fn get(&self, slug: &str) -> Option<&Arc<dyn App>> {

@@ -2,7 +2,7 @@
 //! secrets are sealed with, and each owner's running installations as last read.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
@@ -20,9 +20,16 @@ pub const FRESH: Duration = Duration::from_secs(1);
 const KEPT: usize = 10_000;
 
 pub struct Apps {
-    pub registry: Registry,
+    /// The compiled-in apps, which every rebuilt registry starts from.
+    base: Registry,
+    registry: RwLock<Arc<Registry>>,
     pub keyring: Keyring,
     running: Mutex<HashMap<i64, (Instant, Arc<Running>)>>,
+    /// The WebAssembly runtime, started when an uploaded app is first run or verified.
+    wasm: OnceLock<Arc<super::wasm::Runtime>>,
+    /// What the registry's uploaded apps were read from (`services::publishing`), so a
+    /// change made on another server is picked up.
+    pub uploaded_revision: Mutex<Option<String>>,
 }
 
 /// One owner's running installations: what their handlers are given, and each one's
@@ -47,17 +54,47 @@ impl Running {
 
 impl std::fmt::Debug for Apps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Apps({:?})", self.registry)
+        write!(f, "Apps({:?})", self.registry())
     }
 }
 
 impl Apps {
     pub fn new(registry: Registry, keyring: Keyring) -> Apps {
         Apps {
-            registry,
+            base: registry.clone(),
+            registry: RwLock::new(Arc::new(registry)),
             keyring,
             running: Mutex::new(HashMap::new()),
+            wasm: OnceLock::new(),
+            uploaded_revision: Mutex::new(None),
         }
+    }
+
+    /// The compiled-in apps alone.
+    pub fn base(&self) -> &Registry {
+        &self.base
+    }
+
+    /// The apps this server runs, as last built.
+    pub fn registry(&self) -> Arc<Registry> {
+        self.registry.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts `registry` in place of the current one (uploaded apps changed), and forgets
+    /// every owner's running apps, which name its apps.
+    pub fn replace_registry(&self, registry: Registry) {
+        *self.registry.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(registry);
+        self.forget_all();
+    }
+
+    /// The WebAssembly runtime, started on first use on the current Tokio runtime.
+    pub fn wasm(&self) -> Result<Arc<super::wasm::Runtime>, String> {
+        if let Some(runtime) = self.wasm.get() {
+            return Ok(runtime.clone());
+        }
+        let handle = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
+        let runtime = Arc::new(super::wasm::Runtime::new(handle)?);
+        Ok(self.wasm.get_or_init(|| runtime).clone())
     }
 
     /// What was read of `owner`'s running installations, if it is fresh.

@@ -16,6 +16,8 @@ pub enum Approval {
     Submitted,
     Approved,
     Rejected,
+    /// An uploaded version taken out of the catalog; installations that have it keep it.
+    Withdrawn,
 }
 
 impl Approval {
@@ -25,6 +27,7 @@ impl Approval {
             Approval::Submitted => "submitted",
             Approval::Approved => "approved",
             Approval::Rejected => "rejected",
+            Approval::Withdrawn => "withdrawn",
         }
     }
 
@@ -34,6 +37,7 @@ impl Approval {
             Approval::Submitted,
             Approval::Approved,
             Approval::Rejected,
+            Approval::Withdrawn,
         ]
         .into_iter()
         .find(|a| a.name() == s)
@@ -432,4 +436,71 @@ mod tests {
         });
         assert_eq!(back.to_query(), "?q=spam%20%20does&tab=installed");
     }
+}
+
+/// What the automatic checks of an uploaded app version found (`apps::wasm::verify`):
+/// only a version that passed all three may be submitted for approval.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct VerificationReport {
+    pub passed: bool,
+    /// The component's imports against what its permissions allow, and its manifest
+    /// against the same checks as a built-in app's.
+    pub security: ReportSection,
+    /// Each hook it declares, run on a sample payload under the limits.
+    pub performance: ReportSection,
+    /// The WIT version it was built against, and its dependencies.
+    pub compatibility: ReportSection,
+    /// The interfaces the component imports, as named.
+    pub imports: Vec<String>,
+    pub runs: Vec<TrialRun>,
+}
+
+/// One part of a verification report: whether it passed, and what was found.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ReportSection {
+    pub passed: bool,
+    pub findings: Vec<String>,
+}
+
+/// One declared hook run on its sample payload under the limits.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialRun {
+    pub hook: String,
+    pub passed: bool,
+    /// What it answered (`accepted`, `rejected: …`) or why it failed.
+    pub result: String,
+    /// Instructions used (wasmtime's fuel).
+    pub fuel: i64,
+    pub micros: i64,
+    /// The most memory the instance had, in bytes.
+    pub peak_memory: i64,
+    /// The limits it ran under.
+    pub fuel_limit: i64,
+    pub time_limit_ms: i64,
+    pub memory_limit: i64,
+}
+
+/// One uploaded version of an app, as its publisher and the admins see it.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VersionView {
+    /// The app's slug.
+    pub app: String,
+    pub name: String,
+    pub version: String,
+    pub state: Approval,
+    /// Why it was rejected.
+    pub reason: String,
+    /// What the automatic checks found; only a version that passed may be submitted.
+    pub report: VerificationReport,
+    /// The component's SHA-256, and where it is served (`/artifacts/{sha256}.wasm`).
+    pub component: String,
+    pub component_url: String,
+    /// The permissions it asks for, in plain words.
+    pub permissions: Vec<Permission>,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
 }

@@ -58,7 +58,9 @@ pub fn Frame(children: Children) -> impl IntoView {
             }}
         </main>
         <footer class="site-footer">
-            <a href="/docs/hooks">"Hook points for app authors"</a>
+            <a href="/docs/apps">"Writing apps"</a>
+            " · "
+            <a href="/docs/hooks">"Hook points"</a>
         </footer>
     }
 }

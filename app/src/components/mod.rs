@@ -11,3 +11,4 @@ pub mod form_view;
 pub mod frame;
 pub mod nav;
 pub mod routes_editor;
+pub mod version_report;

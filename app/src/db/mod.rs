@@ -17,6 +17,7 @@ pub mod apps;
 pub mod forms;
 pub mod notifications;
 pub mod outbox;
+pub mod publishing;
 pub mod sessions;
 pub mod users;
 

@@ -29,6 +29,14 @@ pub struct Notice {
     pub latest: i64,
 }
 
+/// Everything unread for one owner: new responses by form, and what their apps told them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Unread {
+    pub responses: Vec<Notice>,
+    /// Newest first.
+    pub apps: Vec<AppNotice>,
+}
+
 /// A notice an app left its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppNotice {

@@ -35,6 +35,9 @@ pub struct HookPoint {
     pub doc: &'static str,
     /// The payload's shape, for the hooks page: its fields and what they hold.
     pub payload: &'static str,
+    /// An example payload as JSON: shown to app authors, and what an uploaded app is tried
+    /// on before it may be submitted (`apps::wasm::verify`).
+    pub sample: &'static str,
 }
 
 /// A hook point as a type: what it is called and carries.
@@ -51,7 +54,7 @@ pub trait Action: Hook {}
 
 /// Declares hook point types, their catalog entries and the catalog itself.
 macro_rules! hook_points {
-    ($( $(#[$meta:meta])* $kind:ident $ty:ident = $name:literal, $payload:ty, $doc:literal, $shape:literal; )*) => {
+    ($( $(#[$meta:meta])* $kind:ident $ty:ident = $name:literal, $payload:ty, $doc:literal, $shape:literal, $sample:literal; )*) => {
         $(
             $(#[$meta])*
             #[derive(Debug, Clone, Copy)]
@@ -63,6 +66,7 @@ macro_rules! hook_points {
                     kind: HookKind::$kind,
                     doc: $doc,
                     payload: $shape,
+                    sample: $sample,
                 };
                 type Payload = $payload;
             }
@@ -72,42 +76,72 @@ macro_rules! hook_points {
 
         /// Every hook point, filters first, in the order the hooks page lists them.
         pub static CATALOG: &[HookPoint] = &[$( $ty::POINT ),*];
+
+        /// Each sample payload that does not read as its hook's payload type, and why.
+        #[cfg(test)]
+        fn sample_errors() -> Vec<String> {
+            let mut errors = Vec::new();
+            $(
+                if let Err(e) = serde_json::from_str::<$payload>($sample) {
+                    errors.push(format!("{}: {e}", $name));
+                }
+            )*
+            errors
+        }
     };
 }
 
 hook_points! {
     Filter FormBeforeSubmit = "form.beforeSubmit", SubmitPayload,
         "A respondent's answers, checked by the field types, before they are routed and stored. A handler may change them or reject the submission with a message the respondent sees; their answers stay in the form.",
-        "{form_id, answers: {identifier: value}, params: {name: text}, client_ip, data: {key: value}}";
+        "{form_id, answers: {identifier: value}, kinds: {identifier: type}, params: {name: text}, client_ip, data: {key: value}}",
+        r#"{"form_id": "f1", "answers": {"email": "ada@example.com", "name": "Ada", "budget": "large"}, "kinds": {"email": "email", "name": "short_text", "budget": "select"}, "params": {"utm_source": "newsletter"}, "client_ip": "192.0.2.10", "data": {}}"#;
     Filter RoutingBeforeRoute = "routing.beforeRoute", RoutePayload,
         "The route the form's rules chose. A handler may choose another of the form's own routes (by id) or the fallback (null), or reject the submission with a message.",
-        "{form_id, answers (with what apps attached, as routes see them), route_id}";
+        "{form_id, answers (with what apps attached, as routes see them), route_id}",
+        r#"{"form_id": "f1", "answers": {"email": "ada@example.com", "budget": "large"}, "route_id": "r1"}"#;
     Filter FormBeforeSave = "form.beforeSave", FormSavePayload,
         "A form definition about to be saved, checked already. A handler may change it (it is checked again) or refuse the save.",
-        "{form_id (null for a new form), definition}";
+        "{form_id (null for a new form), definition}",
+        r#"{"form_id": "f1", "definition": {"name": "Contact", "fields": [{"identifier": "email", "label": "Email", "type": "email", "required": true}]}}"#;
     Filter UserBeforeCreate = "user.beforeCreate", NewUserPayload,
         "An account about to be created at sign-up, handled by the administrators' apps for the whole site. A handler may refuse it with a message the person signing up sees.",
-        "{email}";
+        "{email}",
+        r#"{"email": "ada@example.com"}"#;
     Filter AppBeforeInstall = "app.beforeInstall", InstallPayload,
         "An app about to be installed. A handler may refuse the installation with a message.",
-        "{app, user_id}";
-    Action FormCreated = "form.created", FormEvent, "A form was created.", "{form_id, name}";
-    Action FormUpdated = "form.updated", FormEvent, "A form was saved.", "{form_id, name}";
-    Action FormDeleted = "form.deleted", FormEvent, "A form was deleted with its responses.", "{form_id, name}";
+        "{app, user_id}",
+        r#"{"app": "spam-guard", "user_id": 1}"#;
+    Action FormCreated = "form.created", FormEvent, "A form was created.", "{form_id, name}",
+        r#"{"form_id": "f1", "name": "Contact"}"#;
+    Action FormUpdated = "form.updated", FormEvent, "A form was saved.", "{form_id, name}",
+        r#"{"form_id": "f1", "name": "Contact"}"#;
+    Action FormDeleted = "form.deleted", FormEvent, "A form was deleted with its responses.", "{form_id, name}",
+        r#"{"form_id": "f1", "name": "Contact"}"#;
     Action FormSubmitted = "form.submitted", SubmittedPayload,
         "A response was stored: its answers with their labels and the route it took.",
-        "{form_id, form_name, response_id, answers: {identifier: {label, value}}, route: {id, name}, data}";
+        "{form_id, form_name, response_id, answers: {identifier: {label, value}}, route: {id, name}, data}",
+        r#"{"form_id": "f1", "form_name": "Contact", "response_id": "r9", "answers": {"email": {"label": "Email", "value": "ada@example.com"}}, "route": {"id": "r1", "name": "Sales"}, "data": {}}"#;
     Action RoutingFallbackHit = "routing.fallbackHit", FallbackPayload,
         "A stored response matched no route and took the fallback.",
-        "{form_id, response_id}";
-    Action AppInstalled = "app.installed", AppEvent, "An app was installed.", "{app, installation_id, version}";
-    Action AppConfigured = "app.configured", AppEvent, "An installation's settings were saved.", "{app, installation_id, version}";
-    Action AppActivated = "app.activated", AppEvent, "An installation was switched on.", "{app, installation_id, version}";
-    Action AppDeactivated = "app.deactivated", AppEvent, "An installation was switched off.", "{app, installation_id, version}";
-    Action AppUpdated = "app.updated", AppEvent, "An installation moved to another version.", "{app, installation_id, version}";
-    Action AppUninstalled = "app.uninstalled", AppEvent, "An installation was removed.", "{app, installation_id, version}";
-    Action UserCreated = "user.created", UserEvent, "An account was created at sign-up; sent to the administrators' apps and endpoints.", "{user_id, email}";
-    Action UserLoggedIn = "user.loggedIn", UserEvent, "A user logged in.", "{user_id, email}";
+        "{form_id, response_id}",
+        r#"{"form_id": "f1", "response_id": "r9"}"#;
+    Action AppInstalled = "app.installed", AppEvent, "An app was installed.", "{app, installation_id, version}",
+        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action AppConfigured = "app.configured", AppEvent, "An installation's settings were saved.", "{app, installation_id, version}",
+        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action AppActivated = "app.activated", AppEvent, "An installation was switched on.", "{app, installation_id, version}",
+        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action AppDeactivated = "app.deactivated", AppEvent, "An installation was switched off.", "{app, installation_id, version}",
+        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action AppUpdated = "app.updated", AppEvent, "An installation moved to another version.", "{app, installation_id, version}",
+        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action AppUninstalled = "app.uninstalled", AppEvent, "An installation was removed.", "{app, installation_id, version}",
+        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action UserCreated = "user.created", UserEvent, "An account was created at sign-up; sent to the administrators' apps and endpoints.", "{user_id, email}",
+        r#"{"user_id": 7, "email": "ada@example.com"}"#;
+    Action UserLoggedIn = "user.loggedIn", UserEvent, "A user logged in.", "{user_id, email}",
+        r#"{"user_id": 7, "email": "ada@example.com"}"#;
 }
 
 /// The catalog entry named `name`.
@@ -119,6 +153,10 @@ pub fn lookup(name: &str) -> Option<&'static HookPoint> {
 pub struct SubmitPayload {
     pub form_id: String,
     pub answers: Map<String, Value>,
+    /// The type of each answer's question (`email`, `short_text` …), by identifier. Changes
+    /// to it are not kept.
+    #[serde(default)]
+    pub kinds: std::collections::BTreeMap<String, String>,
     /// What the form's page carried that is not an answer (the `utm_*` of its address, the
     /// honeypot), as text. Changes to it are not kept.
     #[serde(default)]
@@ -229,7 +267,9 @@ mod tests {
                 point.name
             );
             assert!(!point.doc.is_empty() && point.payload.starts_with('{'));
+            assert!(point.sample.starts_with('{'), "{}", point.name);
         }
+        assert_eq!(sample_errors(), Vec::<String>::new(), "every sample is its hook's payload");
         assert_eq!(lookup("form.submitted"), Some(&FormSubmitted::POINT));
         assert_eq!(lookup("form.unknown"), None);
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::{Action, Filter, Hook};
+use super::{Action, Filter, Hook, HookKind, HookPoint};
 
 /// How long one handler may take before it is skipped.
 pub const HANDLER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -152,10 +152,40 @@ impl<C: Clone + Send + Sync + 'static> Hooks<C> {
         self.register::<H>(app, priority, Handler::Action(Arc::new(handler)));
     }
 
+    /// Registers `app`'s filter handler for a hook point named at run time (an uploaded
+    /// app's); `point` must be a filter.
+    pub fn on_filter_point(
+        &mut self,
+        point: &'static HookPoint,
+        app: &str,
+        priority: i32,
+        handler: impl FilterHandler<C> + 'static,
+    ) {
+        debug_assert_eq!(point.kind, HookKind::Filter);
+        self.register_named(point.name, app, priority, Handler::Filter(Arc::new(handler)));
+    }
+
+    /// Registers `app`'s action handler for a hook point named at run time; `point` must
+    /// be an action.
+    pub fn on_action_point(
+        &mut self,
+        point: &'static HookPoint,
+        app: &str,
+        priority: i32,
+        handler: impl ActionHandler<C> + 'static,
+    ) {
+        debug_assert_eq!(point.kind, HookKind::Action);
+        self.register_named(point.name, app, priority, Handler::Action(Arc::new(handler)));
+    }
+
     fn register<H: Hook>(&mut self, app: &str, priority: i32, handler: Handler<C>) {
+        self.register_named(H::POINT.name, app, priority, handler);
+    }
+
+    fn register_named(&mut self, hook: &'static str, app: &str, priority: i32, handler: Handler<C>) {
         self.registrations.push(Registration {
             app: app.to_owned(),
-            hook: H::POINT.name,
+            hook,
             priority,
             handler,
         });
@@ -335,6 +365,7 @@ mod tests {
         SubmitPayload {
             form_id: "f".into(),
             answers: serde_json::Map::new(),
+            kinds: Default::default(),
             params: serde_json::Map::new(),
             client_ip: None,
             data: serde_json::Map::new(),

@@ -1,13 +1,16 @@
 //! `/admin/apps`: every app with its approval state and installs, for administrators, who
 //! may disable an app for everyone (its installations stop, and their owners see why) and
-//! enable it again. Anyone else gets 403.
+//! enable it again; and every uploaded version with its verification report, where a
+//! submitted one is approved or rejected with a reason. Anyone else gets 403.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::apps::{AdminDisableApp, list_admin_apps};
+use crate::api::apps::{AdminDisableApp, DecideAppVersion, admin_app_versions, list_admin_apps};
+use crate::apps::view::{Approval, VersionView};
 use crate::components::auth::RequireUser;
 use crate::components::errors::{ErrorPage, FormError};
+use crate::components::version_report::VersionReport;
 
 #[component]
 pub fn AdminAppsPage() -> impl IntoView {
@@ -74,6 +77,76 @@ fn AdminApps() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <Versions />
         </section>
+    }
+}
+
+/// Every uploaded version, submitted ones first, each with its report.
+#[component]
+fn Versions() -> impl IntoView {
+    let decide = ServerAction::<DecideAppVersion>::new();
+    let versions = Resource::new(move || decide.version().get(), |_| admin_app_versions());
+    let error = Signal::derive(move || decide.value().get().and_then(Result::err));
+    view! {
+        <h2>"Uploaded versions"</h2>
+        <FormError error />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match versions.await {
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No app has been uploaded."</p> }.into_any(),
+                    Ok(mut list) => {
+                        list.sort_by_key(|v| (v.state != Approval::Submitted, std::cmp::Reverse(v.created_at)));
+                        list.into_iter().map(|v| view! { <Review version=v decide /> }).collect_view().into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One uploaded version: approve or reject it while it is submitted.
+#[component]
+fn Review(version: VersionView, decide: ServerAction<DecideAppVersion>) -> impl IntoView {
+    let id = format!("{}-{}", version.app, version.version);
+    let actions = (version.state == Approval::Submitted).then(|| {
+        let (slug, number, reason_id) = (version.app.clone(), version.version.clone(), format!("reject-{id}"));
+        let (reject_slug, reject_number) = (slug.clone(), number.clone());
+        view! {
+            <div class="app-actions">
+                <ActionForm action=decide attr:class="inline-form">
+                    <input type="hidden" name="slug" value=slug />
+                    <input type="hidden" name="version" value=number />
+                    <input type="hidden" name="decision" value="approve" />
+                    <button type="submit" class="button" data-test="approve">"Approve"</button>
+                </ActionForm>
+                <ActionForm action=decide attr:class="inline-form">
+                    <input type="hidden" name="slug" value=reject_slug />
+                    <input type="hidden" name="version" value=reject_number />
+                    <input type="hidden" name="decision" value="reject" />
+                    <label class="visually-hidden" for=reason_id.clone()>"Reason"</label>
+                    <input id=reason_id name="reason" required placeholder="Why (the publisher sees this)"
+                        data-test="reject-reason" />
+                    <button type="submit" class="button button-danger" data-test="reject">"Reject"</button>
+                </ActionForm>
+            </div>
+        }
+    });
+    view! {
+        <article class="card" data-test=format!("review-{id}")>
+            <h3>
+                <code>{version.app.clone()}</code>" "{version.version.clone()}" · "
+                <span class="badge" data-test="version-state">{version.state.name()}</span>
+            </h3>
+            <p class="small">
+                {version.name.clone()}" · asks to: "
+                {version.permissions.iter().map(|p| p.scope.clone()).collect::<Vec<_>>().join(", ")}
+                " · " <a href=version.component_url.clone()>"component"</a>
+                {(!version.reason.is_empty()).then(|| view! { " · " {version.reason.clone()} })}
+            </p>
+            <VersionReport report=version.report.clone() />
+            {actions}
+        </article>
     }
 }

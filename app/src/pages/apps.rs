@@ -72,6 +72,7 @@ fn Catalog(cards: Vec<AppCard>, signed_in: bool, current: Memo<CatalogQuery>) ->
             <a href=move || tab_link(false) aria-current=move || (!current.get().installed).then_some("page") data-test="tab-all">"All apps"</a>
             {signed_in.then(|| view! {
                 <a href=move || tab_link(true) aria-current=move || current.get().installed.then_some("page") data-test="tab-installed">"Installed"</a>
+                <a href="/apps/publish" class="tab-aside" data-test="publish-link">"Publish an app"</a>
             })}
         </nav>
         <form class="catalog-search" method="get" action="/apps" role="search"

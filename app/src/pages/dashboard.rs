@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::api::notifications::{MarkNoticesRead, unread_notices};
+use crate::api::notifications::{MarkNoticesRead, Unread, unread_notices};
 use crate::auth::SessionUser;
 use crate::components::auth::RequireUser;
 
@@ -59,10 +59,10 @@ fn Notices() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match notices.await {
                         Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
-                        Ok((responses, from_apps)) if responses.is_empty() && from_apps.is_empty() => view! {
+                        Ok(unread) if unread.responses.is_empty() && unread.apps.is_empty() => view! {
                             <p class="muted">"Nothing new. Forms set to notify you list their new responses here, and your apps what they tell you."</p>
                         }.into_any(),
-                        Ok((responses, from_apps)) => view! {
+                        Ok(Unread { responses, apps: from_apps }) => view! {
                             {(!responses.is_empty()).then(|| view! {
                                 <ul class="notices">
                                     {responses.into_iter().map(|n| view! {

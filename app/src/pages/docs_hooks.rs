@@ -1,6 +1,5 @@
 //! `/docs/hooks`: the hook points app authors can handle, generated from the catalog
-//! (`hooks::CATALOG`), so the page lists exactly the points that exist. Until apps can be
-//! installed, the page says that no handler runs yet.
+//! (`hooks::CATALOG`), so the page lists exactly the points that exist.
 
 use leptos::prelude::*;
 use leptos_meta::Title;

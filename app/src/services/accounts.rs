@@ -64,7 +64,8 @@ async fn inserted(
 /// Each administrator's running apps' `user.beforeCreate` filters, oldest administrator
 /// first; the first refusal ends it. A handler cannot change the address, only refuse it.
 async fn before_create(state: &AppState, admins: &[i64], email: &str) -> Result<(), AppError> {
-    let hooks = state.apps.registry.hooks();
+    let registry = state.apps.registry();
+    let hooks = registry.hooks();
     for &admin in admins {
         let running = crate::services::apps::running(state, admin).await;
         if !hooks.any::<UserBeforeCreate>(&running.active) {

@@ -100,6 +100,16 @@ impl Backend for DbBackend {
         ))
     }
 
+    async fn response_count(&self, owner_id: i64, form_id: &str) -> Result<Option<i64>, String> {
+        match crate::db::forms::find_owned(&self.db, form_id, owner_id).await {
+            Ok(_) => {}
+            Err(AppError::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        }
+        let all = crate::db::forms::ResponseFilter::default();
+        crate::db::forms::count_filtered(&self.db, form_id, &all).await.map(Some).map_err(|e| e.to_string())
+    }
+
     async fn annotate(
         &self,
         owner_id: i64,
@@ -208,6 +218,7 @@ fn host_config(state: &AppState, row: &InstallationRow) -> Map<String, Value> {
 /// The installations of `owner_id` whose handlers run: active, of an approved app that no
 /// admin disabled, and known to this server.
 pub async fn running(state: &AppState, owner_id: i64) -> Arc<Running> {
+    let registry = state.apps.registry();
     if let Some(found) = state.apps.cached(owner_id) {
         return found;
     }
@@ -220,7 +231,7 @@ pub async fn running(state: &AppState, owner_id: i64) -> Arc<Running> {
         }
     };
     let mut found = Running::default();
-    for row in rows.iter().filter(|row| state.apps.registry.get(&row.app).is_some()) {
+    for row in rows.iter().filter(|row| registry.get(&row.app).is_some()) {
         let host = host_for(state, row);
         found.add(
             Active {
@@ -260,19 +271,31 @@ pub async fn honeypot(state: &AppState, owner_id: i64) -> Option<String> {
 }
 
 /// Writes every built-in app into the `apps` table (approved, unless an admin decided
-/// otherwise), then applies new versions to installations that update automatically.
+/// otherwise), reads the uploaded apps, then applies new versions to installations that
+/// update automatically.
 pub async fn sync_catalog(state: &AppState) -> Result<(), AppError> {
-    for app in state.apps.registry.apps() {
-        db::ensure_listed(&state.db, &app.manifest().slug, "builtin", Approval::Approved.name())
-            .await?;
+    // An uploaded app in the registry is listed already: this adds nothing for it.
+    for app in state.apps.registry().apps() {
+        db::ensure_listed(&state.db, &app.manifest().slug, "builtin", Approval::Approved.name()).await?;
     }
+    crate::services::publishing::refresh_registry(state, true).await?;
+    apply_automatic_updates(state, None).await
+}
+
+/// Moves every installation (of `app`, or of any) that updates automatically to its app's
+/// newest version, where that version asks for nothing more than was granted.
+pub async fn apply_automatic_updates(state: &AppState, app: Option<&str>) -> Result<(), AppError> {
+    let registry = state.apps.registry();
     for row in db::all_installations(&state.db).await? {
-        let Some(app) = state.apps.registry.get(&row.app) else {
+        if app.is_some_and(|slug| slug != row.app) {
+            continue;
+        }
+        let Some(found) = registry.get(&row.app) else {
             continue;
         };
         if row.auto_update
-            && newer(app.manifest(), &row.version)
-            && let Err(e) = update_automatically(state, app, row.clone()).await
+            && newer(found.manifest(), &row.version)
+            && let Err(e) = update_automatically(state, found, row.clone()).await
         {
             tracing::warn!(installation = %row.id, "automatic update failed: {e}");
         }
@@ -337,6 +360,7 @@ fn card(
 /// registry, with the approval state, counts and ratings from the database. Only approved
 /// apps; `user` marks their installations.
 pub async fn catalog(state: &AppState, user: Option<&SessionUser>) -> Result<Vec<AppCard>, AppError> {
+    let registry = state.apps.registry();
     let listings = db::listings(&state.db).await?;
     let stats = stats(&state.db).await?;
     let mine = match user {
@@ -346,7 +370,7 @@ pub async fn catalog(state: &AppState, user: Option<&SessionUser>) -> Result<Vec
     Ok(listings
         .iter()
         .filter(|l| l.state == Approval::Approved.name())
-        .filter_map(|l| Some(card(state.apps.registry.manifest(&l.slug)?, l, &stats, &mine)))
+        .filter_map(|l| Some(card(registry.manifest(&l.slug)?, l, &stats, &mine)))
         .collect())
 }
 
@@ -369,13 +393,14 @@ pub async fn detail(
     slug: &str,
     user: Option<&SessionUser>,
 ) -> Result<AppDetail, AppError> {
+    let registry = state.apps.registry();
     let listings = db::listings(&state.db).await?;
     let listing = listing_of(&listings, slug).ok_or_else(not_found)?;
     let is_admin = user.is_some_and(SessionUser::is_admin);
     if listing.state != Approval::Approved.name() && !is_admin {
         return Err(not_found());
     }
-    let manifest = state.apps.registry.manifest(slug).ok_or_else(not_found)?;
+    let manifest = registry.manifest(slug).ok_or_else(not_found)?;
     let stats = stats(&state.db).await?;
     let mine = match user {
         Some(user) => db::installations_of(&state.db, user.id).await?,
@@ -426,6 +451,7 @@ pub async fn detail(
 }
 
 fn dependency_views(state: &AppState, manifest: &Manifest, mine: &[InstallationRow]) -> Vec<DependencyView> {
+    let registry = state.apps.registry();
     manifest
         .dependencies
         .iter()
@@ -433,9 +459,7 @@ fn dependency_views(state: &AppState, manifest: &Manifest, mine: &[InstallationR
             let wanted = semver::VersionReq::parse(&d.version).ok();
             DependencyView {
                 slug: d.app.clone(),
-                name: state
-                    .apps
-                    .registry
+                name: registry
                     .manifest(&d.app)
                     .map(|m| m.name.clone())
                     .unwrap_or_else(|| d.app.clone()),
@@ -527,10 +551,11 @@ fn plan<'a>(
 
 /// What installing `slug` asks the user to agree to.
 pub async fn consent(state: &AppState, user: &SessionUser, slug: &str) -> Result<ConsentView, AppError> {
+    let registry = state.apps.registry();
     let listings = db::listings(&state.db).await?;
     let mine = db::installations_of(&state.db, user.id).await?;
-    let plan = plan(&state.apps.registry, &listings, slug, &mine)?;
-    let manifest = state.apps.registry.manifest(slug).ok_or_else(not_found)?;
+    let plan = plan(&registry, &listings, slug, &mine)?;
+    let manifest = registry.manifest(slug).ok_or_else(not_found)?;
     let deps = dependency_views(state, manifest, &mine);
     Ok(ConsentView {
         app: slug.to_owned(),
@@ -575,8 +600,9 @@ pub async fn install(
     name: Option<&str>,
     version: Option<&str>,
 ) -> Result<String, AppError> {
+    let registry = state.apps.registry();
     if let Some(version) = version
-        && let Some(manifest) = state.apps.registry.manifest(slug)
+        && let Some(manifest) = registry.manifest(slug)
         && !manifest.releases.iter().any(|r| r.version == version)
     {
         let released: Vec<&str> = manifest.releases.iter().map(|r| r.version.as_str()).collect();
@@ -587,7 +613,7 @@ pub async fn install(
     }
     let listings = db::listings(&state.db).await?;
     let mine = db::installations_of(&state.db, user.id).await?;
-    let plan = plan(&state.apps.registry, &listings, slug, &mine)?;
+    let plan = plan(&registry, &listings, slug, &mine)?;
     if let Some(refusal) = plan.refusal {
         return Err(if refusal.contains("already installed") {
             AppError::Conflict(refusal)
@@ -697,12 +723,11 @@ pub async fn install(
 }
 
 async fn owned(state: &AppState, user: &SessionUser, id: &str) -> Result<(InstallationRow, Arc<dyn App>), AppError> {
+    let registry = state.apps.registry();
     let row = db::find_installation(&state.db, id, user.id)
         .await?
         .ok_or_else(|| AppError::NotFound("That installation".into()))?;
-    let app = state
-        .apps
-        .registry
+    let app = registry
         .get(&row.app)
         .cloned()
         .ok_or_else(|| AppError::NotFound("That app".into()))?;
@@ -790,12 +815,13 @@ fn view_of(row: &InstallationRow, manifest: &Manifest, listing: Option<Listing>)
 
 /// The user's installations, for the "Installed" tab and the API.
 pub async fn installations(state: &AppState, user: &SessionUser) -> Result<Vec<InstallationView>, AppError> {
+    let registry = state.apps.registry();
     let listings = db::listings(&state.db).await?;
     Ok(db::installations_of(&state.db, user.id)
         .await?
         .iter()
         .filter_map(|row| {
-            let manifest = state.apps.registry.manifest(&row.app)?;
+            let manifest = registry.manifest(&row.app)?;
             Some(view_of(row, manifest, listing_of(&listings, &row.app)))
         })
         .collect())
@@ -842,8 +868,9 @@ async fn audited<H: Action<Payload = AppEvent>>(
 /// installed; one may refuse, with a message the user sees. Nothing else of the payload
 /// can be changed.
 async fn before_install(state: &AppState, user: &SessionUser, plan: &Plan<'_>) -> Result<(), AppError> {
+    let registry = state.apps.registry();
     let running = running(state, user.id).await;
-    let hooks = state.apps.registry.hooks();
+    let hooks = registry.hooks();
     if !hooks.any::<AppBeforeInstall>(&running.active) {
         return Ok(());
     }
@@ -932,6 +959,7 @@ pub async fn set_active(
     id: &str,
     active: bool,
 ) -> Result<InstallationView, AppError> {
+    let registry = state.apps.registry();
     let (row, app) = owned(state, user, id).await?;
     let manifest = app.manifest();
     if row.active == active {
@@ -980,7 +1008,7 @@ pub async fn set_active(
         let needing: Vec<String> = mine
             .iter()
             .filter(|r| r.active && r.id != row.id)
-            .filter_map(|r| state.apps.registry.manifest(&r.app))
+            .filter_map(|r| registry.manifest(&r.app))
             .filter(|m| m.dependencies.iter().any(|d| d.app == row.app))
             .map(|m| m.name.clone())
             .collect();
@@ -1154,13 +1182,14 @@ pub async fn rollback(state: &AppState, user: &SessionUser, id: &str) -> Result<
 /// Removes an installation with its settings and secrets, unless another installed app
 /// needs it.
 pub async fn uninstall(state: &AppState, user: &SessionUser, id: &str) -> Result<(), AppError> {
+    let registry = state.apps.registry();
     let (row, app) = owned(state, user, id).await?;
     let mine = db::installations_of(&state.db, user.id).await?;
     let others_of_app = mine.iter().filter(|r| r.app == row.app && r.id != row.id).count();
     let dependants: Vec<String> = mine
         .iter()
         .filter(|r| r.id != row.id)
-        .filter_map(|r| state.apps.registry.manifest(&r.app))
+        .filter_map(|r| registry.manifest(&r.app))
         .filter(|m| m.dependencies.iter().any(|d| d.app == row.app))
         .map(|m| m.name.clone())
         .collect();
@@ -1199,8 +1228,9 @@ pub const MAX_REVIEW: usize = 5_000;
 
 /// Writes (or replaces) the user's review of an app they installed.
 pub async fn review(state: &AppState, user: &SessionUser, slug: &str, stars: i64, body: &str) -> Result<(), AppError> {
+    let registry = state.apps.registry();
     let mine = db::installations_of(&state.db, user.id).await?;
-    if state.apps.registry.manifest(slug).is_none() {
+    if registry.manifest(slug).is_none() {
         return Err(not_found());
     }
     if !mine.iter().any(|r| r.app == slug) {
@@ -1253,13 +1283,14 @@ pub async fn hide_review(state: &AppState, admin: &SessionUser, slug: &str, auth
 
 /// Every app with its state and installs; admins only.
 pub async fn admin_apps(state: &AppState, admin: &SessionUser) -> Result<Vec<AdminApp>, AppError> {
+    let registry = state.apps.registry();
     require_admin(admin)?;
     let stats = stats(&state.db).await?;
     Ok(db::listings(&state.db)
         .await?
         .into_iter()
         .filter_map(|l| {
-            let manifest = state.apps.registry.manifest(&l.slug)?;
+            let manifest = registry.manifest(&l.slug)?;
             Some(AdminApp {
                 slug: l.slug.clone(),
                 name: manifest.name.clone(),

@@ -67,9 +67,10 @@ async fn before_save(
     form_id: Option<&str>,
     def: FormDefinition,
 ) -> Result<FormDefinition, AppError> {
+    let registry = state.apps.registry();
     check_app_fields(state, owner_id, form_id, &def).await?;
     let running = crate::services::apps::running(state, owner_id).await;
-    let hooks = state.apps.registry.hooks();
+    let hooks = registry.hooks();
     if !hooks.any::<FormBeforeSave>(&running.active) {
         return Ok(def);
     }
@@ -93,6 +94,7 @@ async fn check_app_fields(
     form_id: Option<&str>,
     def: &FormDefinition,
 ) -> Result<(), AppError> {
+    let registry = state.apps.registry();
     let contributed = |f: &&crate::forms::Field| f.field_type().and_then(|t| t.app()).is_some();
     if !def.fields.iter().any(|f| !f.deleted && contributed(&f)) {
         return Ok(());
@@ -120,7 +122,7 @@ async fn check_app_fields(
         let Some((t, slug)) = field.field_type().and_then(|t| Some((t, t.app()?))) else {
             continue;
         };
-        let app = state.apps.registry.manifest(slug).map_or(slug, |m| m.name.as_str());
+        let app = registry.manifest(slug).map_or(slug, |m| m.name.as_str());
         errors.insert(
             format!("fields[{i}].type"),
             vec![format!(

@@ -14,5 +14,6 @@ pub mod forms;
 pub mod group_commit;
 pub mod notices;
 pub mod outbox;
+pub mod publishing;
 pub mod submissions;
 pub mod webhooks;

@@ -158,10 +158,11 @@ pub async fn deliveries<H: Action>(
 /// After the change that enqueued `written` rows has committed: wakes the worker and runs
 /// the owner's apps' action handlers for `H`, without waiting for them.
 pub async fn fired<H: Action>(state: &AppState, owner_id: i64, written: usize, payload: H::Payload) {
+    let registry = state.apps.registry();
     if written > 0 {
         state.delivery.wake.notify_one();
     }
-    let hooks = state.apps.registry.hooks();
+    let hooks = registry.hooks();
     let running = crate::services::apps::running(state, owner_id).await;
     if hooks.any::<H>(&running.active) {
         drop(hooks.actions::<H>(&running.active, &payload));

@@ -230,13 +230,15 @@ async fn before_submit(
     params: serde_json::Map<String, serde_json::Value>,
     client_ip: Option<std::net::IpAddr>,
 ) -> Result<serde_json::Map<String, serde_json::Value>, AppError> {
-    let hooks = state.apps.registry.hooks();
+    let registry = state.apps.registry();
+    let hooks = registry.hooks();
     if !hooks.any::<FormBeforeSubmit>(&running.active) {
         return Ok(serde_json::Map::new());
     }
     let payload = SubmitPayload {
         form_id: record.id.clone(),
         answers: checked.values.clone(),
+        kinds: checked.stored.values().map(|a| (a.identifier.clone(), a.kind.clone())).collect(),
         params,
         client_ip: client_ip.map(|ip| ip.to_string()),
         data: serde_json::Map::new(),
@@ -269,7 +271,8 @@ async fn before_route(
     vars: &serde_json::Map<String, serde_json::Value>,
     decision: Decision,
 ) -> Result<Decision, AppError> {
-    let hooks = state.apps.registry.hooks();
+    let registry = state.apps.registry();
+    let hooks = registry.hooks();
     if !hooks.any::<RoutingBeforeRoute>(&running.active) {
         return Ok(decision);
     }

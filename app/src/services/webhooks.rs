@@ -92,14 +92,13 @@ async fn check_form(state: &AppState, user: &SessionUser, form_id: Option<&str>)
 /// Installs and switches on the Webhooks app for `user` if it is not running, granting
 /// the permissions it asks for (adding an endpoint is the consent).
 async fn ensure_app(state: &AppState, user: &SessionUser) -> Result<(), AppError> {
+    let registry = state.apps.registry();
     let mine = crate::db::apps::installations_of(&state.db, user.id).await?;
     let installation = match mine.iter().find(|i| i.app == WEBHOOKS) {
         Some(i) if i.active => return Ok(()),
         Some(i) => i.id.clone(),
         None => {
-            let grant = state
-                .apps
-                .registry
+            let grant = registry
                 .manifest(WEBHOOKS)
                 .map(|m| m.permissions.clone())
                 .unwrap_or_default();

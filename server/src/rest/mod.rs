@@ -30,6 +30,7 @@ use utoipa_axum::routes;
 
 mod apps;
 mod forms;
+pub(crate) mod publishing;
 mod responses;
 mod webhooks;
 
@@ -127,7 +128,12 @@ fn api() -> OpenApiRouter<AppState> {
             responses::submit_response
         ))
         .routes(routes!(responses::responses_csv))
-        .routes(routes!(apps::list_apps))
+        .routes(routes!(apps::list_apps, publishing::upload_app))
+        .routes(routes!(publishing::list_versions))
+        .routes(routes!(publishing::submit_version))
+        .routes(routes!(publishing::approve_version))
+        .routes(routes!(publishing::reject_version))
+        .routes(routes!(publishing::withdraw_version))
         .routes(routes!(apps::get_app))
         .routes(routes!(apps::list_installations, apps::create_installation))
         .routes(routes!(apps::get_installation, apps::delete_installation))

@@ -271,7 +271,7 @@ pub async fn install_off(app: &TestApp, email: &str, slug: &str) -> String {
         .unwrap()
         .expect("the user exists")
         .user;
-    let grant = app.state.apps.registry.manifest(slug).expect("the app exists").permissions.clone();
+    let grant = app.state.apps.registry().manifest(slug).expect("the app exists").permissions.clone();
     app::services::apps::install(&app.state, &user, slug, &grant, None, None)
         .await
         .expect("the app installs")
@@ -497,4 +497,38 @@ pub fn serve(app: &TestApp) -> (std::process::Child, u16) {
 pub fn kill_9(mut child: std::process::Child) {
     child.kill().unwrap();
     child.wait().unwrap();
+}
+
+/// Builds the app in `dir` (relative to the repository) into a WebAssembly component with
+/// the example's build script, once per test binary and app; returns the component.
+pub fn component(dir: &str) -> Vec<u8> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static BUILT: OnceLock<Mutex<HashMap<String, std::path::PathBuf>>> = OnceLock::new();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut built = BUILT.get_or_init(Mutex::default).lock().unwrap_or_else(|e| e.into_inner());
+    let path = built
+        .entry(dir.to_owned())
+        .or_insert_with(|| {
+            let out = std::process::Command::new("bash")
+                .arg(root.join("examples/apps/domain-filter/build.sh"))
+                .arg(root.join(dir))
+                .output()
+                .expect("bash runs");
+            assert!(out.status.success(), "building {dir} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            std::path::PathBuf::from(stdout.lines().last().expect("the build prints the component's path").trim())
+        })
+        .clone();
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// An administrator's session cookie and API key.
+pub async fn admin_with_key(app: &TestApp, email: &str) -> (String, String) {
+    app::services::accounts::create_admin(&app.db, email, "correct horse battery")
+        .await
+        .expect("the administrator is created");
+    let cookie = app.log_in(email, "correct horse battery").await;
+    let key = key_for(app, &cookie).await;
+    (cookie, key)
 }

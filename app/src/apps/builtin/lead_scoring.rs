@@ -141,6 +141,7 @@ mod tests {
         SubmitPayload {
             form_id: "f".into(),
             answers: answers.as_object().unwrap().clone(),
+            kinds: Default::default(),
             params: Map::new(),
             client_ip: None,
             data,

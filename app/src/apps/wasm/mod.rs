@@ -1,0 +1,339 @@
+//! Apps uploaded at run time as WebAssembly components (server only), run by wasmtime with
+//! the component model and no WASI: the contract is the WIT world in `wit/junction.wit`,
+//! whose imports `bindings.rs` implements over the installation's host API.
+//!
+//! Each event gets a fresh instance of the component, from a pre-instantiated template
+//! (`AppPre`, compiled once per component), with its own limits: fuel (an instruction
+//! budget), a wall-clock deadline through epoch interruption, and a memory cap. An instance
+//! that traps, runs out of time or fuel, or asks for too much memory ends with a
+//! [`Failure`] naming which; nothing else is affected.
+//!
+//! Apps run on threads of their own, at a lower scheduling priority than the server's
+//! (`Pool`), so however much CPU an app burns, requests are served first; their calls into
+//! Junction run on the server's runtime.
+
+pub mod app;
+mod bindings;
+pub mod verify;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Handle;
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap, UpdateDeadline};
+
+pub use bindings::{Event, Outcome};
+use bindings::{App as AppWorld, AppPre, EventState};
+
+use super::host::HostApi;
+
+pub use crate::apps::contract::{Limits, WIT_PACKAGE, WIT_VERSION};
+
+/// How often the epoch advances: the granularity of deadlines, and how often a running
+/// app gives the thread back.
+const TICK: Duration = Duration::from_millis(10);
+/// Events running at once on all app threads; more wait for a place.
+const CONCURRENT_EVENTS: usize = 32;
+/// Threads apps run on.
+const THREADS: usize = 2;
+
+/// Why an event's instance ended without an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    OutOfFuel(u64),
+    TimedOut(Duration),
+    OutOfMemory(usize),
+    /// A panic, or another `unreachable` the guest reached.
+    Panicked,
+    Trapped(String),
+    /// `handle` returned an error.
+    Refused(String),
+    /// The instance could not be made, or the host failed.
+    Host(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::OutOfFuel(fuel) => write!(f, "ran out of fuel (its budget is {fuel} instructions)"),
+            Failure::TimedOut(time) => write!(f, "ran past its time limit of {} ms", time.as_millis()),
+            Failure::OutOfMemory(cap) => write!(f, "asked for more than its {} MiB of memory", cap >> 20),
+            Failure::Panicked => write!(f, "panicked"),
+            Failure::Trapped(trap) => write!(f, "trapped: {trap}"),
+            Failure::Refused(message) => write!(f, "returned an error: {message}"),
+            Failure::Host(message) => write!(f, "could not run: {message}"),
+        }
+    }
+}
+
+/// What one event used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Measured {
+    /// Fuel used (a lower bound when the event ran out of time).
+    pub fuel: u64,
+    pub micros: u64,
+    /// The most linear memory the instance had, in bytes.
+    pub peak_memory: usize,
+}
+
+/// A component ready to be instantiated, once per event.
+#[derive(Clone)]
+pub struct Prepared {
+    pre: AppPre<EventState>,
+}
+
+/// The engine, the linker with every host interface, the prepared components by their
+/// SHA-256, and the threads apps run on.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<EventState>,
+    prepared: Mutex<HashMap<String, Prepared>>,
+    pool: Pool,
+    main: Handle,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("wasm::Runtime")
+    }
+}
+
+impl Runtime {
+    /// Made once per server, on its runtime (`main` runs the apps' calls into Junction).
+    pub fn new(main: Handle) -> Result<Runtime, String> {
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(CONCURRENT_EVENTS as u32 * 2)
+            // A component from wit-bindgen is three core instances and two tables.
+            .total_core_instances(CONCURRENT_EVENTS as u32 * 8)
+            .total_memories(CONCURRENT_EVENTS as u32 * 2)
+            .total_tables(CONCURRENT_EVENTS as u32 * 8)
+            .total_stacks(CONCURRENT_EVENTS as u32 * 2)
+            .max_memories_per_component(2)
+            .max_tables_per_component(4)
+            .max_memory_size(Limits::ACTION.memory.max(Limits::FILTER.memory));
+        let mut config = Config::new();
+        config
+            .wasm_component_model(true)
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(512 << 10)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(|e| format!("the WebAssembly engine cannot start: {e}"))?;
+        let weak = engine.weak();
+        std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = weak.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(TICK);
+                }
+            })
+            .map_err(|e| format!("the epoch thread cannot start: {e}"))?;
+        let mut linker = Linker::<EventState>::new(&engine);
+        AppWorld::add_to_linker::<EventState, HasSelf<EventState>>(&mut linker, |state| state)
+            .map_err(|e| format!("the host interfaces cannot be linked: {e}"))?;
+        Ok(Runtime { engine, linker, prepared: Mutex::default(), pool: Pool::start()?, main })
+    }
+
+    /// Validates and compiles `wasm`, returning the compiled artifact to keep (it loads in
+    /// microseconds). Refuses what is not a component of this world's shape.
+    pub fn compile(&self, wasm: &[u8]) -> Result<Vec<u8>, String> {
+        self.engine
+            .precompile_component(wasm)
+            .map_err(|e| format!("it is not a valid WebAssembly component: {e:#}"))
+    }
+
+    /// Whether `compiled` was made by this engine, as configured (else compile again).
+    pub fn loads(&self, compiled: &[u8]) -> bool {
+        // Safety: only artifacts this server's `compile` wrote are ever loaded.
+        unsafe { Component::deserialize(&self.engine, compiled) }.is_ok()
+    }
+
+    /// The interfaces `compiled` imports, as named (`junction:app/log@1.0.0`).
+    pub fn imports(&self, compiled: &[u8]) -> Result<Vec<String>, String> {
+        let component = self.load(compiled)?;
+        let ty = component.component_type();
+        Ok(ty
+            .imports(&self.engine)
+            .map(|(name, item)| match item.ty {
+                ComponentItem::ComponentInstance(_) => name.to_owned(),
+                _ => format!("{name} (not an interface)"),
+            })
+            .collect())
+    }
+
+    fn load(&self, compiled: &[u8]) -> Result<Component, String> {
+        // Safety: only artifacts this server's `compile` wrote are ever loaded.
+        unsafe { Component::deserialize(&self.engine, compiled) }.map_err(|e| format!("{e:#}"))
+    }
+
+    /// The component `sha256` ready to run, from `compiled` the first time.
+    pub fn prepare(&self, sha256: &str, compiled: &[u8]) -> Result<Prepared, String> {
+        if let Some(found) = self.prepared.lock().map_err(|e| e.to_string())?.get(sha256) {
+            return Ok(found.clone());
+        }
+        let component = self.load(compiled)?;
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| format!("it cannot be linked: {e:#}"))?;
+        let prepared = Prepared { pre: AppPre::new(pre).map_err(|e| format!("it does not export the app world: {e:#}"))? };
+        self.prepared.lock().map_err(|e| e.to_string())?.insert(sha256.to_owned(), prepared.clone());
+        Ok(prepared)
+    }
+
+    /// The prepared component `sha256`, if this server has it already.
+    pub fn prepared(&self, sha256: &str) -> Option<Prepared> {
+        self.prepared.lock().ok()?.get(sha256).cloned()
+    }
+
+    /// Runs `handle(event)` in a fresh instance under `limits`, on the apps' threads.
+    pub async fn handle(
+        &self,
+        app: &Prepared,
+        slug: &str,
+        host: Option<HostApi>,
+        event: Event,
+        limits: Limits,
+    ) -> (Result<Outcome, Failure>, Measured) {
+        let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
+        self.pool
+            .run(async move {
+                let state = EventState::new(host, &slug, limits.memory, main);
+                run(&pre, state, limits, async |app, store| {
+                    app.call_handle(store, &event).await.map(|answer| answer.map_err(Failure::Refused))
+                })
+                .await
+            })
+            .await
+            .unwrap_or_else(|| (Err(Failure::Host("the app threads are gone".into())), Measured::default()))
+    }
+
+    /// The component's own manifest (its `manifest` export), under the filter limits.
+    pub async fn manifest(&self, app: &Prepared, slug: &str) -> Result<String, Failure> {
+        let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
+        let limits = Limits::FILTER;
+        self.pool
+            .run(async move {
+                let state = EventState::new(None, &slug, limits.memory, main);
+                run(&pre, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await.0
+            })
+            .await
+            .unwrap_or_else(|| Err(Failure::Host("the app threads are gone".into())))
+    }
+}
+
+/// One call in a fresh instance: the store with its fuel, deadline and memory limiter,
+/// the instance, the call, and what it used; a failure says which limit ended it.
+async fn run<T>(
+    pre: &AppPre<EventState>,
+    state: EventState,
+    limits: Limits,
+    call: impl AsyncFnOnce(&AppWorld, &mut Store<EventState>) -> wasmtime::Result<Result<T, Failure>>,
+) -> (Result<T, Failure>, Measured) {
+    let started = Instant::now();
+    let mut store = Store::new(pre.engine(), state);
+    store.limiter(|state| &mut state.limiter);
+    if let Err(e) = store.set_fuel(limits.fuel) {
+        return (Err(Failure::Host(e.to_string())), Measured::default());
+    }
+    let deadline = started + limits.time;
+    // Each tick gives the thread back; past the deadline the instance is interrupted.
+    store.epoch_deadline_callback(move |_| {
+        Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+    });
+    store.set_epoch_deadline(1);
+    let outcome = async {
+        let app = pre.instantiate_async(&mut store).await?;
+        call(&app, &mut store).await
+    };
+    // Epochs tick only while wasm runs: a slow call into Junction is bounded here.
+    let outcome = match tokio::time::timeout(limits.time + TICK * 5, outcome).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Trap::Interrupt.into()),
+    };
+    let limiter = &store.data().limiter;
+    let measured = Measured {
+        fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+        micros: started.elapsed().as_micros() as u64,
+        peak_memory: limiter.peak,
+    };
+    let result = match outcome {
+        Ok(answer) => answer,
+        Err(error) => Err(match error.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => Failure::OutOfFuel(limits.fuel),
+            Some(Trap::Interrupt) => Failure::TimedOut(limits.time),
+            Some(Trap::UnreachableCodeReached) if limiter.denied => Failure::OutOfMemory(limits.memory),
+            Some(Trap::UnreachableCodeReached) => Failure::Panicked,
+            Some(trap) => Failure::Trapped(trap.to_string()),
+            None if limiter.denied => Failure::OutOfMemory(limits.memory),
+            None => Failure::Host(format!("{error:#}")),
+        }),
+    };
+    (result, measured)
+}
+
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The threads apps run on: each with a runtime of its own and a lower priority than the
+/// server's threads, so a busy app takes only the CPU requests leave.
+struct Pool {
+    workers: Vec<mpsc::UnboundedSender<Job>>,
+    next: AtomicUsize,
+    places: Arc<Semaphore>,
+}
+
+impl Pool {
+    fn start() -> Result<Pool, String> {
+        let mut workers = Vec::new();
+        for n in 0..THREADS {
+            let (sender, mut jobs) = mpsc::unbounded_channel::<Job>();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .map_err(|e| format!("an app thread's runtime cannot start: {e}"))?;
+            std::thread::Builder::new()
+                .name(format!("wasm-app-{n}"))
+                .spawn(move || {
+                    lower_priority();
+                    runtime.block_on(async move {
+                        while let Some(job) = jobs.recv().await {
+                            tokio::spawn(job);
+                        }
+                    });
+                })
+                .map_err(|e| format!("an app thread cannot start: {e}"))?;
+            workers.push(sender);
+        }
+        Ok(Pool { workers, next: AtomicUsize::new(0), places: Arc::new(Semaphore::new(CONCURRENT_EVENTS)) })
+    }
+
+    /// Runs `work` on an app thread once a place is free; `None` if the threads are gone.
+    async fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> Option<T> {
+        let place = self.places.clone().acquire_owned().await.ok()?;
+        let (answer, answered) = oneshot::channel();
+        let job: Job = Box::pin(async move {
+            let _ = answer.send(work.await);
+            drop(place);
+        });
+        let worker = self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len();
+        self.workers[worker].send(job).ok()?;
+        answered.await.ok()
+    }
+}
+
+/// The calling thread yields the CPU to the server's own threads (nice 10).
+fn lower_priority() {
+    // Safety: setpriority on the calling thread only changes its scheduling priority.
+    let tid = unsafe { libc::gettid() };
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10) } != 0 {
+        tracing::warn!("could not lower the priority of an app thread");
+    }
+}
