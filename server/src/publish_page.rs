@@ -46,5 +46,8 @@ fn message(e: &AppError) -> String {
 }
 
 fn encode(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    // What a query value must escape; the unreserved characters (RFC 3986) stay as they are.
+    const QUERY_VALUE: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    percent_encoding::utf8_percent_encode(text, QUERY_VALUE).to_string()
 }
