@@ -52,9 +52,13 @@ pub trait Filter: Hook {}
 /// A hook whose handlers run after the work has committed.
 pub trait Action: Hook {}
 
+/// The app lifecycle events' payload, shared by the six of them.
+const APP_EVENT_SHAPE: &str = "{app, installation_id, version}";
+const APP_EVENT_SAMPLE: &str = r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+
 /// Declares hook point types, their catalog entries and the catalog itself.
 macro_rules! hook_points {
-    ($( $(#[$meta:meta])* $kind:ident $ty:ident = $name:literal, $payload:ty, $doc:literal, $shape:literal, $sample:literal; )*) => {
+    ($( $(#[$meta:meta])* $kind:ident $ty:ident = $name:literal, $payload:ty, $doc:literal, $shape:expr, $sample:expr; )*) => {
         $(
             $(#[$meta])*
             #[derive(Debug, Clone, Copy)]
@@ -126,18 +130,12 @@ hook_points! {
         "A stored response matched no route and took the fallback.",
         "{form_id, response_id}",
         r#"{"form_id": "f1", "response_id": "r9"}"#;
-    Action AppInstalled = "app.installed", AppEvent, "An app was installed.", "{app, installation_id, version}",
-        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
-    Action AppConfigured = "app.configured", AppEvent, "An installation's settings were saved.", "{app, installation_id, version}",
-        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
-    Action AppActivated = "app.activated", AppEvent, "An installation was switched on.", "{app, installation_id, version}",
-        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
-    Action AppDeactivated = "app.deactivated", AppEvent, "An installation was switched off.", "{app, installation_id, version}",
-        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
-    Action AppUpdated = "app.updated", AppEvent, "An installation moved to another version.", "{app, installation_id, version}",
-        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
-    Action AppUninstalled = "app.uninstalled", AppEvent, "An installation was removed.", "{app, installation_id, version}",
-        r#"{"app": "domain-filter", "installation_id": "i1", "version": "1.0.0"}"#;
+    Action AppInstalled = "app.installed", AppEvent, "An app was installed.", APP_EVENT_SHAPE, APP_EVENT_SAMPLE;
+    Action AppConfigured = "app.configured", AppEvent, "An installation's settings were saved.", APP_EVENT_SHAPE, APP_EVENT_SAMPLE;
+    Action AppActivated = "app.activated", AppEvent, "An installation was switched on.", APP_EVENT_SHAPE, APP_EVENT_SAMPLE;
+    Action AppDeactivated = "app.deactivated", AppEvent, "An installation was switched off.", APP_EVENT_SHAPE, APP_EVENT_SAMPLE;
+    Action AppUpdated = "app.updated", AppEvent, "An installation moved to another version.", APP_EVENT_SHAPE, APP_EVENT_SAMPLE;
+    Action AppUninstalled = "app.uninstalled", AppEvent, "An installation was removed.", APP_EVENT_SHAPE, APP_EVENT_SAMPLE;
     Action UserCreated = "user.created", UserEvent, "An account was created at sign-up; sent to the administrators' apps and endpoints.", "{user_id, email}",
         r#"{"user_id": 7, "email": "ada@example.com"}"#;
     Action UserLoggedIn = "user.loggedIn", UserEvent, "A user logged in.", "{user_id, email}",
