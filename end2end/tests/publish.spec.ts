@@ -43,6 +43,9 @@ test('publish an app: upload, verification, rejection with a reason, approval, i
   await page.getByTestId('upload').click();
   await expect(page.getByTestId('upload-error')).toContainText('manifest');
   await expect(page.getByTestId('no-versions')).toBeVisible();
+  // The upload's answer comes back in the address: whatever it says is shown as text.
+  await check(page, `/apps/publish?error=${encodeURIComponent(hostile('error'))}`);
+  await expect(page.getByTestId('upload-error')).toHaveText(hostile('error'));
 
   // The real upload: verified at once.
   await page.getByTestId('upload-manifest').setInputFiles(manifestFile);
