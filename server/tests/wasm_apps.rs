@@ -5,6 +5,7 @@
 
 mod common;
 
+use app::apps::contract::FAILURES_TO_SWITCH_OFF;
 use axum::body::Body;
 use common::{Client, TestApp, admin_with_key, component, multipart, owner_with_form, user_with_key};
 use http::{Method, Request, StatusCode, header};
@@ -230,14 +231,24 @@ async fn hostile_components_are_contained_and_named() {
         ("panic", "panicked"),
     ] {
         set_mode(mode).await;
-        let started = std::time::Instant::now();
-        let answered = post_form(&app, &form_id, &[("email", "a@example.com")]).await;
-        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{mode}: {}", answered.body);
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{mode} was cut short");
-        let entries = audit().await;
-        let last = &entries[0];
-        assert_eq!(last["event"], "failed", "{mode}: {entries}");
-        assert!(last["detail"].as_str().unwrap().contains(said), "{mode}: {last}");
+        // App threads take only the CPU the rest leaves, and the other tests of this binary
+        // run beside this one: an event the machine gave no time to is skipped without
+        // counting against the app (its log says so), and the submission is tried again.
+        for attempt in 1.. {
+            let started = std::time::Instant::now();
+            let answered = post_form(&app, &form_id, &[("email", "a@example.com")]).await;
+            assert_eq!(answered.status, StatusCode::SEE_OTHER, "{mode}: {}", answered.body);
+            assert!(started.elapsed() < std::time::Duration::from_secs(5), "{mode} was cut short");
+            let entries = audit().await;
+            let last = &entries[0];
+            if last["event"] == "skipped" && attempt < 20 {
+                assert!(last["detail"].as_str().unwrap().contains("the server's own work held the CPU"), "{mode}: {last}");
+                continue;
+            }
+            assert_eq!(last["event"], "failed", "{mode}: {entries}");
+            assert!(last["detail"].as_str().unwrap().contains(said), "{mode}: {last}");
+            break;
+        }
     }
 
     // A call it was not granted is refused with a typed error, and audited.
@@ -250,6 +261,37 @@ async fn hostile_components_are_contained_and_named() {
         entries.as_array().unwrap().iter().any(|e| e["event"] == "denied" && e["detail"] == "annotating a response needs responses:write, which was not granted"),
         "{entries}"
     );
+
+    // On a machine whose every core is busy with the server's (here: the test's) own work,
+    // the app gets no CPU: its events reach their deadline waiting, are skipped and say
+    // why, and do not count toward switching it off, however many there are.
+    set_mode("loop").await;
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let spinners: Vec<_> = (0..=cores)
+        .map(|_| {
+            let busy = busy.clone();
+            std::thread::spawn(move || {
+                while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        })
+        .collect();
+    let starved = (0..=FAILURES_TO_SWITCH_OFF).map(|_| post_form(&app, &form_id, &[("email", "a@example.com")]));
+    for answered in futures::future::join_all(starved).await {
+        assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+    }
+    busy.store(false, std::sync::atomic::Ordering::Relaxed);
+    spinners.into_iter().for_each(|spinner| spinner.join().unwrap());
+    let view = owner.get(&format!("/installations/{id}")).await.json();
+    assert_eq!(view["active"], true, "{view}");
+    let entries = audit().await;
+    for entry in entries.as_array().unwrap().iter().take(FAILURES_TO_SWITCH_OFF as usize + 1) {
+        assert_eq!(entry["event"], "skipped", "{entries}");
+        let detail = entry["detail"].as_str().unwrap();
+        assert!(detail.contains("was given up after 1000 ms: the server's own work held the CPU"), "{detail}");
+    }
 
     // Ten failures in a row switch the installation off and tell its owner.
     set_mode("panic").await;

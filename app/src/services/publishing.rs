@@ -394,6 +394,11 @@ impl Components for DbComponents {
 
     async fn failed(&self, host: &HostApi, hook: &str, failure: &Failure) {
         let installation = host.installation_id();
+        if !failure.is_the_apps() {
+            // Neither ends a run of the app's failures nor adds to it.
+            host.audit("skipped", &format!("{hook}: the app {failure}; its work was skipped (not counted as its failure)")).await;
+            return;
+        }
         self.failing.lock().unwrap_or_else(|e| e.into_inner()).insert(installation.to_owned());
         host.audit("failed", &format!("{hook}: the app {failure}; its work was skipped")).await;
         let run = match db::count_failure(&self.db, installation).await {

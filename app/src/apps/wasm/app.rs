@@ -34,7 +34,8 @@ pub struct Version {
 pub trait Components: Send + Sync {
     /// The compiled component whose SHA-256 is `sha256`.
     async fn compiled(&self, sha256: &str) -> Result<Vec<u8>, String>;
-    /// An event of the installation failed; after too many in a row it is switched off.
+    /// An event of the installation failed; after too many of the app's own failures in a
+    /// row it is switched off ([`Failure::is_the_apps`]).
     async fn failed(&self, host: &HostApi, hook: &str, failure: &Failure);
     /// An event of the installation went through.
     async fn succeeded(&self, host: &HostApi);

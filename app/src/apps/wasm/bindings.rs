@@ -6,10 +6,13 @@
 //! of its own (`mod.rs`), while the database pool and the HTTP client belong to the
 //! server's runtime.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use tokio::runtime::Handle;
 use wasmtime::ResourceLimiter;
 
+use super::clock::Clock;
 use crate::apps::host::{HostApi, HostError, HttpRequest};
 
 wasmtime::component::bindgen!({
@@ -57,6 +60,8 @@ pub struct EventState {
     pub app: String,
     pub limiter: Limiter,
     pub main: Handle,
+    /// The event's time, as run against waited for a CPU; calls into Junction count as run.
+    pub clock: Arc<Clock>,
     logged: u32,
 }
 
@@ -67,6 +72,7 @@ impl EventState {
             app: app.to_owned(),
             limiter: Limiter { cap: memory, peak: 0, denied: false },
             main,
+            clock: Arc::new(Clock::start()),
             logged: 0,
         }
     }
@@ -81,7 +87,10 @@ impl EventState {
             // Verifying an upload: no installation, so no data to reach.
             return Err(WitError::Failed);
         };
-        match self.main.spawn(work(host)).await {
+        self.clock.call_began();
+        let answer = self.main.spawn(work(host)).await;
+        self.clock.call_ended();
+        match answer {
             Ok(result) => result.map_err(wit_error),
             Err(_) => Err(WitError::Failed),
         }

@@ -8,19 +8,23 @@
 //! that traps, runs out of time or fuel, or asks for too much memory ends with a
 //! [`Failure`] naming which; nothing else is affected.
 //!
-//! Apps run on threads of their own, at a lower scheduling priority than the server's
-//! (`Pool`), so however much CPU an app burns, requests are served first; their calls into
-//! Junction run on the server's runtime.
+//! Apps run on threads of their own under the idle scheduling policy (`Pool`): they get only
+//! the CPU that request handling leaves, and a request thread that wakes takes the core from
+//! them at once. Their calls into Junction run on the server's runtime. On a server busy on
+//! every core an app may wait for a CPU: its time limit counts the time it had one
+//! (`clock.rs`), and an event that waited too long ends as [`Failure::Starved`], the server's
+//! doing rather than the app's, which does not count toward switching the app off.
 
 pub mod app;
 mod bindings;
+mod clock;
 pub mod verify;
 
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::runtime::Handle;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -47,7 +51,11 @@ const THREADS: usize = 2;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     OutOfFuel(u64),
+    /// It ran (or waited on its calls into Junction) for longer than its time limit.
     TimedOut(Duration),
+    /// It was given up after this long, mostly spent waiting for a CPU the server's own work
+    /// held: not the app's doing.
+    Starved(Duration),
     OutOfMemory(usize),
     /// A panic, or another `unreachable` the guest reached.
     Panicked,
@@ -58,11 +66,22 @@ pub enum Failure {
     Host(String),
 }
 
+impl Failure {
+    /// Whether the app itself is to blame, so that the failure counts toward switching it
+    /// off.
+    pub fn is_the_apps(&self) -> bool {
+        !matches!(self, Failure::Starved(_) | Failure::Host(_))
+    }
+}
+
 impl std::fmt::Display for Failure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Failure::OutOfFuel(fuel) => write!(f, "ran out of fuel (its budget is {fuel} instructions)"),
             Failure::TimedOut(time) => write!(f, "ran past its time limit of {} ms", time.as_millis()),
+            Failure::Starved(time) => {
+                write!(f, "was given up after {} ms: the server's own work held the CPU", time.as_millis())
+            }
             Failure::OutOfMemory(cap) => write!(f, "asked for more than its {} MiB of memory", cap >> 20),
             Failure::Panicked => write!(f, "panicked"),
             Failure::Trapped(trap) => write!(f, "trapped: {trap}"),
@@ -78,6 +97,8 @@ pub struct Measured {
     /// Fuel used (a lower bound when the event ran out of time).
     pub fuel: u64,
     pub micros: u64,
+    /// Of `micros`, the time the event was ready to run but its thread waited for a CPU.
+    pub starved_micros: u64,
     /// The most linear memory the instance had, in bytes.
     pub peak_memory: usize,
 }
@@ -244,16 +265,16 @@ async fn run<T>(
     limits: Limits,
     call: impl AsyncFnOnce(&AppWorld, &mut Store<EventState>) -> wasmtime::Result<Result<T, Failure>>,
 ) -> (Result<T, Failure>, Measured) {
-    let started = Instant::now();
+    let clock = state.clock.clone();
     let mut store = Store::new(pre.engine(), state);
     store.limiter(|state| &mut state.limiter);
     if let Err(e) = store.set_fuel(limits.fuel) {
         return (Err(Failure::Host(e.to_string())), Measured::default());
     }
-    let deadline = started + limits.time;
-    // Each tick gives the thread back; past the deadline the instance is interrupted.
+    // Each tick gives the thread back; past its time the instance is interrupted.
+    let ticking = clock.clone();
     store.epoch_deadline_callback(move |_| {
-        Ok(if Instant::now() >= deadline { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        Ok(if ticking.is_past(limits.time) { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
     });
     store.set_epoch_deadline(1);
     let outcome = async {
@@ -261,20 +282,31 @@ async fn run<T>(
         call(&app, &mut store).await
     };
     // Epochs tick only while wasm runs: a slow call into Junction is bounded here.
-    let outcome = match tokio::time::timeout(limits.time + TICK * 5, outcome).await {
-        Ok(outcome) => outcome,
-        Err(_) => Err(Trap::Interrupt.into()),
+    let watch = async {
+        loop {
+            tokio::time::sleep(TICK).await;
+            if clock.is_past(limits.time + TICK * 5) {
+                break;
+            }
+        }
     };
+    let outcome = tokio::select! {
+        outcome = outcome => outcome,
+        () = watch => Err(Trap::Interrupt.into()),
+    };
+    let (elapsed, ran) = (clock.elapsed(), clock.ran());
     let limiter = &store.data().limiter;
     let measured = Measured {
         fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
-        micros: started.elapsed().as_micros() as u64,
+        micros: elapsed.as_micros() as u64,
+        starved_micros: elapsed.saturating_sub(ran).as_micros() as u64,
         peak_memory: limiter.peak,
     };
     let result = match outcome {
         Ok(answer) => answer,
         Err(error) => Err(match error.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => Failure::OutOfFuel(limits.fuel),
+            Some(Trap::Interrupt) if ran < limits.time => Failure::Starved(limits.time * clock::PATIENCE),
             Some(Trap::Interrupt) => Failure::TimedOut(limits.time),
             Some(Trap::UnreachableCodeReached) if limiter.denied => Failure::OutOfMemory(limits.memory),
             Some(Trap::UnreachableCodeReached) => Failure::Panicked,
@@ -288,8 +320,8 @@ async fn run<T>(
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
 
-/// The threads apps run on: each with a runtime of its own and a lower priority than the
-/// server's threads, so a busy app takes only the CPU requests leave.
+/// The threads apps run on: each with a runtime of its own under the idle scheduling policy,
+/// so a busy app takes only the CPU requests leave.
 struct Pool {
     workers: Vec<mpsc::UnboundedSender<Job>>,
     next: AtomicUsize,
@@ -335,11 +367,18 @@ impl Pool {
     }
 }
 
-/// The calling thread yields the CPU to the server's own threads (nice 10).
+/// The calling thread takes only CPU time no other thread wants: `SCHED_IDLE`, which a
+/// waking thread of the server's preempts at once (a niced thread may keep the core for the
+/// rest of its slice, which showed in the public pages' p99; BENCHMARKS.md). Nice 19 where
+/// the policy is refused.
 fn lower_priority() {
-    // Safety: setpriority on the calling thread only changes its scheduling priority.
+    let param = libc::sched_param { sched_priority: 0 };
+    // Safety: both calls change only the calling thread's scheduling.
+    if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
+        return;
+    }
     let tid = unsafe { libc::gettid() };
-    if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10) } != 0 {
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19) } != 0 {
         tracing::warn!("could not lower the priority of an app thread");
     }
 }

@@ -20,6 +20,9 @@ use crate::apps::manifest::{Manifest, SettingKind};
 use crate::apps::view::{ReportSection, TrialRun, VerificationReport};
 use crate::hooks::HookKind;
 
+/// How many times a trial starved of CPU by the server is run before its report says so.
+const TRIALS: u32 = 5;
+
 /// A verified upload: the report, and the compiled component when it compiled.
 pub struct Verified {
     pub report: VerificationReport,
@@ -110,7 +113,7 @@ pub async fn verify(runtime: &Runtime, sha256: &str, wasm: &[u8], manifest: &Man
         }
     };
     if let Some(prepared) = &prepared {
-        match runtime.manifest(prepared, &manifest.slug).await {
+        match measured(|| async { (runtime.manifest(prepared, &manifest.slug).await, ()) }).await.0 {
             Ok(own) => match Manifest::from_json(&own) {
                 Ok(own) if own.slug == manifest.slug && own.version == manifest.version => {
                     compatibility.pass(&format!("built against {WIT_PACKAGE} {WIT_VERSION}; it names itself {} {}", own.slug, own.version));
@@ -131,7 +134,8 @@ pub async fn verify(runtime: &Runtime, sha256: &str, wasm: &[u8], manifest: &Man
                 payload_json: point.sample.to_owned(),
                 config_json: sample_config(manifest),
             };
-            let (answer, used) = runtime.handle(prepared, &manifest.slug, None, event, limits).await;
+            let (answer, used) =
+                measured(|| runtime.handle(prepared, &manifest.slug, None, event.clone(), limits)).await;
             let (passed, result) = match answer {
                 Ok(Outcome::Accept(_)) => (true, "accepted".to_owned()),
                 Ok(Outcome::Reject(message)) => (true, format!("rejected: {message}")),
@@ -209,5 +213,22 @@ impl Findings {
 
     fn done(self) -> ReportSection {
         ReportSection { passed: !self.failed, findings: self.notes }
+    }
+}
+
+/// Runs a trial again while the server is too busy to give it the CPU (a few times, a
+/// moment apart), so that a busy server does not fail an app it did not let run.
+async fn measured<T, M, F>(trial: impl Fn() -> F) -> (Result<T, Failure>, M)
+where
+    F: Future<Output = (Result<T, Failure>, M)>,
+{
+    let mut attempt = 1;
+    loop {
+        let (answer, used) = trial().await;
+        if attempt == TRIALS || !matches!(answer, Err(Failure::Starved(_))) {
+            return (answer, used);
+        }
+        attempt += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 }
