@@ -96,10 +96,14 @@ pub fn AppsDocsPage() -> impl IntoView {
             <h2 id="limits">"Limits"</h2>
             <p>
                 "Each event runs in a fresh instance, on threads apart from the ones that answer "
-                "requests. An event past a limit ends with that instance: a filter's work goes on "
-                "without the app, and the failure is logged against it. After "
+                "requests, which take only the CPU those leave. Its time counts while it runs or "
+                "waits on a host call, not while it waits for a CPU. An event past a limit ends "
+                "with that instance: a filter's work goes on without the app, and the failure is "
+                "logged against it. After "
                 {FAILURES_TO_SWITCH_OFF.to_string()}
-                " failed events in a row the installation is switched off and its owner told."
+                " failed events in a row the installation is switched off and its owner told. An "
+                "event the server was too busy to run within ten times its time is skipped and "
+                "logged, and is not counted as the app's failure."
             </p>
             <table class="compact" data-test="limits">
                 <thead><tr><th scope="col">"Handler"</th><th scope="col">"Time"</th><th scope="col">"Instructions (fuel)"</th><th scope="col">"Memory"</th></tr></thead>
