@@ -20,15 +20,32 @@ pub const WIT_VERSION: &str = "1.0.0";
 pub struct Limits {
     /// Instructions, roughly (wasmtime's fuel).
     pub fuel: u64,
+    /// Running time: while the app runs or waits on a call into Junction, not while it waits
+    /// for a CPU the server's own work holds.
     pub time: Duration,
+    /// The longest an event may last in all, from the moment it is handed to the app
+    /// threads: past it, an event that did not use its running time was starved by the
+    /// server and is given up without counting against the app. For actions it stays under
+    /// the hook runtime's own timeout.
+    pub wall: Duration,
     pub memory: usize,
 }
 
 impl Limits {
     /// For a filter, which the user's request waits for.
-    pub const FILTER: Limits = Limits { fuel: 400_000_000, time: Duration::from_millis(100), memory: 32 << 20 };
+    pub const FILTER: Limits = Limits {
+        fuel: 400_000_000,
+        time: Duration::from_millis(100),
+        wall: Duration::from_secs(1),
+        memory: 32 << 20,
+    };
     /// For an action, which runs after the request has been answered.
-    pub const ACTION: Limits = Limits { fuel: 4_000_000_000, time: Duration::from_secs(1), memory: 32 << 20 };
+    pub const ACTION: Limits = Limits {
+        fuel: 4_000_000_000,
+        time: Duration::from_secs(1),
+        wall: Duration::from_secs(4),
+        memory: 32 << 20,
+    };
 }
 
 /// Failed events in a row after which an uploaded app's installation is switched off and

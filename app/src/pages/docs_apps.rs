@@ -22,6 +22,7 @@ pub fn AppsDocsPage() -> impl IntoView {
             <tr>
                 <th scope="row">{kind}</th>
                 <td>{format!("{} ms", l.time.as_millis())}</td>
+                <td>{format!("{} ms", l.wall.as_millis())}</td>
                 <td>{format!("{} million", l.fuel / 1_000_000)}</td>
                 <td>{format!("{} MiB", l.memory >> 20)}</td>
             </tr>
@@ -102,11 +103,11 @@ pub fn AppsDocsPage() -> impl IntoView {
                 "logged against it. After "
                 {FAILURES_TO_SWITCH_OFF.to_string()}
                 " failed events in a row the installation is switched off and its owner told. An "
-                "event the server was too busy to run within ten times its time is skipped and "
+                "event the server was too busy to run within its longest wait is skipped and "
                 "logged, and is not counted as the app's failure."
             </p>
             <table class="compact" data-test="limits">
-                <thead><tr><th scope="col">"Handler"</th><th scope="col">"Time"</th><th scope="col">"Instructions (fuel)"</th><th scope="col">"Memory"</th></tr></thead>
+                <thead><tr><th scope="col">"Handler"</th><th scope="col">"Running time"</th><th scope="col">"At most, waiting included"</th><th scope="col">"Instructions (fuel)"</th><th scope="col">"Memory"</th></tr></thead>
                 <tbody>
                     {limits("Filter", Limits::FILTER)}
                     {limits("Action", Limits::ACTION)}

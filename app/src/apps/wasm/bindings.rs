@@ -7,6 +7,7 @@
 //! server's runtime.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::Value;
 use tokio::runtime::Handle;
@@ -66,13 +67,14 @@ pub struct EventState {
 }
 
 impl EventState {
-    pub fn new(host: Option<HostApi>, app: &str, memory: usize, main: Handle) -> EventState {
+    /// For an event handed to the app threads at `started`.
+    pub fn new(host: Option<HostApi>, app: &str, memory: usize, main: Handle, started: Instant) -> EventState {
         EventState {
             host,
             app: app.to_owned(),
             limiter: Limiter { cap: memory, peak: 0, denied: false },
             main,
-            clock: Arc::new(Clock::start()),
+            clock: Arc::new(Clock::start(started)),
             logged: 0,
         }
     }

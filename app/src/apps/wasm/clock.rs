@@ -2,23 +2,21 @@
 //! against waiting for a CPU that the server's own work held.
 //!
 //! App threads take only the CPU that request handling leaves (`Pool` in `mod.rs`), so on
-//! a server busy on every core an event may be ready and still not run. Its time limit is
-//! counted on [`Clock::ran`], not on the wall clock, and waiting for a CPU is allowed up to
-//! [`PATIENCE`] times the limit; an event given up then ends as `Failure::Starved`, which is
-//! not the app's doing.
+//! a server busy on every core an event may be ready and still not run. Its time limit
+//! (`Limits::time`) is counted on [`Clock::ran`], not on the wall clock; the wall clock
+//! bounds it only at `Limits::wall`, counted from the moment the event was handed to the
+//! app threads. An event given up there without having used its running time ends as
+//! `Failure::Starved`, which is not the app's doing.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-/// How many times its time limit an event may last, in all, before it is given up however
-/// little of it the event had the CPU.
-pub const PATIENCE: u32 = 10;
-
 const NOT_CALLING: u64 = u64::MAX;
 
 pub struct Clock {
+    /// When the event was handed to the app threads.
     started: Instant,
-    /// The app thread's CPU time when the event began.
+    /// The app thread's CPU time when the event began to run there.
     thread_cpu: Duration,
     /// Nanoseconds spent in calls into Junction that have answered.
     waited: AtomicU64,
@@ -27,10 +25,11 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Started on the app thread that runs the event; every reading is taken there too.
-    pub fn start() -> Clock {
+    /// Started on the app thread that runs the event, for an event handed to the app
+    /// threads at `started`; every reading is taken on that thread too.
+    pub fn start(started: Instant) -> Clock {
         Clock {
-            started: Instant::now(),
+            started,
             thread_cpu: thread_cpu_time(),
             waited: AtomicU64::new(0),
             calling: AtomicU64::new(NOT_CALLING),
@@ -66,10 +65,9 @@ impl Clock {
         (thread_cpu_time().saturating_sub(self.thread_cpu) + waited).min(elapsed)
     }
 
-    /// Whether an event under `limit` is to be interrupted: it ran for its limit, or it has
-    /// lasted `PATIENCE` times its limit.
-    pub fn is_past(&self, limit: Duration) -> bool {
-        self.ran() >= limit || self.elapsed() >= limit * PATIENCE
+    /// Whether an event is to be interrupted: it ran for `time`, or it has lasted `wall`.
+    pub fn is_past(&self, time: Duration, wall: Duration) -> bool {
+        self.ran() >= time || self.elapsed() >= wall
     }
 }
 
@@ -85,4 +83,18 @@ fn thread_cpu_time() -> Duration {
         return Duration::ZERO;
     }
     Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::apps::contract::Limits;
+    use crate::hooks::runtime::HANDLER_TIMEOUT;
+
+    #[test]
+    fn an_event_is_given_up_before_the_hook_runtime_drops_it() {
+        for limits in [Limits::FILTER, Limits::ACTION] {
+            assert!(limits.time < limits.wall, "{limits:?}");
+            assert!(limits.wall < HANDLER_TIMEOUT, "{limits:?}");
+        }
+    }
 }

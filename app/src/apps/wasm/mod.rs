@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
 use tokio::sync::{Semaphore, mpsc, oneshot};
@@ -80,7 +80,7 @@ impl std::fmt::Display for Failure {
             Failure::OutOfFuel(fuel) => write!(f, "ran out of fuel (its budget is {fuel} instructions)"),
             Failure::TimedOut(time) => write!(f, "ran past its time limit of {} ms", time.as_millis()),
             Failure::Starved(time) => {
-                write!(f, "was given up after {} ms: the server's own work held the CPU", time.as_millis())
+                write!(f, "was given up after {} ms: the server was too busy to run it", time.as_millis())
             }
             Failure::OutOfMemory(cap) => write!(f, "asked for more than its {} MiB of memory", cap >> 20),
             Failure::Panicked => write!(f, "panicked"),
@@ -231,29 +231,47 @@ impl Runtime {
         limits: Limits,
     ) -> (Result<Outcome, Failure>, Measured) {
         let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
-        self.pool
-            .run(async move {
-                let state = EventState::new(host, &slug, limits.memory, main);
-                run(&pre, state, limits, async |app, store| {
-                    app.call_handle(store, &event).await.map(|answer| answer.map_err(Failure::Refused))
-                })
-                .await
+        self.on_app_thread(limits, move |started| async move {
+            let state = EventState::new(host, &slug, limits.memory, main, started);
+            run(&pre, state, limits, async |app, store| {
+                app.call_handle(store, &event).await.map(|answer| answer.map_err(Failure::Refused))
             })
             .await
-            .unwrap_or_else(|| (Err(Failure::Host("the app threads are gone".into())), Measured::default()))
+        })
+        .await
     }
 
     /// The component's own manifest (its `manifest` export), under the filter limits.
     pub async fn manifest(&self, app: &Prepared, slug: &str) -> Result<String, Failure> {
         let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
         let limits = Limits::FILTER;
-        self.pool
-            .run(async move {
-                let state = EventState::new(None, &slug, limits.memory, main);
-                run(&pre, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await.0
-            })
-            .await
-            .unwrap_or_else(|| Err(Failure::Host("the app threads are gone".into())))
+        self.on_app_thread(limits, move |started| async move {
+            let state = EventState::new(None, &slug, limits.memory, main, started);
+            run(&pre, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await
+        })
+        .await
+        .0
+    }
+
+    /// Hands `work` to an app thread and waits for it, no longer than `limits.wall`: an
+    /// event the app threads could not even begin in that time (the server's own work held
+    /// every CPU) is given up as starved. `work` is given the moment of the hand-off.
+    async fn on_app_thread<T, F>(&self, limits: Limits, work: impl FnOnce(Instant) -> F) -> (Result<T, Failure>, Measured)
+    where
+        T: Send + 'static,
+        F: Future<Output = (Result<T, Failure>, Measured)> + Send + 'static,
+    {
+        let started = Instant::now();
+        // A little past the wall, so that an event that began gives its own answer.
+        match tokio::time::timeout(limits.wall + TICK * 10, self.pool.run(work(started))).await {
+            Ok(Some(answer)) => answer,
+            Ok(None) => (Err(Failure::Host("the app threads are gone".into())), Measured::default()),
+            Err(_) => {
+                let waited = started.elapsed().as_micros() as u64;
+                let measured = Measured { micros: waited, starved_micros: waited, ..Measured::default() };
+                (Err(Failure::Starved(limits.wall)), measured)
+            }
+        }
     }
 }
 
@@ -274,7 +292,7 @@ async fn run<T>(
     // Each tick gives the thread back; past its time the instance is interrupted.
     let ticking = clock.clone();
     store.epoch_deadline_callback(move |_| {
-        Ok(if ticking.is_past(limits.time) { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        Ok(if ticking.is_past(limits.time, limits.wall) { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
     });
     store.set_epoch_deadline(1);
     let outcome = async {
@@ -285,7 +303,7 @@ async fn run<T>(
     let watch = async {
         loop {
             tokio::time::sleep(TICK).await;
-            if clock.is_past(limits.time + TICK * 5) {
+            if clock.is_past(limits.time + TICK * 5, limits.wall + TICK * 5) {
                 break;
             }
         }
@@ -306,7 +324,7 @@ async fn run<T>(
         Ok(answer) => answer,
         Err(error) => Err(match error.downcast_ref::<Trap>() {
             Some(Trap::OutOfFuel) => Failure::OutOfFuel(limits.fuel),
-            Some(Trap::Interrupt) if ran < limits.time => Failure::Starved(limits.time * clock::PATIENCE),
+            Some(Trap::Interrupt) if ran < limits.time => Failure::Starved(limits.wall),
             Some(Trap::Interrupt) => Failure::TimedOut(limits.time),
             Some(Trap::UnreachableCodeReached) if limiter.denied => Failure::OutOfMemory(limits.memory),
             Some(Trap::UnreachableCodeReached) => Failure::Panicked,
@@ -358,7 +376,10 @@ impl Pool {
         let place = self.places.clone().acquire_owned().await.ok()?;
         let (answer, answered) = oneshot::channel();
         let job: Job = Box::pin(async move {
-            let _ = answer.send(work.await);
+            // Its caller may have given up while the job waited for the thread.
+            if !answer.is_closed() {
+                let _ = answer.send(work.await);
+            }
             drop(place);
         });
         let worker = self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len();
