@@ -97,8 +97,6 @@ pub struct Measured {
     /// Fuel used (a lower bound when the event ran out of time).
     pub fuel: u64,
     pub micros: u64,
-    /// Of `micros`, the time the event was ready to run but its thread waited for a CPU.
-    pub starved_micros: u64,
     /// The most linear memory the instance had, in bytes.
     pub peak_memory: usize,
 }
@@ -267,8 +265,7 @@ impl Runtime {
             Ok(Some(answer)) => answer,
             Ok(None) => (Err(Failure::Host("the app threads are gone".into())), Measured::default()),
             Err(_) => {
-                let waited = started.elapsed().as_micros() as u64;
-                let measured = Measured { micros: waited, starved_micros: waited, ..Measured::default() };
+                let measured = Measured { micros: started.elapsed().as_micros() as u64, ..Measured::default() };
                 (Err(Failure::Starved(limits.wall)), measured)
             }
         }
@@ -317,7 +314,6 @@ async fn run<T>(
     let measured = Measured {
         fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
         micros: elapsed.as_micros() as u64,
-        starved_micros: elapsed.saturating_sub(ran).as_micros() as u64,
         peak_memory: limiter.peak,
     };
     let result = match outcome {
