@@ -11,11 +11,10 @@
 //! Apps run on threads of their own under the idle scheduling policy (`Pool`): they get only
 //! the CPU that request handling leaves, and a request thread that wakes takes the core from
 //! them at once. While the server is busy they also keep together to a tenth of one core
-//! over time (`SHARE`), resting their events when they run ahead. Their calls into Junction
-//! run on the server's runtime. On a busy server an app may wait for a CPU or rest: its time
-//! limit counts the time it ran (`clock.rs`), and an event that waited too long ends as
-//! [`Failure::Starved`], the server's doing rather than the app's, which does not count
-//! toward switching the app off.
+//! over time (`SHARE`), resting their events when they run ahead. Their calls into Junction run on the server's runtime. On a server busy on
+//! every core an app may wait for a CPU: its time limit counts the time it had one
+//! (`clock.rs`), and an event that waited too long ends as [`Failure::Starved`], the server's
+//! doing rather than the app's, which does not count toward switching the app off.
 
 pub mod app;
 mod bindings;
@@ -63,7 +62,7 @@ pub enum Failure {
     /// It ran (or waited on its calls into Junction) for longer than its time limit.
     TimedOut(Duration),
     /// It was given up after this long, mostly spent waiting for a CPU the server's own work
-    /// held or resting while the server was busy: not the app's doing.
+    /// held: not the app's doing.
     Starved(Duration),
     OutOfMemory(usize),
     /// A panic, or another `unreachable` the guest reached.
