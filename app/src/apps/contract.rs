@@ -21,8 +21,7 @@ pub struct Limits {
     /// Instructions, roughly (wasmtime's fuel).
     pub fuel: u64,
     /// Running time: while the app runs or waits on a call into Junction, not while it waits
-    /// for a CPU the server's own work holds, nor while the app threads rest to keep to
-    /// their share of a core.
+    /// for a CPU the server's own work holds.
     pub time: Duration,
     /// The longest an event may last in all, from the moment it is handed to the app
     /// threads: past it, an event that did not use its running time was starved by the

@@ -97,10 +97,8 @@ pub fn AppsDocsPage() -> impl IntoView {
             <h2 id="limits">"Limits"</h2>
             <p>
                 "Each event runs in a fresh instance, on threads apart from the ones that answer "
-                "requests, which take only the CPU those leave and, while the server is busy, "
-                "together at most a tenth of one core, resting past it. Its time counts while it "
-                "runs or waits on a host call, not while it waits for a CPU or rests. An event "
-                "past a limit ends "
+                "requests, which take only the CPU those leave. Its time counts while it runs or "
+                "waits on a host call, not while it waits for a CPU. An event past a limit ends "
                 "with that instance: a filter's work goes on without the app, and the failure is "
                 "logged against it. After "
                 {FAILURES_TO_SWITCH_OFF.to_string()}

@@ -10,8 +10,7 @@
 //!
 //! Apps run on threads of their own under the idle scheduling policy (`Pool`): they get only
 //! the CPU that request handling leaves, and a request thread that wakes takes the core from
-//! them at once. While the server is busy they also keep together to a tenth of one core
-//! over time (`SHARE`), resting their events when they run ahead. Their calls into Junction run on the server's runtime. On a server busy on
+//! them at once. Their calls into Junction run on the server's runtime. On a server busy on
 //! every core an app may wait for a CPU: its time limit counts the time it had one
 //! (`clock.rs`), and an event that waited too long ends as [`Failure::Starved`], the server's
 //! doing rather than the app's, which does not count toward switching the app off.
@@ -35,7 +34,6 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 pub use bindings::{Event, Outcome};
 use bindings::{App as AppWorld, AppPre, EventState};
-use clock::{Pace, Share};
 
 use super::host::HostApi;
 
@@ -48,12 +46,6 @@ const TICK: Duration = Duration::from_millis(10);
 const CONCURRENT_EVENTS: usize = 32;
 /// Threads apps run on.
 const THREADS: usize = 2;
-/// How much of one core the app threads together may use over time while the server is
-/// busy. The idle policy alone lets apps take every cycle requests leave, and that still
-/// slows the requests: with a hostile app looping, the public pages' p99 rose by 48 %
-/// unpaced, 47 % at half a core and 15 % at a tenth (BENCHMARKS.md). Past their share the
-/// threads rest their events, and an event's running time does not count the rest.
-const SHARE: Share = Share { percent: 10, burst: Duration::from_millis(20) };
 
 /// Why an event's instance ended without an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +114,6 @@ pub struct Runtime {
     linker: Linker<EventState>,
     prepared: Mutex<HashMap<String, Prepared>>,
     pool: Pool,
-    pace: Arc<Pace>,
     main: Handle,
 }
 
@@ -173,8 +164,7 @@ impl Runtime {
         let mut linker = Linker::<EventState>::new(&engine);
         AppWorld::add_to_linker::<EventState, HasSelf<EventState>>(&mut linker, |state| state)
             .map_err(|e| format!("the host interfaces cannot be linked: {e}"))?;
-        let pace = Arc::new(Pace::new(SHARE, main.clone()));
-        Ok(Runtime { engine, linker, prepared: Mutex::default(), pool: Pool::start()?, pace, main })
+        Ok(Runtime { engine, linker, prepared: Mutex::default(), pool: Pool::start()?, main })
     }
 
     /// Validates and compiles `wasm`, returning the compiled artifact to keep (it loads in
@@ -238,10 +228,10 @@ impl Runtime {
         event: Event,
         limits: Limits,
     ) -> (Result<Outcome, Failure>, Measured) {
-        let (pre, pace, slug, main) = (app.pre.clone(), self.pace.clone(), slug.to_owned(), self.main.clone());
+        let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
         self.on_app_thread(limits, move |started| async move {
             let state = EventState::new(host, &slug, limits.memory, main, started);
-            run(&pre, pace, state, limits, async |app, store| {
+            run(&pre, state, limits, async |app, store| {
                 app.call_handle(store, &event).await.map(|answer| answer.map_err(Failure::Refused))
             })
             .await
@@ -251,11 +241,11 @@ impl Runtime {
 
     /// The component's own manifest (its `manifest` export), under the filter limits.
     pub async fn manifest(&self, app: &Prepared, slug: &str) -> Result<String, Failure> {
-        let (pre, pace, slug, main) = (app.pre.clone(), self.pace.clone(), slug.to_owned(), self.main.clone());
+        let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
         let limits = Limits::FILTER;
         self.on_app_thread(limits, move |started| async move {
             let state = EventState::new(None, &slug, limits.memory, main, started);
-            run(&pre, pace, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await
+            run(&pre, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await
         })
         .await
         .0
@@ -283,11 +273,9 @@ impl Runtime {
 }
 
 /// One call in a fresh instance: the store with its fuel, deadline and memory limiter,
-/// the instance, the call, and what it used; a failure says which limit ended it. Each tick
-/// it runs, it rests as long as `pace` says.
+/// the instance, the call, and what it used; a failure says which limit ended it.
 async fn run<T>(
     pre: &AppPre<EventState>,
-    pace: Arc<Pace>,
     state: EventState,
     limits: Limits,
     call: impl AsyncFnOnce(&AppWorld, &mut Store<EventState>) -> wasmtime::Result<Result<T, Failure>>,
@@ -298,17 +286,10 @@ async fn run<T>(
     if let Err(e) = store.set_fuel(limits.fuel) {
         return (Err(Failure::Host(e.to_string())), Measured::default());
     }
-    // Each tick gives the thread back, resting it past its share; past its time the
-    // instance is interrupted.
+    // Each tick gives the thread back; past its time the instance is interrupted.
     let ticking = clock.clone();
     store.epoch_deadline_callback(move |_| {
-        if ticking.is_past(limits.time, limits.wall) {
-            return Ok(UpdateDeadline::Interrupt);
-        }
-        Ok(match pace.rest() {
-            rest if rest.is_zero() => UpdateDeadline::Yield(1),
-            rest => UpdateDeadline::YieldCustom(1, Box::pin(tokio::time::sleep(rest))),
-        })
+        Ok(if ticking.is_past(limits.time, limits.wall) { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
     });
     store.set_epoch_deadline(1);
     let outcome = async {
