@@ -27,7 +27,7 @@ fn component() -> Vec<u8> {
 
 fn event(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let runtime = Runtime::new(rt.handle().clone()).expect("the wasm runtime starts");
+    let runtime = Runtime::new(rt.handle().clone(), Default::default()).expect("the wasm runtime starts");
     let compiled = runtime.compile(&component()).expect("it compiles");
     let prepared = runtime.prepare("bench", &compiled).expect("it links");
     let event = Event {

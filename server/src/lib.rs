@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::apps::wasm::load::Load;
 use app::auth::{ApiLimiter, LoginLimiter};
 use app::components::frame::PageUser;
 use app::db::sessions::DbSessionStore;
@@ -185,7 +186,21 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
             security::headers(secure_cookies, request, next)
         }))
         .layer(TraceLayer::new_for_http())
+        // Outermost: uploaded apps' long events wait while any request is handled.
+        .layer(axum::middleware::from_fn_with_state(
+            state.apps.load.clone(),
+            count_request,
+        ))
         .with_state(state)
+}
+
+/// Counts the request while it is handled (`app::apps::wasm::load`).
+async fn count_request(
+    State(load): State<Arc<Load>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    load.handling(next.run(request)).await
 }
 
 /// What tells this build's pages from another's: the hashes of the site's files when the

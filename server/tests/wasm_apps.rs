@@ -312,6 +312,30 @@ async fn hostile_components_are_contained_and_named() {
         assert!(detail.contains("was given up after 1000 ms: the server was too busy to run it"), "{detail}");
     }
 
+    // While the server handles another request (here one whose body is still arriving), an
+    // event past its first slice waits: looping, it reaches its wall without the CPU it
+    // would take from that request, is skipped and says why, and is not counted.
+    let (mut sending, body) = futures::channel::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let slow = Request::post("/api/v1/forms")
+        .header(header::AUTHORIZATION, format!("Bearer {}", owner.key.as_deref().unwrap()))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(body))
+        .unwrap();
+    let held = async {
+        // The slow request is under way first (`join` polls it first).
+        let answered = post_form(&app, &form_id, &[("email", "a@example.com")]).await;
+        sending.try_send(Ok(contact_form().to_string().into_bytes())).unwrap();
+        drop(sending);
+        answered
+    };
+    let (slow, answered) = futures::future::join(app.send_streamed(slow), held).await;
+    assert_eq!(slow.status, StatusCode::CREATED, "{}", slow.body);
+    assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.body);
+    let entries = audit().await;
+    assert_eq!(entries[0]["event"], "skipped", "{entries}");
+    assert!(entries[0]["detail"].as_str().unwrap().contains("the server was too busy to run it"), "{entries}");
+    assert_eq!(owner.get(&format!("/installations/{id}")).await.json()["active"], true);
+
     // Ten failures in a row switch the installation off and tell its owner.
     set_mode("panic").await;
     for _ in 0..10 {

@@ -27,6 +27,9 @@ pub struct Apps {
     running: Mutex<HashMap<i64, (Instant, Arc<Running>)>>,
     /// The WebAssembly runtime, started when an uploaded app is first run or verified.
     wasm: OnceLock<Arc<super::wasm::Runtime>>,
+    /// The requests the server is handling (counted by a layer of its router), which
+    /// uploaded apps' long events give way to.
+    pub load: Arc<super::wasm::load::Load>,
     /// What the registry's uploaded apps were read from (`services::publishing`), so a
     /// change made on another server is picked up.
     pub uploaded_revision: Mutex<Option<String>>,
@@ -66,6 +69,7 @@ impl Apps {
             keyring,
             running: Mutex::new(HashMap::new()),
             wasm: OnceLock::new(),
+            load: Arc::default(),
             uploaded_revision: Mutex::new(None),
         }
     }
@@ -93,7 +97,7 @@ impl Apps {
             return Ok(runtime.clone());
         }
         let handle = tokio::runtime::Handle::try_current().map_err(|e| e.to_string())?;
-        let runtime = Arc::new(super::wasm::Runtime::new(handle)?);
+        let runtime = Arc::new(super::wasm::Runtime::new(handle, self.load.clone())?);
         Ok(self.wasm.get_or_init(|| runtime).clone())
     }
 

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::apps::contract::{self, FAILURES_TO_SWITCH_OFF, Limits, WIT, WIT_PACKAGE, WIT_VERSION};
+use crate::apps::contract::{self, FAILURES_TO_SWITCH_OFF, Limits, SLICE, WIT, WIT_PACKAGE, WIT_VERSION};
 use crate::apps::manifest::Scope;
 use crate::hooks::{CATALOG, HookKind};
 
@@ -97,8 +97,11 @@ pub fn AppsDocsPage() -> impl IntoView {
             <h2 id="limits">"Limits"</h2>
             <p>
                 "Each event runs in a fresh instance, on threads apart from the ones that answer "
-                "requests, which take only the CPU those leave. Its time counts while it runs or "
-                "waits on a host call, not while it waits for a CPU. An event past a limit ends "
+                "requests, which take only the CPU those leave. An event that runs longer than "
+                {format!("{} ms", SLICE.as_millis())}
+                " is held while the server is answering requests, and goes on when it is not. Its "
+                "time counts while it runs or waits on a host call, not while it waits for a CPU "
+                "or is held. An event past a limit ends "
                 "with that instance: a filter's work goes on without the app, and the failure is "
                 "logged against it. After "
                 {FAILURES_TO_SWITCH_OFF.to_string()}

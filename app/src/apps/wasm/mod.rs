@@ -10,20 +10,24 @@
 //!
 //! Apps run on threads of their own under the idle scheduling policy (`Pool`): they get only
 //! the CPU that request handling leaves, and a request thread that wakes takes the core from
-//! them at once. Their calls into Junction run on the server's runtime. On a server busy on
-//! every core an app may wait for a CPU: its time limit counts the time it had one
-//! (`clock.rs`), and an event that waited too long ends as [`Failure::Starved`], the server's
-//! doing rather than the app's, which does not count toward switching the app off.
+//! them at once. Even so, an app on a core beside the requests slows them (BENCHMARKS.md),
+//! so an event that has run for its first [`SLICE`] waits while the server is handling any
+//! request (`load.rs`). Their calls into Junction run on the server's runtime. An event's
+//! time limit counts the time it had a CPU (`clock.rs`), and an event that waited too long
+//! ends as [`Failure::Starved`], the server's doing rather than the app's, which does not
+//! count toward switching the app off.
 
 pub mod app;
 mod bindings;
 mod clock;
+pub mod load;
 pub mod verify;
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
 
 use tokio::runtime::Handle;
@@ -34,14 +38,22 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 pub use bindings::{Event, Outcome};
 use bindings::{App as AppWorld, AppPre, EventState};
+use clock::Clock;
+use load::{Load, Waiting};
 
 use super::host::HostApi;
 
-pub use crate::apps::contract::{Limits, WIT_PACKAGE, WIT_VERSION};
+pub use crate::apps::contract::{Limits, SLICE, WIT_PACKAGE, WIT_VERSION};
 
-/// How often the epoch advances: the granularity of deadlines, and how often a running
-/// app gives the thread back.
-const TICK: Duration = Duration::from_millis(10);
+/// How often the epoch advances while an event runs: how often a running event is looked
+/// at, to give its thread back, to be held, or to be interrupted past its limits.
+const TICK: Duration = Duration::from_millis(1);
+/// How often a held event looks whether the server is still handling requests.
+const HELD_LOOK: Duration = Duration::from_millis(5);
+/// How often, at most, an event's time is looked at while it is not running wasm (epochs
+/// tick only then), and how far past its limits a call into Junction may keep it.
+const WATCH: Duration = Duration::from_millis(10);
+const SLACK: Duration = Duration::from_millis(50);
 /// Events running at once on all app threads; more wait for a place.
 const CONCURRENT_EVENTS: usize = 32;
 /// Threads apps run on.
@@ -115,6 +127,65 @@ pub struct Runtime {
     prepared: Mutex<HashMap<String, Prepared>>,
     pool: Pool,
     main: Handle,
+    turns: Turns,
+}
+
+/// What tells an event when to give way: the requests the server is handling, and the
+/// epoch thread, which ticks only while some event is running wasm.
+#[derive(Clone)]
+struct Turns {
+    load: Arc<Load>,
+    epoch: Arc<Epoch>,
+}
+
+/// The epoch thread, and how many events are running wasm (not held).
+struct Epoch {
+    running: Arc<AtomicIsize>,
+    thread: Thread,
+}
+
+impl Epoch {
+    fn up(&self) {
+        if self.running.fetch_add(1, Ordering::Relaxed) == 0 {
+            self.thread.unpark();
+        }
+    }
+
+    fn down(&self) {
+        self.running.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// An event counted as running wasm while it lasts.
+struct Running(Arc<Epoch>);
+
+impl Running {
+    fn new(epoch: Arc<Epoch>) -> Running {
+        epoch.up();
+        Running(epoch)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.down();
+    }
+}
+
+/// A running event counted out while it is held.
+struct Held(Arc<Epoch>);
+
+impl Held {
+    fn new(epoch: Arc<Epoch>) -> Held {
+        epoch.down();
+        Held(epoch)
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.up();
+    }
 }
 
 impl std::fmt::Debug for Runtime {
@@ -124,8 +195,9 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// Made once per server, on its runtime (`main` runs the apps' calls into Junction).
-    pub fn new(main: Handle) -> Result<Runtime, String> {
+    /// Made once per server, on its runtime (`main` runs the apps' calls into Junction);
+    /// `load` counts the requests it is handling.
+    pub fn new(main: Handle, load: Arc<Load>) -> Result<Runtime, String> {
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(CONCURRENT_EVENTS as u32 * 2)
             // A component from wit-bindgen is three core instances and two tables.
@@ -151,20 +223,33 @@ impl Runtime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| format!("the WebAssembly engine cannot start: {e}"))?;
         let weak = engine.weak();
-        std::thread::Builder::new()
+        let running = Arc::new(AtomicIsize::new(0));
+        let ticking = running.clone();
+        let thread = std::thread::Builder::new()
             .name("wasm-epoch".into())
             .spawn(move || {
                 while let Some(engine) = weak.upgrade() {
-                    engine.increment_epoch();
+                    let tick = ticking.load(Ordering::Relaxed) > 0;
+                    if tick {
+                        engine.increment_epoch();
+                    }
                     drop(engine);
-                    std::thread::sleep(TICK);
+                    if tick {
+                        std::thread::sleep(TICK);
+                    } else {
+                        // Until an event starts; now and then, to see the engine gone.
+                        std::thread::park_timeout(Duration::from_secs(1));
+                    }
                 }
             })
-            .map_err(|e| format!("the epoch thread cannot start: {e}"))?;
+            .map_err(|e| format!("the epoch thread cannot start: {e}"))?
+            .thread()
+            .clone();
+        let turns = Turns { load, epoch: Arc::new(Epoch { running, thread }) };
         let mut linker = Linker::<EventState>::new(&engine);
         AppWorld::add_to_linker::<EventState, HasSelf<EventState>>(&mut linker, |state| state)
             .map_err(|e| format!("the host interfaces cannot be linked: {e}"))?;
-        Ok(Runtime { engine, linker, prepared: Mutex::default(), pool: Pool::start()?, main })
+        Ok(Runtime { engine, linker, prepared: Mutex::default(), pool: Pool::start()?, main, turns })
     }
 
     /// Validates and compiles `wasm`, returning the compiled artifact to keep (it loads in
@@ -228,10 +313,10 @@ impl Runtime {
         event: Event,
         limits: Limits,
     ) -> (Result<Outcome, Failure>, Measured) {
-        let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
+        let (pre, slug, main, turns) = (app.pre.clone(), slug.to_owned(), self.main.clone(), self.turns.clone());
         self.on_app_thread(limits, move |started| async move {
             let state = EventState::new(host, &slug, limits.memory, main, started);
-            run(&pre, state, limits, async |app, store| {
+            run(&pre, turns, state, limits, async |app, store| {
                 app.call_handle(store, &event).await.map(|answer| answer.map_err(Failure::Refused))
             })
             .await
@@ -241,11 +326,11 @@ impl Runtime {
 
     /// The component's own manifest (its `manifest` export), under the filter limits.
     pub async fn manifest(&self, app: &Prepared, slug: &str) -> Result<String, Failure> {
-        let (pre, slug, main) = (app.pre.clone(), slug.to_owned(), self.main.clone());
+        let (pre, slug, main, turns) = (app.pre.clone(), slug.to_owned(), self.main.clone(), self.turns.clone());
         let limits = Limits::FILTER;
         self.on_app_thread(limits, move |started| async move {
             let state = EventState::new(None, &slug, limits.memory, main, started);
-            run(&pre, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await
+            run(&pre, turns, state, limits, async |app, store| app.call_manifest(store).await.map(Ok)).await
         })
         .await
         .0
@@ -253,15 +338,17 @@ impl Runtime {
 
     /// Hands `work` to an app thread and waits for it, no longer than `limits.wall`: an
     /// event the app threads could not even begin in that time (the server's own work held
-    /// every CPU) is given up as starved. `work` is given the moment of the hand-off.
+    /// every CPU) is given up as starved. `work` is given the moment of the hand-off. A
+    /// request waiting here is not counted as one the server is handling.
     async fn on_app_thread<T, F>(&self, limits: Limits, work: impl FnOnce(Instant) -> F) -> (Result<T, Failure>, Measured)
     where
         T: Send + 'static,
         F: Future<Output = (Result<T, Failure>, Measured)> + Send + 'static,
     {
+        let _waiting = Waiting::start();
         let started = Instant::now();
         // A little past the wall, so that an event that began gives its own answer.
-        match tokio::time::timeout(limits.wall + TICK * 10, self.pool.run(work(started))).await {
+        match tokio::time::timeout(limits.wall + SLACK * 2, self.pool.run(work(started))).await {
             Ok(Some(answer)) => answer,
             Ok(None) => (Err(Failure::Host("the app threads are gone".into())), Measured::default()),
             Err(_) => {
@@ -276,6 +363,7 @@ impl Runtime {
 /// the instance, the call, and what it used; a failure says which limit ended it.
 async fn run<T>(
     pre: &AppPre<EventState>,
+    turns: Turns,
     state: EventState,
     limits: Limits,
     call: impl AsyncFnOnce(&AppWorld, &mut Store<EventState>) -> wasmtime::Result<Result<T, Failure>>,
@@ -286,23 +374,37 @@ async fn run<T>(
     if let Err(e) = store.set_fuel(limits.fuel) {
         return (Err(Failure::Host(e.to_string())), Measured::default());
     }
-    // Each tick gives the thread back; past its time the instance is interrupted.
+    // Each tick gives the thread back, or holds the event past its slice while the server
+    // handles requests; past its time the instance is interrupted.
+    let _running = Running::new(turns.epoch.clone());
     let ticking = clock.clone();
     store.epoch_deadline_callback(move |_| {
-        Ok(if ticking.is_past(limits.time, limits.wall) { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        Ok(if ticking.is_past(limits.time, limits.wall) {
+            UpdateDeadline::Interrupt
+        } else if ticking.ran() >= SLICE && turns.load.busy() {
+            UpdateDeadline::YieldCustom(1, Box::pin(held(turns.clone(), ticking.clone(), limits.wall)))
+        } else {
+            UpdateDeadline::Yield(1)
+        })
     });
     store.set_epoch_deadline(1);
     let outcome = async {
         let app = pre.instantiate_async(&mut store).await?;
         call(&app, &mut store).await
     };
-    // Epochs tick only while wasm runs: a slow call into Junction is bounded here.
+    // Epochs tick only while wasm runs: a slow call into Junction, or an event held to its
+    // wall, is ended here.
     let watch = async {
         loop {
-            tokio::time::sleep(TICK).await;
-            if clock.is_past(limits.time + TICK * 5, limits.wall + TICK * 5) {
+            let left = (limits.time + SLACK)
+                .saturating_sub(clock.ran())
+                .min((limits.wall + SLACK).saturating_sub(clock.elapsed()));
+            if left.is_zero() {
                 break;
             }
+            // Running time may pass at twice the wall clock's pace (the thread runs another
+            // event while this one waits on a call), never faster.
+            tokio::time::sleep((left / 2).max(WATCH)).await;
         }
     };
     let outcome = tokio::select! {
@@ -330,6 +432,18 @@ async fn run<T>(
         }),
     };
     (result, measured)
+}
+
+/// An event held while the server handles requests, not counted as running wasm. Held to
+/// its wall, it waits on until `run` gives it up, taking no more CPU.
+async fn held(turns: Turns, clock: Arc<Clock>, wall: Duration) {
+    let _held = Held::new(turns.epoch.clone());
+    while turns.load.busy() {
+        if clock.elapsed() >= wall {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(HELD_LOOK).await;
+    }
 }
 
 type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
