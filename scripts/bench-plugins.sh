@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Whether uploaded apps at their limits slow the pages respondents load (issue 13: within
 # 20 %). On a release build with the embedded SQLite database, wrk loads GET /f/{id} and
-# reports its p99, after a warm-up, in rounds of two runs (five unless told), each beside the
-# same background of submissions
+# reports its p99, after a warm-up, in rounds of three runs (five rounds unless told), the
+# first two beside the same background of submissions
 # (scripts/bench/pressure.py: 8 threads, each submitting then pausing 50 ms):
 #   1. to a form whose owner runs no app: the page load without plugins;
 #   2. to another owner's form whose uploaded app (server/tests/plugins/hostile, mode
-#      "loop") spins every event into its 100 ms limit: the page load with plugins at work.
+#      "loop") spins every event into its 100 ms limit: the page load with plugins at work;
+#   3. with no submissions at all: the page load alone. Submissions the hostile app holds up
+#      are fewer than those to a form without apps, so this is the floor to compare with too.
 # Ten failed events in a row switch an installation off; the owner switches it on again
 # every 200 ms (in both runs), so the app stays at work.
 # Usage: scripts/bench-plugins.sh [seconds] [connections] [rounds]
@@ -89,6 +91,7 @@ pressure "$quiet_form" "warm-up"
 for round in $(seq 1 "$rounds"); do
   pressure "$quiet_form" "no app at work (background to a form without apps), round $round"
   pressure "$hostile_form" "hostile app looping (background to its owner's form), round $round"
+  run "no submissions at all, round $round"
 done
 audit="$(api "$hostile_key" GET "/installations/$installation/audit")"
 echo "== in the hostile installation's audit log as the API returns it: $(grep -o '"failed"' <<<"$audit" | wc -l) failed events, $(grep -o '"skipped"' <<<"$audit" | wc -l) skipped while the server held the CPU, switched off $(grep -o 'Switched off after' <<<"$audit" | wc -l) times"
@@ -101,7 +104,8 @@ python3 - "$results" <<'PY'
 import statistics, sys
 rows = [line.rstrip("\n").split("|") for line in open(sys.argv[1])]
 ms = lambda t: float(t[:-2]) if t.endswith("ms") else float(t[:-2]) / 1000 if t.endswith("us") else float(t[:-1]) * 1000
-quiet = statistics.median(ms(r[2]) for r in rows if r[0].startswith("no app"))
-hostile = statistics.median(ms(r[2]) for r in rows if r[0].startswith("hostile"))
+median = lambda name: statistics.median(ms(r[2]) for r in rows if r[0].startswith(name))
+quiet, hostile, alone = median("no app"), median("hostile"), median("no submissions")
 print(f"median p99: {quiet:.2f} ms without an app at work, {hostile:.2f} ms with the hostile app: {100 * (hostile / quiet - 1):+.0f} %")
+print(f"median p99 with no submissions at all: {alone:.2f} ms; the hostile app's rounds against it: {100 * (hostile / alone - 1):+.0f} %")
 PY

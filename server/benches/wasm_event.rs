@@ -2,7 +2,8 @@
 //! of a trivial filter (`server/tests/plugins/hostile` in its `accept` mode, which returns
 //! at once), made and called through `wasm::Runtime::handle` under the filter limits, as
 //! the hook runtime calls it for every `form.beforeSubmit`: the instance alone, as timed on
-//! the app thread, and the whole call with the hand-off to that thread and back.
+//! the app thread from the moment the event begins there, and the whole call with the
+//! hand-off to that thread and back.
 //!
 //! `cargo bench -p server --bench wasm_event` (builds the component with rustup's
 //! wasm32-unknown-unknown target first).
@@ -36,8 +37,9 @@ fn event(c: &mut Criterion) {
         config_json: r#"{"mode":"accept"}"#.into(),
     };
     let mut group = c.benchmark_group("wasm event");
-    // The instance alone: its store with fuel, deadline and limiter, instantiation, the
-    // call and the drop, as timed on the app thread (`Measured::micros`, whole µs).
+    // The instance alone: its store with fuel, deadline and limiter, instantiation and the
+    // call, as timed on the app thread from the moment the event began there
+    // (`Measured::micros`, whole µs; the store's drop follows).
     group.bench_function("instantiate and call a trivial filter", |b| {
         b.iter_custom(|iters| {
             let mut inside = Duration::ZERO;

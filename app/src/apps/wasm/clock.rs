@@ -16,6 +16,8 @@ const NOT_CALLING: u64 = u64::MAX;
 pub struct Clock {
     /// When the event was handed to the app threads.
     started: Instant,
+    /// When it began to run on its app thread.
+    began: Instant,
     /// The app thread's CPU time when the event began to run there.
     thread_cpu: Duration,
     /// Nanoseconds spent in calls into Junction that have answered.
@@ -30,6 +32,7 @@ impl Clock {
     pub fn start(started: Instant) -> Clock {
         Clock {
             started,
+            began: Instant::now(),
             thread_cpu: thread_cpu_time(),
             waited: AtomicU64::new(0),
             calling: AtomicU64::new(NOT_CALLING),
@@ -38,6 +41,12 @@ impl Clock {
 
     pub fn elapsed(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// The time since the event began to run on its app thread: its instance and call,
+    /// without the hand-off.
+    pub fn since_began(&self) -> Duration {
+        self.began.elapsed()
     }
 
     pub fn call_began(&self) {

@@ -25,7 +25,7 @@ pub mod verify;
 
 use std::collections::HashMap;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 use std::time::{Duration, Instant};
@@ -48,11 +48,15 @@ pub use crate::apps::contract::{Limits, SLICE, WIT_PACKAGE, WIT_VERSION};
 /// How often the epoch advances while an event runs: how often a running event is looked
 /// at, to give its thread back, to be held, or to be interrupted past its limits.
 const TICK: Duration = Duration::from_millis(1);
+/// Ticks the epoch thread goes on for once no event runs wasm, before it sleeps until one
+/// does: events in quick succession do not each have to wake it.
+const LINGER: u32 = 20;
 /// How often a held event looks whether the server is still handling requests.
 const HELD_LOOK: Duration = Duration::from_millis(5);
 /// How often, at most, an event's time is looked at while it is not running wasm (epochs
-/// tick only then), and how far past its limits a call into Junction may keep it.
+/// tick only then).
 const WATCH: Duration = Duration::from_millis(10);
+/// How far past its limits a call into Junction, or a hold, may keep an event.
 const SLACK: Duration = Duration::from_millis(50);
 /// Events running at once on all app threads; more wait for a place.
 const CONCURRENT_EVENTS: usize = 32;
@@ -108,6 +112,8 @@ impl std::fmt::Display for Failure {
 pub struct Measured {
     /// Fuel used (a lower bound when the event ran out of time).
     pub fuel: u64,
+    /// From the moment the event began on its app thread (its instance made) to its end;
+    /// for an event given up before it began, from the hand-off.
     pub micros: u64,
     /// The most linear memory the instance had, in bytes.
     pub peak_memory: usize,
@@ -138,21 +144,32 @@ struct Turns {
     epoch: Arc<Epoch>,
 }
 
-/// The epoch thread, and how many events are running wasm (not held).
+/// The epoch thread, and what it and the events tell each other.
 struct Epoch {
-    running: Arc<AtomicIsize>,
+    counts: Arc<Counts>,
     thread: Thread,
+}
+
+#[derive(Default)]
+struct Counts {
+    /// Events running wasm (not held).
+    running: AtomicIsize,
+    /// Whether the epoch thread sleeps until an event wakes it.
+    parked: AtomicBool,
 }
 
 impl Epoch {
     fn up(&self) {
-        if self.running.fetch_add(1, Ordering::Relaxed) == 0 {
+        // Sequentially consistent with the thread's own two steps, so that either it sees
+        // the event or the event sees it parked.
+        self.counts.running.fetch_add(1, Ordering::SeqCst);
+        if self.counts.parked.load(Ordering::SeqCst) {
             self.thread.unpark();
         }
     }
 
     fn down(&self) {
-        self.running.fetch_sub(1, Ordering::Relaxed);
+        self.counts.running.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -223,29 +240,35 @@ impl Runtime {
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(|e| format!("the WebAssembly engine cannot start: {e}"))?;
         let weak = engine.weak();
-        let running = Arc::new(AtomicIsize::new(0));
-        let ticking = running.clone();
+        let counts = Arc::new(Counts::default());
+        let ticking = counts.clone();
         let thread = std::thread::Builder::new()
             .name("wasm-epoch".into())
             .spawn(move || {
+                let mut idle = 0;
                 while let Some(engine) = weak.upgrade() {
-                    let tick = ticking.load(Ordering::Relaxed) > 0;
-                    if tick {
-                        engine.increment_epoch();
-                    }
                     drop(engine);
-                    if tick {
-                        std::thread::sleep(TICK);
-                    } else {
-                        // Until an event starts; now and then, to see the engine gone.
-                        std::thread::park_timeout(Duration::from_secs(1));
+                    idle = if ticking.running.load(Ordering::SeqCst) > 0 { 0 } else { idle + 1 };
+                    if idle > LINGER {
+                        ticking.parked.store(true, Ordering::SeqCst);
+                        if ticking.running.load(Ordering::SeqCst) <= 0 {
+                            // Until an event starts; now and then, to see the engine gone.
+                            std::thread::park_timeout(Duration::from_secs(1));
+                        }
+                        ticking.parked.store(false, Ordering::SeqCst);
+                        idle = LINGER;
+                        continue;
+                    }
+                    std::thread::sleep(TICK);
+                    if let Some(engine) = weak.upgrade() {
+                        engine.increment_epoch();
                     }
                 }
             })
             .map_err(|e| format!("the epoch thread cannot start: {e}"))?
             .thread()
             .clone();
-        let turns = Turns { load, epoch: Arc::new(Epoch { running, thread }) };
+        let turns = Turns { load, epoch: Arc::new(Epoch { counts, thread }) };
         let mut linker = Linker::<EventState>::new(&engine);
         AppWorld::add_to_linker::<EventState, HasSelf<EventState>>(&mut linker, |state| state)
             .map_err(|e| format!("the host interfaces cannot be linked: {e}"))?;
@@ -411,11 +434,11 @@ async fn run<T>(
         outcome = outcome => outcome,
         () = watch => Err(Trap::Interrupt.into()),
     };
-    let (elapsed, ran) = (clock.elapsed(), clock.ran());
+    let (took, ran) = (clock.since_began(), clock.ran());
     let limiter = &store.data().limiter;
     let measured = Measured {
         fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
-        micros: elapsed.as_micros() as u64,
+        micros: took.as_micros() as u64,
         peak_memory: limiter.peak,
     };
     let result = match outcome {
